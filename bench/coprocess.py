@@ -1,0 +1,91 @@
+"""Co-process benchmark: round-trip latency over the corpus, time to first answer, RSS, accuracy.
+
+Run: .venv/bin/python bench/coprocess.py  (prints numbers; targets in the README)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shellguard.corpus import fixture_dirs, load_corpus, score  # noqa: E402
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _start() -> tuple[subprocess.Popen, float]:
+    env = dict(os.environ, SHELLGUARD_CONFIG="/nonexistent/shellguard-bench.toml")
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "shellguard", "serve"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc.stdin.write(b'{"id":0,"command":"ls"}\n')
+    proc.stdin.flush()
+    proc.stdout.readline()
+    return proc, (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    cases = load_corpus(CORPUS)
+    starts = []
+    for _ in range(5):
+        proc, ms = _start()
+        starts.append(ms)
+        proc.stdin.close()
+        proc.wait()
+    print(f"start to first answer: median {statistics.median(starts):.1f} ms "
+          f"(min {min(starts):.1f}, of 5 starts)  target <= 150 ms")
+
+    with fixture_dirs(CORPUS) as (project, _home):
+        proc, _ = _start()
+        lines = [json.dumps({"id": n, "command": c.command, "cwd": project}).encode() + b"\n"
+                 for n, c in enumerate(cases)]
+        times = []
+        for rnd in range(3):  # round 1 is cold, later rounds hit the cache where possible
+            for line in lines:
+                t0 = time.perf_counter_ns()
+                proc.stdin.write(line)
+                proc.stdin.flush()
+                proc.stdout.readline()
+                if rnd:
+                    times.append((time.perf_counter_ns() - t0) / 1e6)
+        cold = []
+        for line in lines:
+            uncached = line.replace(b'"command": "', b'"command": " ', 1)
+            t0 = time.perf_counter_ns()
+            proc.stdin.write(uncached)
+            proc.stdin.flush()
+            proc.stdout.readline()
+            cold.append((time.perf_counter_ns() - t0) / 1e6)
+        rss = _rss_kb(proc.pid)
+        proc.stdin.close()
+        proc.wait()
+        for label, data in (("warm", times), ("first sight", cold)):
+            data.sort()
+            print(f"round trip ({label}, {len(data)} requests): median "
+                  f"{statistics.median(data):.3f} ms, p99 {data[int(len(data) * 0.99)]:.3f} ms  "
+                  "target median <= 0.5 ms, p99 <= 2 ms")
+        print(f"co-process RSS after the corpus: {rss / 1024:.1f} MB  target <= 40 MB")
+        result = score(cases, project)
+    print(f"corpus: {result.total} commands")
+    print(f"  recall on must-confirm: {result.confirm_recall * 100:.2f} %  target >= 99.5 %")
+    print(f"  prompts on plain READ:  {result.read_prompt_rate * 100:.2f} %  target <= 1 %")
+    print(f"  exact class:            {result.exact_rate * 100:.2f} %  target >= 93 %")
+
+
+if __name__ == "__main__":
+    main()

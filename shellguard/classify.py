@@ -1,0 +1,381 @@
+"""Classify a command line: rules, then the verb heuristic, then the LLM hook, then the safe fallback.
+
+:class:`Classifier` walks every simple command the line would run (see
+:mod:`shellguard.parse`), lets the program's handler look inside wrappers, shells,
+interpreters and database clients, asks the rule files about the rest, adds what
+each redirection does, and combines the findings: the strictest class wins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from shellguard import heuristics
+from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
+from shellguard.rules.engine import RuleSet, builtin_rules, program_name
+from shellguard.rules.handlers import HANDLERS
+from shellguard.verdict import Crud, Finding, Verdict
+
+__all__ = ["Classifier", "Context", "LlmHook", "classify_command", "MAX_NESTING"]
+
+#: Payloads inside payloads (`bash -c "sh -c '...'"`) deeper than this are not opened.
+MAX_NESTING = 8
+#: Above this size a line is not parsed at all: it asks.
+MAX_COMMAND_BYTES = 1 << 20
+
+_NULL_SINKS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/full",
+               "/dev/random", "/dev/urandom", "-"}
+_BLOCK_DEVICE = re.compile(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|md|loop|nbd|"
+                           r"rbd|zd|sr|fd\d|ram|mtdblock|bcache)")
+_TRUNCATORS = {(":",), ("true",), ("cat", "/dev/null"), ("echo", "-n"), ("printf", ""),
+               ("printf", "%s", ""), ("echo", "-n", "")}
+
+
+class LlmHook(Protocol):
+    """The plug-in point for commands no rule decides (the embedded LLM implements it)."""
+
+    def classify(self, part: str, heuristic: Finding) -> Finding | None:
+        """A better finding for ``part``, or None to keep the heuristic's."""
+
+
+@dataclass
+class Context:
+    """State of one classification: where it runs and whether the answer depends on the disk."""
+
+    cwd: str
+    home: str
+    fs_dependent: bool = False
+
+    def resolve(self, path: str) -> str:
+        if path.startswith("~/") or path == "~":
+            path = self.home + path[1:]
+        return os.path.normpath(os.path.join(self.cwd, path))
+
+    def exists(self, path: str) -> tuple[bool, bool]:
+        """(exists, is a regular file or other non-directory) for a path as written."""
+        self.fs_dependent = True
+        try:
+            st = os.stat(self.resolve(path))
+        except (OSError, ValueError):
+            return False, False
+        return True, not stat.S_ISDIR(st.st_mode)
+
+
+class Classifier:
+    """Rules, heuristic and LLM hook behind one ``classify`` call; cheap to call repeatedly."""
+
+    def __init__(self, rules: RuleSet | None = None, llm: LlmHook | None = None,
+                 cache_size: int = 4096) -> None:
+        self.rules = rules if rules is not None else builtin_rules()
+        self.llm = llm
+        self._cache: OrderedDict[str, Verdict] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- public -------------------------------------------------------------
+
+    def classify(self, command: str, cwd: str | None = None) -> Verdict:
+        cached = self._cache.get(command)
+        if cached is not None:
+            self._cache.move_to_end(command)
+            return Verdict(cached.crud, cached.reason, cached.confidence, "cache",
+                           cached.confirm, cached.findings)
+        ctx = self.context(cwd)
+        verdict = Verdict.combine(self.findings(command, ctx))
+        if not ctx.fs_dependent:
+            self._cache[command] = verdict
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return verdict
+
+    @staticmethod
+    def context(cwd: str | None) -> Context:
+        home = os.environ.get("HOME") or str(Path.home())
+        try:
+            base = cwd if cwd and os.path.isabs(cwd) else os.getcwd()
+        except OSError:
+            base = "/"
+        return Context(cwd=base, home=home)
+
+    def findings(self, command: str, ctx: Context) -> list[Finding]:
+        if len(command.encode("utf-8", "surrogatepass")) > MAX_COMMAND_BYTES:
+            return [Finding(command[:80], Crud.CREATE, "the line is too long to inspect",
+                            source="fallback", rule_id="fallback.too-long", confidence=0.1,
+                            confirm=True)]
+        return self.script(command, ctx, 0)
+
+    # -- scripts and commands -----------------------------------------------
+
+    def script(self, source: str, ctx: Context, depth: int, context: str = "top") -> list[Finding]:
+        """Findings for every part of a script (a command line, or a payload inside one)."""
+        if depth > MAX_NESTING:
+            return [Finding(source[:80], Crud.CREATE, "commands nested too deeply to inspect",
+                            source="fallback", rule_id="fallback.nesting", confidence=0.1,
+                            confirm=True)]
+        parsed = parse_script(source, context)
+        findings: list[Finding] = []
+        owned: set[int] = set()
+        bodies: dict[str, list[Finding]] = {}
+        called: set[str] = set()
+        variables: dict[str, str] = {}
+        for cmd in parsed.commands:
+            for redirect in cmd.redirects:
+                owned.add(id(redirect))
+            # A function body only runs if the line calls the function (CLASSES.md: defining is READ).
+            target = (bodies.setdefault(cmd.context[9:], []) if cmd.context.startswith("function:")
+                      else findings)
+            if cmd.words and not cmd.words[0].dynamic:
+                called.add(cmd.words[0].text)
+            target.extend(self.command(cmd, ctx, depth, variables))
+            for redirect in cmd.redirects:
+                target.extend(self.redirect(redirect, cmd, ctx))
+        pending = [name for name in bodies if name in called]
+        while pending:
+            name = pending.pop()
+            body = bodies.pop(name, [])
+            findings.extend(body)
+            pending.extend(n for n in bodies if any(f.part.split(" ", 1)[0] == n for f in body))
+        for name in bodies:
+            findings.append(Finding(f"{name}() {{ ... }}", Crud.READ,
+                                    f"only defines the function {name}", rule_id="shell.function"))
+        for redirect in parsed.redirects:
+            if id(redirect) not in owned:
+                findings.extend(self.redirect(redirect, None, ctx))
+        if not parsed.complete:
+            reason = parsed.problems[0] if parsed.problems else "the line does not parse"
+            findings.append(Finding(source.strip()[:80], Crud.READ, reason, source="fallback",
+                                    rule_id="fallback.incomplete", confidence=0.3, confirm=True))
+        return findings
+
+    def command(self, cmd: SimpleCommand, ctx: Context, depth: int,
+                variables: dict[str, str] | None = None) -> list[Finding]:
+        part = cmd.text.strip() or " ".join(cmd.argv)
+        variables = {} if variables is None else variables
+        if not cmd.words:
+            for assignment in cmd.assignments:
+                name, _, value = assignment.partition("=")
+                name = name.rstrip("+")
+                if _GUARD_VARIABLES.match(name):
+                    return [Finding(part, Crud.UPDATE, f"changes {name}, which the shell's hooks "
+                                    "(and shellguard) depend on", rule_id="shell.hook-variable",
+                                    confirm=True)]
+                if re.fullmatch(r"[\w./:@%+-]*", value):
+                    variables[name] = value
+            return [Finding(part, Crud.READ, "only sets shell variables", rule_id="shell.assignment")]
+        words = cmd.words
+        if words[0].dynamic:
+            resolved = _resolve_program(words[0], variables)
+            if resolved is not None:
+                inner = self.argv((Word(resolved, words[0].raw),) + words[1:], cmd, ctx, depth)
+                return [Finding(f.part, f.crud, f"{f.reason} (the program is named by "
+                                f"{words[0].raw})", f.source, f.rule_id, min(f.confidence, 0.6),
+                                True) for f in inner]
+        return self.argv(words, cmd, ctx, depth)
+
+    def argv(self, words: tuple[Word, ...], cmd: SimpleCommand, ctx: Context,
+             depth: int) -> list[Finding]:
+        """Findings for one argv (the whole command, or what a wrapper runs)."""
+        argv = tuple(w.text for w in words)
+        part = " ".join(w.raw for w in words)
+        if not argv:
+            return []
+        if words[0].dynamic:
+            clue = heuristics.verb_class(argv[1:])
+            return [Finding(part, clue[0] if clue else Crud.CREATE,
+                            f"the program to run ('{words[0].raw}') is only known when it runs",
+                            source="heuristic", rule_id="heuristic.dynamic-program",
+                            confidence=0.3, confirm=True)]
+        name = program_name(argv[0])
+        program = self.rules.program(name)
+        if program is not None and program.handler:
+            handled = HANDLERS[program.handler](self, words, program, cmd, ctx, depth)
+            if handled is not None:
+                return handled
+        view_flags = _flags_before_dashdash(argv[1:])
+        known = program is not None or self.rules.knows(name)
+        if known and ("--help" in view_flags or "--version" in view_flags):
+            return [Finding(part, Crud.READ, f"{name} only prints its help or version",
+                            rule_id="core.help")]
+        if program is not None:
+            sdl = program.single_dash_long
+            from shellguard.rules.engine import ArgvView  # local: keeps import graph flat
+
+            view = ArgvView.of(argv, program)
+            dry = next((f for f in program.dry_run if view.has_flag(f, sdl)), None)
+            if dry is not None:
+                return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
+                                rule_id=f"{name}.dry-run")]
+        match = self.rules.match(argv)
+        if match is None:
+            return self.unknown(argv, part, program is not None or self.rules.knows(name))
+        return self.from_rule(match, words, part, cmd, ctx, depth)
+
+    def from_rule(self, match, words: tuple[Word, ...], part: str,  # type: ignore[no-untyped-def]
+                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding]:
+        rule = match.rule
+        crud = rule.crud
+        why = rule.why
+        view = match.view
+        if rule.writes or rule.writes_option:
+            targets: list[str] = []
+            rest = list(view.positionals[match.consumed:])
+            if rule.writes == "last" and rest:
+                targets.append(rest[-1])
+            elif rule.writes == "first" and rest:
+                targets.append(rest[0])
+            elif rule.writes == "args":
+                targets.extend(rest)
+            for opt in rule.writes_option:
+                targets.extend(view.option_values.get(opt, []))
+            crud, why = self._write_targets(targets, crud, why, ctx)
+        label = " ".join((program_name(view.program),) + view.positionals[:match.consumed])
+        findings = [Finding(part, crud, f"{label}: {why}", rule_id=rule.id,
+                            confidence=rule.confidence, confirm=rule.confirm)]
+        if rule.runs:
+            findings.extend(self._runs(rule.runs, match, words, cmd, ctx, depth))
+        return findings
+
+    def _runs(self, how: str, match, words: tuple[Word, ...], cmd: SimpleCommand,  # type: ignore[no-untyped-def]
+              ctx: Context, depth: int) -> list[Finding]:
+        """A rule whose program runs another command (`uv run pytest`, `kubectl exec p -- rm x`)."""
+        view = match.view
+        tokens = words[1:]
+        if how == "after-dashdash":
+            idx = next((i for i, w in enumerate(tokens) if w.text == "--"), None)
+            inner = tokens[idx + 1:] if idx is not None else ()
+        else:
+            if len(view.positional_index) <= match.consumed:
+                return []
+            inner = tokens[view.positional_index[match.consumed]:]
+        if not inner:
+            return []
+        return self.argv(tuple(inner), cmd, ctx, depth + 1)
+
+    def _write_targets(self, targets: list[str], crud: Crud, why: str,
+                       ctx: Context) -> tuple[Crud, str]:
+        real = [t for t in targets if t not in _NULL_SINKS]
+        if targets and not real:
+            return Crud.READ, "output goes to /dev/null or the terminal"
+        for target in real:
+            if _BLOCK_DEVICE.match(target):
+                return Crud.DELETE, f"writes over the block device {target}"
+        if crud == Crud.CREATE:
+            for target in real:
+                exists, is_file = ctx.exists(target)
+                if exists and is_file:
+                    return Crud.UPDATE, f"overwrites {target}, which exists"
+        return crud, why
+
+    def unknown(self, argv: tuple[str, ...], part: str, known_program: bool) -> list[Finding]:
+        guess = heuristics.guess(argv, part, known_program)
+        if self.llm is not None:
+            try:
+                better = self.llm.classify(part, guess)
+            except Exception:  # the LLM must never cost an answer
+                better = None
+            if better is not None:
+                return [better]
+        return [guess]
+
+    # -- redirections -------------------------------------------------------
+
+    def redirect(self, redirect: Redirect, owner: SimpleCommand | None,
+                 ctx: Context) -> list[Finding]:
+        op = redirect.op
+        target = redirect.target
+        if target is None or not redirect.writes and op != ">&":
+            return []
+        if op == ">&" and (target.text.isdigit() or target.text == "-"):
+            return []  # descriptor duplication, not a file
+        part = redirect.raw.strip()
+        if target.dynamic:
+            return [Finding(part, Crud.CREATE, f"writes to a file named only at run time "
+                                               f"({target.raw})", rule_id="redirect.dynamic",
+                            confidence=0.5, confirm=True)]
+        path = target.text
+        if path in _NULL_SINKS or path.startswith(("/dev/fd/", "/dev/pts/", "/proc/self/fd/")):
+            return []
+        if _BLOCK_DEVICE.match(path):
+            return [Finding(part, Crud.DELETE, f"writes over the block device {path}",
+                            rule_id="redirect.block-device")]
+        if op in (">>", "&>>"):
+            return [Finding(part, Crud.UPDATE, f">> appends to {path}", rule_id="redirect.append")]
+        exists, is_file = ctx.exists(path)
+        if not exists:
+            return [Finding(part, Crud.CREATE, f"> creates {path}", rule_id="redirect.create")]
+        if redirect.bare or (owner is not None and owner.argv in _TRUNCATORS):
+            return [Finding(part, Crud.DELETE, f"> empties {path}", rule_id="redirect.truncate")]
+        if owner is not None and _reads_target(owner, path, ctx):
+            # `sort f > f`: the shell empties f before the command reads it
+            return [Finding(part, Crud.DELETE, f"> empties {path} before the command reads it",
+                            rule_id="redirect.self-truncate")]
+        return [Finding(part, Crud.UPDATE, f"> overwrites {path}, which exists",
+                        rule_id="redirect.overwrite")]
+
+
+#: Variables the shell's hooks and shellguard itself depend on: changing them is tampering.
+_GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexec_functions|"
+                              r"precmd_functions|chpwd_functions|SHELLGUARD_\w*|_SHELLGUARD_\w*|"
+                              r"__sg\w*|_shellguard\w*)$")
+#: Variables that conventionally name a program.
+_PROGRAM_VARIABLES = {"EDITOR": "vi", "VISUAL": "vi", "GIT_EDITOR": "vi", "SUDO_EDITOR": "vi",
+                      "FCEDIT": "vi", "PAGER": "less", "MANPAGER": "less", "GIT_PAGER": "less",
+                      "SHELL": "sh", "BROWSER": "xdg-open"}
+_EXPANSION = re.compile(r"^\$\{?(\w+)(?:(:?[-=])([^}]*))?\}?$")
+
+
+def _resolve_program(word: Word, variables: dict[str, str]) -> str | None:
+    """The program a dynamic command word most likely names: a default value
+    (``${RM:-rm}``), a literal assigned earlier on the line (``a=r; b=m; $a$b``), or a
+    conventional variable (``$EDITOR``)."""
+    text = word.raw.strip('"')
+    whole = _EXPANSION.match(text)
+    if whole:
+        name, op, default = whole.groups()
+        if name in variables:
+            return variables[name]
+        if op and default and "$" not in default:
+            return default
+        return _PROGRAM_VARIABLES.get(name)
+    pieces = re.findall(r"\$\{?(\w+)\}?|([^$]+)", text)
+    out = []
+    for name, literal in pieces:
+        if literal:
+            out.append(literal)
+        elif name in variables:
+            out.append(variables[name])
+        else:
+            return None
+    return "".join(out) or None
+
+
+def _reads_target(owner: SimpleCommand, path: str, ctx: Context) -> bool:
+    target = ctx.resolve(path)
+    return any(not w.dynamic and not w.text.startswith("-") and ctx.resolve(w.text) == target
+               for w in owner.words[1:])
+
+
+def _flags_before_dashdash(tokens: tuple[str, ...]) -> list[str]:
+    out = []
+    for tok in tokens:
+        if tok == "--":
+            break
+        if tok.startswith("-"):
+            out.append(tok)
+    return out
+
+
+_default: Classifier | None = None
+
+
+def classify_command(command: str, cwd: str | None = None) -> Verdict:
+    """Classify with the built-in rules (a shared :class:`Classifier`)."""
+    global _default
+    if _default is None:
+        _default = Classifier()
+    return _default.classify(command, cwd)

@@ -1,0 +1,77 @@
+"""The ``shellguard`` command: a thin skin over the library, one module per command.
+
+Each command module has ``register(subparsers)``; its handler returns an exit code.
+Errors reach the user as one line (``shellguard: ...``), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from shellguard import __version__
+from shellguard.errors import ExitCode, ShellguardError
+
+__all__ = ["main"]
+
+#: Command modules, in the order ``--help`` lists them.
+COMMANDS = ("classify", "explain", "serve", "config", "rules")
+
+EPILOG = """\
+exit codes of 'classify': 0 allow, 1 confirm, 2 deny; for every command:
+64 usage error, 65 bad config or rule data, 69 resource missing, 70 internal error,
+74 file error, 130 interrupted.
+
+Set up a shell with one line in its rc file:
+  eval "$(shellguard init zsh)"      # ~/.zshrc
+  eval "$(shellguard init bash)"     # ~/.bashrc
+  xontrib load shellguard            # ~/.xonshrc
+
+Docs: README.md in the shellguard checkout."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"shellguard: {message}; see 'shellguard --help'\n")
+        raise SystemExit(ExitCode.USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="shellguard",
+        description="Classify shell command lines as READ, CREATE, UPDATE or DELETE before "
+                    "they run, and ask before anything changes state.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"shellguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    import importlib
+
+    for name in COMMANDS:
+        importlib.import_module(f"shellguard.cli.{name}_cmd").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return ExitCode.USAGE
+    try:
+        return int(args.handler(args))
+    except ShellguardError as exc:
+        sys.stderr.write(f"shellguard: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("shellguard: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.ALLOW
+    except Exception as exc:  # a bug: one line, never a traceback in the user's terminal
+        sys.stderr.write(f"shellguard: internal error ({type(exc).__name__}: {exc}); "
+                         "please report it\n")
+        return ExitCode.SOFTWARE

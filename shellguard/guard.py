@@ -1,0 +1,90 @@
+"""The library's front door: a :class:`Guard` checks command lines under the user's configuration.
+
+The co-process, the CLI, the agent hooks and tests all go through it, so that
+rules, the LLM hook and policy are assembled in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from shellguard import paths
+from shellguard.classify import Classifier
+from shellguard.config import Config, load_config
+from shellguard.policy import decide
+from shellguard.rules.engine import RuleSet, builtin_rules, load_rules
+from shellguard.verdict import Crud, Verdict
+
+__all__ = ["Guard", "Decision"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    action: str  # allow | confirm | deny
+
+
+class Guard:
+    """Classifier + policy, reloading the config file when it changes."""
+
+    def __init__(self, config: Config | None = None, rules: RuleSet | None = None,
+                 use_llm: bool = True, config_path: Path | None = None) -> None:
+        self._config_path = config_path
+        self._explicit_config = config is not None
+        self.config = config if config is not None else load_config(config_path)
+        self._mtime = self._config_mtime()
+        self._explicit_rules = rules
+        self._use_llm = use_llm
+        self.classifier = self._build_classifier()
+
+    # -- assembly -----------------------------------------------------------
+
+    def _build_classifier(self) -> Classifier:
+        rules = self._explicit_rules
+        if rules is None:
+            extra = [d for d in self.config.rule_dirs if Path(d).is_dir()]
+            rules = load_rules(extra) if extra else builtin_rules()
+        llm = None
+        if self._use_llm:
+            from shellguard.llm import hook_from_config
+
+            llm = hook_from_config(self.config)
+        return Classifier(rules, llm)
+
+    @property
+    def problems(self) -> list[str]:
+        """Config and rule-file problems, one line each (the safe defaults stay in force)."""
+        return list(self.config.problems) + list(self.classifier.rules.errors)
+
+    def _config_mtime(self) -> float:
+        if self._explicit_config:
+            return 0.0
+        try:
+            return os.stat(self._config_path or paths.config_file()).st_mtime
+        except OSError:
+            return 0.0
+
+    def reload_if_changed(self) -> bool:
+        """Pick up a changed config file (for example an "always" answer from another shell)."""
+        mtime = self._config_mtime()
+        if self._explicit_config or mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        old_dirs = self.config.rule_dirs
+        self.config = load_config(self._config_path)
+        if self.config.rule_dirs != old_dirs:
+            self.classifier = self._build_classifier()
+        return True
+
+    # -- use ----------------------------------------------------------------
+
+    def check(self, command: str, cwd: str | None = None) -> Decision:
+        verdict = self.classifier.classify(command, cwd)
+        return Decision(verdict, decide(verdict, command, cwd, self.config))
+
+    def safe_decision(self, reason: str) -> Decision:
+        """The answer when nothing better can be had: ask."""
+        verdict = Verdict(Crud.UPDATE, reason, 0.0, "fallback", True, ())
+        return Decision(verdict, "confirm")

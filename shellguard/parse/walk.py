@@ -1,0 +1,323 @@
+"""Walk tree-sitter-bash's syntax tree down to the simple commands that would run.
+
+The grammar does the hard part (quotes, here-docs, substitutions, compound
+statements); this module only collects, for every ``command`` node, its words after
+quote removal, its assignments and redirections, and what feeds it through a pipe,
+and it recurses into every place where more commands hide (``$()``, backticks,
+``<()``, loop and function bodies, here-doc bodies that expand).
+"""
+
+from __future__ import annotations
+
+import codecs
+from functools import lru_cache
+
+from shellguard.parse.model import Redirect, Script, SimpleCommand, Word
+
+__all__ = ["parse_script", "MAX_DEPTH"]
+
+#: Deeper nesting than this is not walked (and the script is marked incomplete):
+#: nobody types it, and a hostile line must not exhaust Python's stack.
+MAX_DEPTH = 120
+
+_SUBSTITUTIONS = ("command_substitution", "process_substitution")
+_REDIRECTS = ("file_redirect", "heredoc_redirect", "herestring_redirect")
+_STATEMENTS = ("subshell", "compound_statement", "list", "pipeline", "if_statement",
+               "for_statement", "c_style_for_statement", "while_statement", "case_statement",
+               "redirected_statement", "negated_command")
+
+
+@lru_cache(maxsize=1)
+def _parser():  # type: ignore[no-untyped-def]
+    # Imported lazily so that importing shellguard stays cheap for tools that never parse.
+    import tree_sitter_bash
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tree_sitter_bash.language()))
+
+
+def parse_script(source: str, context: str = "top") -> Script:
+    """Parse ``source`` with the bash grammar and list what would run."""
+    data = source.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(data)
+    walker = _Walker(context)
+    walker.visit(tree.root_node, 0, ())
+    problems = list(walker.problems)
+    if tree.root_node.has_error:
+        problems.append("the line does not parse as complete shell syntax")
+    return Script(
+        commands=tuple(walker.commands),
+        redirects=tuple(walker.redirects),
+        complete=not problems,
+        problems=tuple(problems),
+    )
+
+
+def _text(node) -> str:  # type: ignore[no-untyped-def]
+    return node.text.decode("utf-8", "replace")
+
+
+def _unescape_unquoted(text: str) -> str:
+    """Backslash removal for an unquoted word: ``\\rm`` -> ``rm``, ``\\;`` -> ``;``."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unescape_double(text: str) -> str:
+    """Inside double quotes a backslash only escapes ``$ ` " \\`` and newline."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in '$`"\\\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _ansi_c(body: str) -> str:
+    try:
+        return codecs.decode(body.encode("latin-1", "backslashreplace"), "unicode_escape")
+    except (UnicodeDecodeError, ValueError):
+        return body
+
+
+class _Walker:
+    def __init__(self, context: str) -> None:
+        self.context = context
+        self.current = context  # context of the command whose words are being read
+        self.commands: list[SimpleCommand] = []
+        self.redirects: list[Redirect] = []
+        self.problems: list[str] = []
+
+    # -- statements ---------------------------------------------------------
+
+    def visit(self, node, depth: int, upstream: tuple[SimpleCommand, ...],  # type: ignore[no-untyped-def]
+              context: str | None = None, extra_redirects: tuple[Redirect, ...] = ()) -> None:
+        if depth > MAX_DEPTH:
+            if "nesting too deep to inspect" not in self.problems:
+                self.problems.append("nesting too deep to inspect")
+            return
+        ctx = context or self.context
+        kind = node.type
+        if kind == "command":
+            self._command(node, depth, upstream, ctx, extra_redirects)
+        elif kind in ("declaration_command", "unset_command"):
+            self._builtin_like(node, depth, upstream, ctx)
+        elif kind == "pipeline":
+            self._pipeline(node, depth, upstream, ctx)
+        elif kind == "redirected_statement":
+            self._redirected(node, depth, upstream, ctx)
+        elif kind in _SUBSTITUTIONS:
+            # inside a function body, a substitution still only runs when the function does
+            inner = ctx if ctx.startswith("function:") else "substitution"
+            for child in node.named_children:
+                self.visit(child, depth + 1, (), inner)
+        elif kind == "function_definition":
+            name = node.child_by_field_name("name")
+            label = f"function:{_text(name) if name is not None else '?'}"
+            for child in node.named_children:
+                if child.type != "word":
+                    self.visit(child, depth + 1, (), label)
+        elif kind in _REDIRECTS:
+            self.redirects.append(self._redirect(node, depth))
+        elif kind in ("variable_assignment", "variable_assignments"):
+            # `a=r` alone: a command with assignments and no words (session state)
+            items = [node] if kind == "variable_assignment" else [
+                c for c in node.named_children if c.type == "variable_assignment"]
+            self.current = ctx
+            self.commands.append(SimpleCommand((), tuple(self._assignment(c) for c in items), (),
+                                               _text(node), upstream, ctx))
+        elif kind == "ERROR":
+            for child in node.children:
+                self.visit(child, depth + 1, (), ctx)
+        elif kind in ("word", "string", "concatenation", "simple_expansion", "expansion",
+                      "heredoc_body", "test_command", "arithmetic_expansion",
+                      "binary_expression", "unary_expression", "parenthesized_expression"):
+            self._scan_for_substitutions(node, depth)
+        else:
+            for child in node.named_children:
+                self.visit(child, depth + 1, upstream if kind == "negated_command" else (), ctx)
+
+    def _pipeline(self, node, depth: int, upstream, ctx: str) -> None:  # type: ignore[no-untyped-def]
+        seen: list[SimpleCommand] = list(upstream)
+        for child in node.named_children:
+            before = len(self.commands)
+            self.visit(child, depth + 1, tuple(seen), ctx)
+            seen.extend(c for c in self.commands[before:] if c.context == ctx)
+
+    def _redirected(self, node, depth: int, upstream, ctx: str) -> None:  # type: ignore[no-untyped-def]
+        body = node.child_by_field_name("body")
+        redirects: list[Redirect] = []
+        for child in node.named_children:
+            if child.type in _REDIRECTS:
+                redirect = self._redirect(child, depth, bare=body is None)
+                redirects.append(redirect)
+                self.redirects.append(redirect)
+                for nested in child.named_children:
+                    if nested.type in _REDIRECTS:
+                        inner = self._redirect(nested, depth)
+                        redirects.append(inner)
+                        self.redirects.append(inner)
+        if body is not None:
+            # Redirections of a simple command belong to it (a here-doc fed to `bash`);
+            # those of a compound statement are listed once, for the whole line.
+            attach = tuple(redirects) if body.type == "command" else ()
+            self.visit(body, depth + 1, upstream, ctx, attach)
+
+    def _builtin_like(self, node, depth: int, upstream, ctx: str) -> None:  # type: ignore[no-untyped-def]
+        self.current = ctx
+        words = [Word(_text(node.children[0]), _text(node.children[0]))]
+        assignments: list[str] = []
+        for child in node.children[1:]:
+            if child.type == "variable_assignment":
+                assignments.append(_text(child))
+                self._scan_for_substitutions(child, depth)
+                words.append(Word(_text(child), _text(child)))
+            elif child.is_named:
+                words.append(self._word(child, depth))
+        self.commands.append(SimpleCommand(tuple(words), tuple(assignments), (), _text(node),
+                                           upstream, ctx))
+
+    def _command(self, node, depth: int, upstream, ctx: str,  # type: ignore[no-untyped-def]
+                 extra_redirects: tuple[Redirect, ...]) -> None:
+        words: list[Word] = []
+        assignments: list[str] = []
+        redirects: list[Redirect] = list(extra_redirects)
+        self.current = ctx
+        for child in node.named_children:
+            kind = child.type
+            if kind == "variable_assignment":
+                assignments.append(self._assignment(child))
+            elif kind == "command_name":
+                inner = child.named_children[0] if child.named_children else child
+                words.append(self._word(inner, depth))
+            elif kind in _REDIRECTS:
+                redirect = self._redirect(child, depth)
+                redirects.append(redirect)
+                self.redirects.append(redirect)
+            elif kind == "comment":
+                continue
+            elif kind in _STATEMENTS:
+                # `time (make clean && make)`: a statement where a word would be
+                self.visit(child, depth + 1, (), ctx)
+            else:
+                words.append(self._word(child, depth))
+        self.commands.append(SimpleCommand(tuple(words), tuple(assignments), tuple(redirects),
+                                           _text(node), upstream, ctx))
+
+    # -- words and redirections ---------------------------------------------
+
+    def _assignment(self, node) -> str:  # type: ignore[no-untyped-def]
+        """``NAME=value`` with the value's quotes removed (``x="a b"`` -> ``x=a b``)."""
+        name = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name is None or value is None:
+            return _text(node)
+        op = "+=" if "+=" in _text(node)[: len(_text(name)) + 2] else "="
+        if value.type == "array":
+            self._scan_for_substitutions(value, 0)
+            return f"{_text(name)}{op}{_text(value)}"
+        parts: list[str] = []
+        dynamic = self._word_parts(value, parts, 0)
+        text = "".join(parts) if not dynamic else _text(value)
+        return f"{_text(name)}{op}{text}"
+
+    def _redirect(self, node, depth: int, bare: bool = False) -> Redirect:  # type: ignore[no-untyped-def]
+        op = ""
+        fd = ""
+        target: Word | None = None
+        body: str | None = None
+        for child in node.children:
+            kind = child.type
+            if kind == "file_descriptor":
+                fd = _text(child)
+            elif not child.is_named:
+                op = op or _text(child)
+            elif kind == "heredoc_body":
+                body = _text(child)
+                self._scan_for_substitutions(child, depth)
+            elif kind in ("heredoc_start", "heredoc_end"):
+                continue
+            elif kind in _REDIRECTS:
+                continue  # nested, handled by the caller
+            elif target is None:
+                target = self._word(child, depth)
+                if node.type == "herestring_redirect":
+                    body = target.text + "\n"
+        if node.type == "heredoc_redirect" and body is None:
+            body = ""
+        return Redirect(op=op, target=target, fd=fd, body=body, raw=_text(node), bare=bare)
+
+    def _word(self, node, depth: int) -> Word:  # type: ignore[no-untyped-def]
+        raw = _text(node)
+        parts: list[str] = []
+        dynamic = self._word_parts(node, parts, depth)
+        return Word("".join(parts), raw, dynamic, node.type == "process_substitution")
+
+    def _word_parts(self, node, parts: list[str], depth: int) -> bool:  # type: ignore[no-untyped-def]
+        """Append the unquoted text of ``node`` to ``parts``; return True if any part is dynamic."""
+        kind = node.type
+        if kind == "word":
+            parts.append(_unescape_unquoted(_text(node)))
+            return False
+        if kind == "raw_string":
+            parts.append(_text(node)[1:-1])
+            return False
+        if kind == "ansi_c_string":
+            parts.append(_ansi_c(_text(node)[2:-1]))
+            return False
+        if kind in ("string", "translated_string"):
+            dynamic = False
+            for child in node.children:
+                if child.type == "string_content":
+                    parts.append(_unescape_double(_text(child)))
+                elif child.is_named:
+                    dynamic |= self._word_parts(child, parts, depth)
+            return dynamic
+        if kind == "concatenation":
+            dynamic = False
+            for child in node.children:
+                dynamic |= self._word_parts(child, parts, depth)
+            return dynamic
+        if kind in ("number", "variable_name", "special_variable_name", "test_operator",
+                    "regex", "extglob_pattern", "brace_expression"):
+            parts.append(_text(node))
+            return False
+        if kind in _SUBSTITUTIONS:
+            self.visit(node, depth + 1, (), self.current)
+            parts.append(_text(node))
+            return True
+        # $VAR, ${VAR...}, $((...)) and anything unforeseen: keep as written, unknown value.
+        self._scan_for_substitutions(node, depth)
+        parts.append(_text(node))
+        return True
+
+    def _scan_for_substitutions(self, node, depth: int) -> None:  # type: ignore[no-untyped-def]
+        if depth > MAX_DEPTH:
+            if "nesting too deep to inspect" not in self.problems:
+                self.problems.append("nesting too deep to inspect")
+            return
+        for child in node.named_children:
+            if child.type in _SUBSTITUTIONS:
+                self.visit(child, depth + 1, ())
+            else:
+                self._scan_for_substitutions(child, depth + 1)

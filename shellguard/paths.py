@@ -1,0 +1,47 @@
+"""Where shellguard keeps things (XDG base directories), in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["config_dir", "config_file", "data_dir", "state_dir", "cache_dir", "runtime_dir",
+           "user_rules_dir"]
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var, "")
+    base = Path(value) if value and os.path.isabs(value) else Path.home() / fallback
+    return base / "shellguard"
+
+
+def config_dir() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def config_file() -> Path:
+    override = os.environ.get("SHELLGUARD_CONFIG", "")
+    return Path(override) if override else config_dir() / "config.toml"
+
+
+def user_rules_dir() -> Path:
+    return config_dir() / "rules"
+
+
+def data_dir() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share")
+
+
+def state_dir() -> Path:
+    return _xdg("XDG_STATE_HOME", ".local/state")
+
+
+def cache_dir() -> Path:
+    return _xdg("XDG_CACHE_HOME", ".cache")
+
+
+def runtime_dir() -> Path:
+    value = os.environ.get("XDG_RUNTIME_DIR", "")
+    if value and os.path.isabs(value):
+        return Path(value) / "shellguard"
+    return Path(f"/tmp/shellguard-{os.getuid()}")

@@ -1,0 +1,240 @@
+"""Look inside code that a command line carries as data: SQL, Mongo shell and interpreter one-liners.
+
+These readers are deliberately small pattern tables: they find the statement
+verbs and the well-known destructive APIs, and hand embedded shell commands
+(``os.system("rm x")``) back to the classifier. Anything they cannot read is
+reported as unknown code, which always asks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shellguard.verdict import Crud
+
+__all__ = ["CodeEffect", "sql_effects", "mongo_effects", "code_effects", "printf_text"]
+
+
+class _Lazy:
+    """A regex compiled on first use: these tables would cost start-up time for every shell."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, *args: object) -> None:
+        self._args = args
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)  # type: ignore[call-overload]
+        return getattr(self._compiled, name)
+
+
+@dataclass(frozen=True)
+class CodeEffect:
+    """One thing a piece of code does; ``shell`` is an embedded shell command to classify."""
+
+    crud: Crud
+    reason: str
+    shell: str | None = None
+
+
+# -- SQL -----------------------------------------------------------------------
+
+_SQL_READ = {"select", "show", "describe", "desc", "explain", "values", "table", "begin",
+             "commit", "rollback", "start", "end", "use", "pragma", "help", "\\d", "\\dt",
+             "\\l", "\\du", "\\dn", "\\df", "\\dv", "\\di", "\\conninfo", "\\x", "\\timing",
+             "\\q", "\\?", "\\h", "savepoint", "release", "listen", "fetch", "declare", "close",
+             "prepare", "execute", "deallocate", "check", "checksum", "analyze_table"}
+_SQL_CREATE = {"insert", "create", "copy", "load", "\\copy", "import", "backup"}
+_SQL_UPDATE = {"update", "alter", "grant", "revoke", "vacuum", "analyze", "analyse", "reindex",
+               "cluster", "set", "reset", "replace", "merge", "upsert", "comment", "rename",
+               "refresh", "lock", "optimize", "repair", "flush", "call", "do", "notify",
+               "security", "attach", "detach", "restore", "discard", "kill"}
+_SQL_DELETE = {"delete", "drop", "truncate", "purge"}
+_SQLITE_DOT = {".import": Crud.CREATE, ".restore": Crud.UPDATE, ".save": Crud.CREATE,
+               ".backup": Crud.CREATE, ".output": Crud.CREATE, ".once": Crud.CREATE,
+               ".clone": Crud.CREATE, ".recover": Crud.CREATE, ".load": Crud.UPDATE,
+               ".shell": Crud.UPDATE, ".system": Crud.UPDATE}
+_SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
+
+
+def sql_effects(sql: str) -> list[CodeEffect]:
+    """Each statement's class by its verb (CLASSES.md: SELECT READ, INSERT CREATE ...)."""
+    effects: list[CodeEffect] = []
+    body = _SQL_STRIP.sub(" '' ", sql)
+    statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])", body) if s.strip()]
+    for stmt in statements:
+        words = stmt.lower().split()
+        verb = words[0]
+        if verb.startswith("."):  # sqlite3 dot-commands
+            crud = _SQLITE_DOT.get(verb, Crud.READ)
+            effects.append(CodeEffect(crud, f"sqlite {verb} {_VERB_TEXT[crud]}"))
+            continue
+        text = " ".join(stmt.split()[:4])
+        if verb == "with":  # a CTE: the statement after it decides
+            for w in words[1:]:
+                if w in _SQL_DELETE | {"insert", "update", "merge"}:
+                    verb = w
+                    break
+            else:
+                verb = "select"
+        if verb == "alter":
+            if " drop " in f" {stmt.lower()} ":
+                effects.append(CodeEffect(Crud.DELETE, f"SQL '{text}' drops part of a table"))
+            else:
+                effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' changes a schema"))
+        elif verb == "copy" and re.search(r"\bto\b", stmt, re.I):
+            effects.append(CodeEffect(Crud.CREATE, f"SQL '{text}' writes a file"))
+        elif verb == "explain" and re.search(r"\banalyze\b", stmt, re.I) and any(
+                w in words for w in ("delete", "update", "insert", "drop")):
+            effects.append(CodeEffect(Crud.UPDATE, f"EXPLAIN ANALYZE really runs '{text}'"))
+        elif verb in _SQL_DELETE:
+            effects.append(CodeEffect(Crud.DELETE, f"SQL {verb.upper()} removes data"))
+        elif verb in _SQL_UPDATE:
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL {verb.upper()} changes existing data"))
+        elif verb in _SQL_CREATE:
+            effects.append(CodeEffect(Crud.CREATE, f"SQL {verb.upper()} adds data or objects"))
+        elif verb in _SQL_READ or verb.startswith("\\"):
+            effects.append(CodeEffect(Crud.READ, f"SQL {verb.upper()} only reads"))
+        else:
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' is not a statement shellguard "
+                                                   "knows"))
+    return effects
+
+
+# -- Mongo shell ---------------------------------------------------------------
+
+_MONGO = [
+    (Crud.DELETE, _Lazy(r"\.(drop|dropDatabase|dropIndex(es)?|deleteOne|deleteMany|remove|"
+                             r"findOneAndDelete|dropUser|dropAllUsers|dropRole)\s*\(")),
+    (Crud.UPDATE, _Lazy(r"\.(updateOne|updateMany|update|replaceOne|findOneAndUpdate|"
+                             r"findOneAndReplace|renameCollection|bulkWrite|updateUser|"
+                             r"grantRolesToUser|revokeRolesFromUser|setProfilingLevel|"
+                             r"adminCommand|runCommand|shutdownServer)\s*\(")),
+    (Crud.CREATE, _Lazy(r"\.(insertOne|insertMany|insert|save|createCollection|"
+                             r"createIndex(es)?|createUser|createRole|createView)\s*\(")),
+]
+
+
+def mongo_effects(code: str) -> list[CodeEffect]:
+    effects = [CodeEffect(crud, f"Mongo {m.group(1)}() {_VERB_TEXT[crud]}")
+               for crud, pattern in _MONGO for m in pattern.finditer(code)]
+    if not effects:
+        effects.append(CodeEffect(Crud.READ, "the Mongo script only reads"))
+    return effects
+
+
+_VERB_TEXT = {Crud.DELETE: "removes data", Crud.UPDATE: "changes data",
+              Crud.CREATE: "adds data", Crud.READ: "reads"}
+
+# -- interpreter one-liners ------------------------------------------------------
+
+_STR = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
+
+# Calls that hand a string to a shell, per language family.
+_SHELL_CALLS = {
+    "python": _Lazy(r"(?:os\.system|os\.popen|subprocess\.\w+|check_output|check_call|"
+                         r"Popen|run|call|getoutput|getstatusoutput)\s*\(\s*" + _STR),
+    "node": _Lazy(r"(?:execSync|exec|spawnSync|spawn|execFileSync|execFile|\$)\s*\(\s*"
+                       + r"(?:" + _STR + r"|`([^`]*)`)"),
+    "perl": _Lazy(r"(?:system|exec|qx)\s*\(?\s*" + _STR),
+    "ruby": _Lazy(r"(?:system|exec|spawn|%x|IO\.popen|Open3\.\w+)\s*[\(\{]?\s*" + _STR),
+    "php": _Lazy(r"(?:system|exec|shell_exec|passthru|popen|proc_open)\s*\(\s*" + _STR),
+}
+_LIST_CALL = _Lazy(r"(?:subprocess\.\w+|Popen|check_output|check_call|run|call)\s*\(\s*"
+                        r"\[([^\]]*)\]")
+_SQL_LITERAL = _Lazy(r"""["']((?:select|insert\s+into|update\s+\w+\s+set|delete\s+from|drop\s+"""
+                     r"""(?:table|database|schema|index|view)|truncate|alter\s+table|create\s+"""
+                     r"""(?:table|database|index|view))\b[^"']*)["']""", re.I)
+_BACKTICKS = _Lazy(r"`([^`]+)`")
+
+_APIS: list[tuple[Crud, str, _Lazy]] = [
+    (Crud.DELETE, "deletes files", _Lazy(
+        r"shutil\.rmtree|os\.(remove|unlink|rmdir|removedirs)\b|\.unlink\s*\(|\.rmdir\s*\(|"
+        r"\b(unlink|rm|rmdir)Sync\s*\(|fs\.(unlink|rm|rmdir)\b|fs\.promises\.(unlink|rm|rmdir)|rimraf|"
+        r"file\.remove\s*\(|\bunlink\s*\(|"
+        r"\bunlink\s*[\(\"'$]|\brmdir\s*[\(\"']|File\.(delete|unlink)|FileUtils\.(rm|rm_r|rm_rf|"
+        r"remove|remove_dir|remove_entry|rmdir)\b|Dir\.(delete|unlink|rmdir)|"
+        r"\brmtree\b|\bremove_tree\b|send2trash|\.truncate\s*\(\s*0?\s*\)|requests\.delete|"
+        r"method\s*[:=]\s*['\"]DELETE")),
+    (Crud.UPDATE, "changes files or settings", _Lazy(
+        r"os\.(rename|replace|chmod|chown|utime|symlink|link|truncate)\b|shutil\.(move|chown)|"
+        r"\b(rename|chmod|chown|appendFile|truncate|symlink)Sync\s*\(|fs\.(rename|chmod|chown|appendFile)\b|"
+        r"file\.rename\s*\(|File\.(rename|chmod|"
+        r"chown|symlink)|FileUtils\.(mv|move|chmod|chown|ln_sf|touch)|\brename\s*\(|"
+        r"\bchmod\s*\(|\bchown\s*\(|open\s*\([^)]*,\s*['\"](?:a|ab|a\+|r\+|rb\+|r\+b)['\"]|"
+        r"open\s*\([^)]*['\"]\s*>>|requests\.(put|patch)|method\s*[:=]\s*['\"](PUT|"
+        r"PATCH)|\.write_bytes\s*\(|\bsed\b.*-i")),
+    (Crud.CREATE, "creates files", _Lazy(
+        r"open\s*\([^)]*,\s*['\"][wx]b?\+?['\"]|open\s*\([^)]*['\"]\s*>|\.write_text\s*\(|"
+        r"\.mkdir\s*\(|os\.(makedirs|mkdir|mkfifo)\b|shutil\.(copy\w*|make_archive|unpack_archive)|"
+        r"\b(writeFile|mkdir|copyFile|cp|mkdtemp)Sync\s*\(|createWriteStream\s*\(|"
+        r"fs\.(writeFile|mkdir|copyFile)\b|write\.(csv|table)\s*\(|writeLines\s*\(|saveRDS\s*\(|"
+        r"file\.create\s*\(|dir\.create\s*\(|File\.(write|open"
+        r"\s*\([^)]*['\"]w)|FileUtils\.(mkdir_p|mkdir|cp|cp_r|touch)|Dir\.mkdir|\bmkdir\s*\(|"
+        r"file_put_contents|fopen\s*\([^)]*['\"][wxa]|requests\.post|method\s*[:=]\s*['\"]POST|"
+        r"urlretrieve|\.to_csv\s*\(|\.save\s*\(|\.touch\s*\(|tempfile\.mk")),
+]
+
+
+def _unescape(text: str) -> str:
+    return text.replace("\\'", "'").replace('\\"', '"').replace("\\\\", "\\")
+
+
+def code_effects(code: str, language: str) -> list[CodeEffect]:
+    """What an inline program visibly does; embedded shell commands come back as ``shell``."""
+    effects: list[CodeEffect] = []
+    calls = _SHELL_CALLS.get(language)
+    shell_spans: list[tuple[int, int]] = []
+    if calls is not None:
+        for m in calls.finditer(code):
+            literal = next((g for g in m.groups() if g is not None), None)
+            if literal is not None:
+                effects.append(CodeEffect(Crud.READ, "runs a shell command", _unescape(literal)))
+                shell_spans.append(m.span())
+    if language == "python":
+        for m in _LIST_CALL.finditer(code):
+            items = re.findall(_STR, m.group(1))
+            argv = [_unescape(a or b) for a, b in items]
+            if argv:
+                effects.append(CodeEffect(Crud.READ, "runs a program",
+                                          " ".join(_shell_quote(a) for a in argv)))
+                shell_spans.append(m.span())
+    if language in ("perl", "ruby", "php"):
+        for m in _BACKTICKS.finditer(code):
+            effects.append(CodeEffect(Crud.READ, "runs a shell command", m.group(1)))
+    rest = code
+    for start, end in reversed(shell_spans):
+        rest = rest[:start] + " " + rest[end:]
+    for literal in _SQL_LITERAL.finditer(rest):
+        for effect in sql_effects(next(g for g in literal.groups() if g is not None)):
+            effects.append(CodeEffect(effect.crud, f"the {language} code runs {effect.reason}"))
+    for crud, what, pattern in _APIS:
+        m = pattern.search(rest)
+        if m:
+            effects.append(CodeEffect(crud, f"the {language} code {what} ({m.group(0).strip()})"))
+    return effects
+
+
+def _shell_quote(word: str) -> str:
+    if re.fullmatch(r"[\w@%+=:,./-]+", word):
+        return word
+    return "'" + word.replace("'", "'\"'\"'") + "'"
+
+
+def printf_text(argv: tuple[str, ...]) -> str:
+    """The text ``echo``/``printf`` with literal arguments would print (close enough to classify)."""
+    if not argv:
+        return ""
+    words = list(argv[1:])
+    if argv[0].endswith("printf"):
+        fmt = words[0] if words else ""
+        text = fmt.replace("%s", " ".join(words[1:])) if "%s" in fmt else fmt
+        return text.replace("\\n", "\n").replace("\\t", "\t")
+    while words and re.fullmatch(r"-[neE]+", words[0]):
+        if "e" in words[0]:
+            words = [w.replace("\\n", "\n") for w in words]
+        words.pop(0)
+    return " ".join(words)

@@ -1,0 +1,134 @@
+"""The co-process protocol: one JSON object per line each way.
+
+Request:  ``{"id": 1, "command": "rm -rf build", "cwd": "/home/me/app", "shell": "zsh"}``
+Response: ``{"id": 1, "classification": "DELETE", "confidence": 0.95, "reasoning": "...",
+"source": "rules", "action": "confirm"}`` plus ``"error"`` when the request was bad.
+
+Shells parse the answer with a regex, so responses are always compact, on one
+line, with the keys in this order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+__all__ = ["Request", "Response", "ProtocolError", "decode_request", "encode_response",
+           "MAX_LINE_BYTES", "MAX_NESTING", "ANSWERS"]
+
+#: What a person (or the agent guard) answered, for the audit log.
+ANSWERS = ("yes", "no", "always", "timeout", "blocked")
+#: Requests longer than this are answered with an error (and the safe answer).
+MAX_LINE_BYTES = 1 << 20
+#: JSON nesting deeper than this is refused before it can exhaust the decoder's stack.
+MAX_NESTING = 64
+
+
+class ProtocolError(ValueError):
+    """A request that cannot be served; the message goes into the response's ``error`` field."""
+
+    def __init__(self, message: str, request_id: int | str | None = None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int | str | None
+    command: str
+    cwd: str | None = None
+    shell: str | None = None
+    #: Optional, sent by shells after a question to record what the person answered
+    #: (yes | no | always | timeout | blocked) in the audit log. The response is the
+    #: same classification answer as for any request.
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    id: int | str | None
+    classification: str
+    confidence: float
+    reasoning: str
+    source: str
+    action: str
+    error: str | None = None
+
+
+def _nesting_depth(text: str) -> int:
+    """Maximum bracket depth outside strings; cheap guard before json.loads."""
+    depth = best = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > MAX_NESTING:
+                    return best
+        elif ch in "]}":
+            depth -= 1
+    return best
+
+
+def decode_request(line: bytes) -> Request:
+    """Decode one request line; raises :class:`ProtocolError` with a one-line reason."""
+    if len(line) > MAX_LINE_BYTES:
+        raise ProtocolError(f"request longer than {MAX_LINE_BYTES} bytes")
+    if b"\x00" in line:
+        raise ProtocolError("request contains a NUL byte")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("request is not valid UTF-8") from None
+    if _nesting_depth(text) > MAX_NESTING:
+        raise ProtocolError("request JSON is nested too deeply")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError(f"request is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})"
+                            ) from None
+    if not isinstance(data, dict):
+        raise ProtocolError("request must be a JSON object")
+    request_id = data.get("id")
+    if request_id is not None and (isinstance(request_id, bool)
+                                   or not isinstance(request_id, int | str)):
+        raise ProtocolError("'id' must be an integer or a string")
+    command = data.get("command")
+    if not isinstance(command, str):
+        raise ProtocolError("'command' is missing or not a string", request_id)
+    if "\x00" in command:
+        raise ProtocolError("'command' contains a NUL character", request_id)
+    cwd = data.get("cwd")
+    shell = data.get("shell")
+    if cwd is not None and (not isinstance(cwd, str) or "\x00" in cwd):
+        raise ProtocolError("'cwd' must be a string", request_id)
+    if shell is not None and not isinstance(shell, str):
+        raise ProtocolError("'shell' must be a string", request_id)
+    answer = data.get("answer")
+    if answer is not None and answer not in ANSWERS:
+        raise ProtocolError(f"'answer' must be one of {', '.join(ANSWERS)}", request_id)
+    return Request(request_id, command, cwd, shell, answer)
+
+
+def encode_response(response: Response) -> bytes:
+    data: dict[str, object] = {
+        "id": response.id,
+        "classification": response.classification,
+        "confidence": round(response.confidence, 3),
+        "reasoning": response.reasoning,
+        "source": response.source,
+        "action": response.action,
+    }
+    if response.error is not None:
+        data["error"] = response.error
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"

@@ -1,0 +1,331 @@
+"""Load rule files and find the rule that decides an argv.
+
+One small engine for every domain: the knowledge lives in ``rules/data/*.toml``
+(and in the user's rule directory), never in code.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import pickle
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from shellguard.rules.schema import Program, Rule, RuleError, build_program, build_rule
+
+__all__ = ["RuleSet", "ArgvView", "Match", "load_rules", "builtin_rules", "DATA_DIR"]
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+@dataclass(frozen=True)
+class ArgvView:
+    """An argv split the way a rule looks at it: flags, option values and positionals."""
+
+    program: str
+    flags: tuple[str, ...]
+    positionals: tuple[str, ...]
+    option_values: dict[str, list[str]] = field(hash=False, compare=False)
+    double_dash: bool = False
+    tokens: tuple[str, ...] = ()
+    # index in ``tokens`` of each positional, so a rule can hand the rest of argv on
+    positional_index: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, argv: tuple[str, ...], program: Program | None) -> ArgvView:
+        name = program_name(argv[0]) if argv else ""
+        with_arg = program.options_with_arg if program else frozenset()
+        flags: list[str] = []
+        positionals: list[str] = []
+        index: list[int] = []
+        values: dict[str, list[str]] = {}
+        tokens = argv[1:]
+        i = 0
+        double_dash = False
+        while i < len(tokens):
+            tok = tokens[i]
+            if double_dash or tok == "-" or not tok.startswith("-"):
+                positionals.append(tok)
+                index.append(i)
+            elif tok == "--":
+                double_dash = True
+            elif tok.startswith("--"):
+                key, eq, value = tok.partition("=")
+                flags.append(key)
+                if eq:
+                    values.setdefault(key, []).append(value)
+                elif key in with_arg and i + 1 < len(tokens):
+                    values.setdefault(key, []).append(tokens[i + 1])
+                    i += 1
+            else:
+                flags.append(tok)
+                if tok in with_arg:
+                    if i + 1 < len(tokens):
+                        values.setdefault(tok, []).append(tokens[i + 1])
+                        i += 1
+                elif tok[:2] in with_arg and len(tok) > 2 and not (program and program.single_dash_long):
+                    values.setdefault(tok[:2], []).append(tok[2:].lstrip("="))
+                elif "=" in tok:
+                    key, _, value = tok.partition("=")
+                    values.setdefault(key, []).append(value)
+            i += 1
+        return cls(name, tuple(flags), tuple(positionals), values, double_dash, tokens,
+                   tuple(index))
+
+    def has_flag(self, flag: str, single_dash_long: bool = False) -> bool:
+        if flag.startswith("--"):
+            return flag in self.flags
+        for tok in self.flags:
+            if tok == flag:
+                return True
+            if single_dash_long or len(flag) != 2:
+                continue
+            # short clusters: `-rf` holds -r and -f; `-i.bak` is -i with a value
+            body = tok[1:]
+            if tok.startswith(flag) and not body[1:2].isalpha():
+                return True
+            if body.isalpha() and flag[1] in body:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Rule
+    view: ArgvView
+    consumed: int  # positionals taken by the subcommand
+
+
+def program_name(word: str) -> str:
+    """``/usr/bin/rm`` -> ``rm``; ``python3.11`` stays itself (rule files list versions)."""
+    return word.rsplit("/", 1)[-1]
+
+
+def _slot_matches(slot: tuple[str, ...], word: str, ignore_case: bool) -> bool:
+    if ignore_case:
+        word = word.lower()
+        return any(fnmatch.fnmatchcase(word, p.lower()) for p in slot)
+    return any(fnmatch.fnmatchcase(word, p) for p in slot)
+
+
+def _match_subcommand(slots: tuple[tuple[str, ...], ...], words: tuple[str, ...],
+                      ignore_case: bool) -> int | None:
+    """Match slot patterns against the leading positionals; ``**`` spans any number of words.
+
+    Returns how many positionals the subcommand used, or None.
+    """
+    if not slots:
+        return 0
+    slot, rest = slots[0], slots[1:]
+    if slot == ("**",):
+        for skip in range(len(words) + 1):
+            used = _match_subcommand(rest, words[skip:], ignore_case)
+            if used is not None:
+                return skip + used
+        return None
+    if not words or not _slot_matches(slot, words[0], ignore_case):
+        return None
+    used = _match_subcommand(rest, words[1:], ignore_case)
+    return None if used is None else used + 1
+
+
+class RuleSet:
+    """Programs and rules from any number of files, indexed by program name."""
+
+    def __init__(self) -> None:
+        self.programs: dict[str, Program] = {}
+        self.rules: dict[str, Rule] = {}
+        self._by_program: dict[str, list[Rule]] = {}
+        self.errors: list[str] = []
+        self.files: list[Path] = []
+
+    # -- loading ------------------------------------------------------------
+
+    def add_file(self, path: Path) -> None:
+        """Add one rule file; on error, record one line naming file and key, and keep the rest."""
+        where = str(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            self.errors.append(f"{where}: {exc}")
+            return
+        except OSError as exc:
+            self.errors.append(f"{where}: cannot read ({exc.strerror})")
+            return
+        try:
+            programs, rules = self._build(data, where)
+        except RuleError as exc:
+            self.errors.append(str(exc))
+            return
+        self.files.append(path)
+        for program in programs:
+            self.programs[program.name] = program
+            for alias in program.settings.get("aliases", []):
+                self.programs[alias] = replace(program, name=alias)
+        for rule in rules:
+            self.rules[rule.id] = rule  # a later file (the user's) replaces a rule by id
+        self._reindex()
+
+    @staticmethod
+    def _build(data: dict, where: str) -> tuple[list[Program], list[Rule]]:
+        unknown = set(data) - {"program", "rule"}
+        if unknown:
+            raise RuleError(f"{where}: unknown top-level key '{sorted(unknown)[0]}' "
+                            "(use [program.NAME] and [[rule]])")
+        table = data.get("program", {})
+        if not isinstance(table, dict):
+            raise RuleError(f"{where}: 'program' must be a table of [program.NAME] entries")
+        programs = [build_program(name, t, where) for name, t in table.items()]
+        raw_rules = data.get("rule", [])
+        if not isinstance(raw_rules, list):
+            raise RuleError(f"{where}: rules are written as [[rule]] entries")
+        rules = [build_rule(t, where) for t in raw_rules]
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise RuleError(f"{where}: rule '{rule.id}' is defined twice")
+            seen.add(rule.id)
+        return programs, rules
+
+    def _reindex(self) -> None:
+        index: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            for name in rule.programs:
+                index.setdefault(name, []).append(rule)
+        for rules in index.values():
+            rules.sort(key=lambda r: (r.specificity, r.crud), reverse=True)
+        self._by_program = index
+
+    # -- lookup -------------------------------------------------------------
+
+    def program(self, name: str) -> Program | None:
+        return self.programs.get(name)
+
+    def knows(self, name: str) -> bool:
+        return name in self._by_program or name in self.programs
+
+    def match(self, argv: tuple[str, ...]) -> Match | None:
+        """The deciding rule for ``argv``: the most specific one whose conditions all hold."""
+        if not argv:
+            return None
+        name = program_name(argv[0])
+        program = self.programs.get(name)
+        view = ArgvView.of(argv, program)
+        for rule in self._by_program.get(name, ()):
+            used = self._matches(rule, view, program)
+            if used is not None:
+                return Match(rule, view, used)
+        return None
+
+    @staticmethod
+    def _matches(rule: Rule, view: ArgvView, program: Program | None) -> int | None:
+        ignore_case = bool(program and program.ignore_case)
+        sdl = bool(program and program.single_dash_long)
+        used = _match_subcommand(rule.subcommand, view.positionals, ignore_case)
+        if used is None:
+            return None
+        if rule.flags and not any(view.has_flag(f, sdl) for f in rule.flags):
+            return None
+        if rule.all_flags and not all(view.has_flag(f, sdl) for f in rule.all_flags):
+            return None
+        if rule.no_flags and any(view.has_flag(f, sdl) for f in rule.no_flags):
+            return None
+        rest = view.positionals[used:]
+        if rule.min_args is not None and len(rest) < rule.min_args:
+            return None
+        if rule.max_args is not None and len(rest) > rule.max_args:
+            return None
+        if rule.args and not any(fnmatch.fnmatchcase(a, p) for a in rest for p in rule.args):
+            return None
+        if rule.double_dash is not None and rule.double_dash != view.double_dash:
+            return None
+        for flag, pattern in rule.option_values:
+            values = view.option_values.get(flag, [])
+            if not any(fnmatch.fnmatch(v.lower(), pattern.lower()) for v in values):
+                return None
+        if rule.argv_regex is not None and not rule.argv_regex.search(" ".join(view.tokens)):
+            return None
+        return used
+
+    def all_rules(self) -> Iterable[Rule]:
+        return self.rules.values()
+
+
+def builtin_files() -> list[Path]:
+    return sorted(DATA_DIR.glob("*.toml"))
+
+
+def rule_files(user_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Built-in files, then every ``*.toml`` in the user's rule directories, in load order."""
+    files = builtin_files()
+    for directory in user_dirs:
+        base = Path(directory).expanduser()
+        if base.is_dir():
+            files.extend(sorted(base.glob("*.toml")))
+    return files
+
+
+def load_rules(user_dirs: Iterable[str | os.PathLike[str]] = (), use_cache: bool = True) -> RuleSet:
+    """Built-in rules, then the user's (which may override by id).
+
+    Parsing TOML costs ~100 ms for the built-in set, more than the co-process's
+    start-up budget, so the built set is pickled in the user's cache directory,
+    keyed by every file's path, size and mtime and by the engine's version.
+    """
+    files = rule_files(user_dirs)
+    cache = _cache_path(files) if use_cache else None
+    if cache is not None:
+        try:
+            with open(cache, "rb") as fh:
+                cached = pickle.load(fh)
+            if isinstance(cached, RuleSet):
+                return cached
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
+                ValueError):
+            pass
+    rules = RuleSet()
+    for path in files:
+        rules.add_file(path)
+    if cache is not None:
+        _write_cache(cache, rules)
+    return rules
+
+
+def _cache_path(files: list[Path]) -> Path | None:
+    from shellguard import __version__, paths
+
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(Path(__file__).with_name("schema.py").read_bytes())
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return paths.cache_dir() / f"rules-{digest.hexdigest()[:20]}.pickle"
+
+
+def _write_cache(cache: Path, rules: RuleSet) -> None:
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(rules, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+        for old in cache.parent.glob("rules-*.pickle"):
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only cache only costs start-up time
+
+
+@lru_cache(maxsize=1)
+def builtin_rules() -> RuleSet:
+    return load_rules()

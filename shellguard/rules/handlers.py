@@ -1,0 +1,503 @@
+"""Handlers for programs that run other code: wrappers, shells, interpreters, database clients, ssh, find.
+
+A program entry in a rule file names its handler (``handler = "exec"``) and gives
+the handler its data (which options take a value, which option carries a script).
+A handler returns findings, usually by handing the inner command back to the
+classifier, or ``None`` to let the ordinary rules decide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from shellguard import payloads  # its regex tables compile on first use, not at start-up
+from shellguard.parse import SimpleCommand, Word
+from shellguard.rules.engine import program_name
+from shellguard.rules.schema import Program
+from shellguard.verdict import Crud, Finding
+
+if TYPE_CHECKING:
+    from shellguard.classify import Classifier, Context
+
+__all__ = ["HANDLERS", "NETWORK_FETCHERS"]
+
+Handler = Callable[["Classifier", tuple[Word, ...], Program, SimpleCommand, "Context", int],
+                   "list[Finding] | None"]
+
+#: Programs whose output is code from the network when piped into a shell.
+NETWORK_FETCHERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lynx",
+                              "httpie", "iwr", "invoke-webrequest", "gh"})
+_FETCH_WORD = re.compile(r"\b(curl|wget|fetch|aria2c|https?|xh|iwr)\b")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _setting(program: Program, key: str, default):  # type: ignore[no-untyped-def]
+    return program.settings.get(key, default)
+
+
+def _session(part: str, name: str, why: str | None = None) -> list[Finding]:
+    return [Finding(part, Crud.UPDATE, why or f"{name} opens an interactive session whose input "
+                                              "shellguard does not see",
+                    rule_id=f"{name}.session", confirm=True)]
+
+
+def _remote_code(part: str, how: str) -> list[Finding]:
+    return [Finding(part, Crud.UPDATE, f"runs code downloaded from the network ({how})",
+                    rule_id="remote-code", confirm=True)]
+
+
+def _unknown_code(part: str, what: str, crud: Crud = Crud.CREATE) -> list[Finding]:
+    return [Finding(part, crud, f"runs {what}, whose effect the command line does not show",
+                    source="heuristic", rule_id="unknown-code", confidence=0.4, confirm=True)]
+
+
+def _part(words: tuple[Word, ...]) -> str:
+    return " ".join(w.raw for w in words)
+
+
+def _is_option(text: str) -> bool:
+    return text.startswith("-") and text != "-"
+
+
+def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ctx: Context,
+                       depth: int, what: str) -> list[Finding] | None:
+    """A shell or interpreter reading its program from stdin: here-doc, here-string or a pipe."""
+    body = cmd.stdin_body
+    if body is not None:
+        return classifier.script(body, ctx, depth + 1, "nested")
+    if any(r.op == "<" for r in cmd.redirects):
+        src = next(r.target.text for r in cmd.redirects if r.op == "<" and r.target is not None)
+        return _unknown_code(part, f"the {what} in {src}")
+    if cmd.upstream:
+        names = {program_name(c.name) for c in cmd.upstream}
+        if names & NETWORK_FETCHERS or any(_FETCH_WORD.search(c.text) for c in cmd.upstream):
+            return _remote_code(part, f"piped into {what}")
+        feeders = [c for c in cmd.upstream if program_name(c.name) in ("echo", "printf")]
+        if feeders and len(feeders) == len(cmd.upstream) and not any(
+                w.dynamic for c in feeders for w in c.words):
+            text = "\n".join(payloads.printf_text(c.argv) for c in feeders)
+            return classifier.script(text, ctx, depth + 1, "nested")
+        return _unknown_code(part, f"commands piped into {what}")
+    return None
+
+
+# -- exec: sudo, env, timeout, xargs, nohup, watch ... --------------------------
+
+
+def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                 cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    name = program.name
+    with_arg = program.options_with_arg
+    session_flags = set(_setting(program, "session_flags", []))
+    script_options = set(_setting(program, "script_options", []))
+    split_options = set(_setting(program, "split_string_options", []))
+    read_only = set(_setting(program, "read_only_options", []))
+    skip_assignments = bool(_setting(program, "skip_assignments", False))
+    session = False
+    if _setting(program, "options_anywhere", False):
+        # su/runuser: `su root -c 'cmd'` puts the script option after the user name
+        for k, word in enumerate(words[1:], start=1):
+            if word.text.split("=", 1)[0] in script_options:
+                if "=" in word.text:
+                    return classifier.script(word.text.split("=", 1)[1], ctx, depth + 1, "nested")
+                if k + 1 < len(words):
+                    return _payload(classifier, words[k + 1], part, ctx, depth)
+        bare = Crud.parse(_setting(program, "bare_class", "UPDATE"))
+        return [Finding(part, bare, _setting(program, "bare_why", f"{name} opens a session"),
+                        rule_id=f"{name}.session", confirm=True)]
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "--":
+            i += 1
+            break
+        if _is_option(text):
+            key = text.split("=", 1)[0]
+            if key in read_only:
+                return [Finding(part, Crud.READ, f"{name} {key} only reports",
+                                rule_id=f"{name}.read-only")]
+            if key in script_options or key in split_options:
+                if "=" in text:
+                    return classifier.script(text.split("=", 1)[1], ctx, depth + 1, "nested")
+                if i + 1 < len(words):
+                    return _payload(classifier, words[i + 1], part, ctx, depth)
+                return None
+            if key in session_flags or (len(text) > 2 and text[1] != "-"
+                                        and any(f"-{c}" in session_flags for c in text[1:])):
+                session = True
+            if key in with_arg and "=" not in text:
+                i += 2
+                continue
+            i += 1
+            continue
+        if skip_assignments and _ASSIGNMENT.match(text):
+            i += 1
+            continue
+        break
+    rest = words[i:]
+    rest = rest[int(_setting(program, "leading_operands", 0)):]
+    stop_at = _setting(program, "stop_at", "")
+    if stop_at:
+        cut = next((k for k, w in enumerate(rest) if w.text == stop_at), None)
+        if cut is not None:
+            rest = rest[:cut]
+    if not rest:
+        if session:
+            return _session(part, name, f"{name} opens a shell as another user")
+        bare = _setting(program, "bare_class", "READ")
+        why = _setting(program, "bare_why", f"{name} with no command only reports")
+        return [Finding(part, Crud.parse(bare), why, rule_id=f"{name}.bare",
+                        confirm=Crud.parse(bare) != Crud.READ)]
+    if _setting(program, "join_operands", False):
+        if any(w.dynamic for w in rest):
+            return _unknown_code(part, f"a command that {name} builds at run time")
+        return classifier.script(" ".join(w.text for w in rest), ctx, depth + 1, "nested")
+    return classifier.argv(rest, cmd, ctx, depth + 1)
+
+
+def _payload(classifier: Classifier, word: Word, part: str, ctx: Context,
+             depth: int) -> list[Finding]:
+    """A script handed over as one word (`bash -c '...'`, `su -c '...'`)."""
+    if word.dynamic:
+        if _FETCH_WORD.search(word.raw):
+            return _remote_code(part, "a shell runs what curl or wget printed")
+        inner = classifier.script(word.text, ctx, depth + 1, "nested")
+        return inner + _unknown_code(part, f"a script only known at run time ({word.raw})")
+    return classifier.script(word.text, ctx, depth + 1, "nested")
+
+
+# -- shells: bash -c, sh script.sh, curl | sh ----------------------------------
+
+
+def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    name = program.name
+    with_arg = program.options_with_arg
+    read_only = set(_setting(program, "read_only_options", []))
+    wants_script = False
+    from_stdin = False  # `bash -s -- args`: the script comes on stdin
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "--":
+            i += 1
+            break
+        if text.startswith(("-", "+")) and len(text) > 1:
+            if text in read_only:
+                return [Finding(part, Crud.READ, f"{name} {text} only checks or reports",
+                                rule_id=f"{name}.read-only")]
+            if text in with_arg:
+                i += 2
+                continue
+            if not text.startswith("--") and "c" in text[1:]:
+                wants_script = True
+            if not text.startswith("--") and "s" in text[1:]:
+                from_stdin = True
+            i += 1
+            continue
+        break
+    rest = words[i:] if not from_stdin else ()
+    if wants_script:
+        if not rest:
+            return _unknown_code(part, f"{name} -c with no script")
+        return _payload(classifier, rest[0], part, ctx, depth)
+    if rest:
+        script = rest[0]
+        if script.procsub:
+            if _FETCH_WORD.search(script.raw):
+                return _remote_code(part, f"{name} <(...)")
+            return _unknown_code(part, f"a script produced by {script.raw}", Crud.UPDATE)
+        guess = classifier.unknown(tuple(w.text for w in rest), part, False)
+        return [Finding(part, guess[0].crud, f"runs the script {script.text}, whose effect the "
+                                             "command line does not show",
+                        source=guess[0].source, rule_id="shell.script", confidence=0.4,
+                        confirm=True)]
+    fed = _script_from_stdin(classifier, part, cmd, ctx, depth, name)
+    if fed is not None:
+        return fed
+    return _session(part, name, f"{name} starts an interactive shell")
+
+
+# -- interpreters: python -c, node -e, perl -pi -e ------------------------------
+
+
+def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                        cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    name = program.name
+    language = _setting(program, "language", name)
+    code_options = set(_setting(program, "code_options", ["-c"]))
+    module_option = _setting(program, "module_option", "")
+    read_only = set(_setting(program, "read_only_options", []))
+    with_arg = program.options_with_arg
+    inplace = False
+    code: Word | None = None
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "--":
+            i += 1
+            break
+        if not _is_option(text):
+            break
+        if text in read_only:
+            return [Finding(part, Crud.READ, f"{name} {text} only reports",
+                            rule_id=f"{name}.read-only")]
+        if module_option and text.startswith(module_option):
+            module = text[len(module_option):] or (words[i + 1].text if i + 1 < len(words) else "")
+            first = i + 1 if text != module_option else i + 2
+            inner = (Word(module, module),) + tuple(words[first:])
+            if not module:
+                return None
+            return classifier.argv(inner, cmd, ctx, depth + 1)
+        letters = text[1:] if not text.startswith("--") else ""
+        if language in ("perl", "ruby") and letters.startswith(("i", "pi", "npi", "ni")) or (
+                language in ("perl", "ruby") and re.fullmatch(r"[a-zA-Z]*i[a-zA-Z.]*", letters)
+                and "i" in letters.split(".")[0]):
+            inplace = True
+        if text in code_options or (letters and letters[-1:] in {o.lstrip("-") for o in
+                                                                 code_options if len(o) == 2}
+                                    and letters.isalpha()):
+            if i + 1 < len(words):
+                code = words[i + 1]
+                i += 2
+                if language in ("perl", "ruby") and inplace is False:
+                    continue
+                break
+        if text in with_arg:
+            i += 2
+            continue
+        i += 1
+    findings: list[Finding] = []
+    if inplace:
+        findings.append(Finding(part, Crud.UPDATE, f"{name} -i edits files in place",
+                                rule_id=f"{name}.in-place"))
+    if code is not None:
+        findings.extend(_code(classifier, code, language, part, ctx, depth))
+        return findings
+    rest = words[i:]
+    if rest and rest[0].text == "-":  # `python3 -`: the program comes on stdin
+        rest = ()
+    if rest:
+        if findings:
+            return findings
+        script = rest[0]
+        if script.procsub and _FETCH_WORD.search(script.raw):
+            return _remote_code(part, f"{name} <(...)")
+        inner = tuple(rest)
+        nested = classifier.argv(inner, cmd, ctx, depth + 1)
+        if any(f.rule_id.startswith("heuristic") for f in nested):
+            crud = max(f.crud for f in nested)
+            return [Finding(part, crud, f"runs the program {script.text}, whose effect the "
+                                        "command line does not show", source="heuristic",
+                            rule_id=f"{name}.script", confidence=0.4, confirm=True)]
+        return nested
+    if findings:
+        return findings
+    fed = _script_from_stdin(classifier, part, cmd, ctx, depth, name)
+    if fed is not None:
+        if fed and fed[0].rule_id != "remote-code" and cmd.stdin_body is not None:
+            return _code_text(classifier, cmd.stdin_body, language, part, ctx, depth)
+        return fed
+    return _session(part, name, f"{name} starts an interactive interpreter")
+
+
+def _code(classifier: Classifier, code: Word, language: str, part: str, ctx: Context,
+          depth: int) -> list[Finding]:
+    if code.dynamic and _FETCH_WORD.search(code.raw):
+        return _remote_code(part, f"{language} runs downloaded code")
+    return _code_text(classifier, code.text, language, part, ctx, depth)
+
+
+def _code_text(classifier: Classifier, text: str, language: str, part: str, ctx: Context,
+               depth: int) -> list[Finding]:
+    findings: list[Finding] = []
+    for effect in payloads.code_effects(text, language):
+        if effect.shell is not None:
+            findings.extend(classifier.script(effect.shell, ctx, depth + 1, "nested"))
+        else:
+            findings.append(Finding(part, effect.crud, effect.reason, rule_id=f"{language}.api",
+                                    confidence=0.8, confirm=True))
+    findings.append(Finding(part, Crud.READ, f"runs inline {language} code; only what it visibly "
+                                             "does is known", rule_id=f"{language}.inline",
+                            confidence=0.5, confirm=True))
+    return findings
+
+
+# -- SQL clients: psql -c, mysql -e, sqlite3 db "..." -------------------------------
+
+
+def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    name = program.name
+    sql_options = set(_setting(program, "sql_options", []))
+    file_options = set(_setting(program, "file_options", []))
+    read_only = set(_setting(program, "read_only_options", []))
+    operand_index = _setting(program, "sql_operand", -1)
+    with_arg = program.options_with_arg
+    statements: list[Word] = []
+    files: list[str] = []
+    operands: list[Word] = []
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        key, eq, value = text.partition("=")
+        if _is_option(text):
+            if key in read_only:
+                return [Finding(part, Crud.READ, f"{name} {key} only lists or reports",
+                                rule_id=f"{name}.read-only")]
+            if key in sql_options or key in file_options:
+                target = statements if key in sql_options else files
+                if eq and key.startswith("--"):
+                    target.append(Word(value, value) if target is statements else value)
+                elif len(text) > 2 and not text.startswith("--") and key == text and text[:2] in (
+                        sql_options | file_options):
+                    pass
+                elif i + 1 < len(words):
+                    target.append(words[i + 1] if target is statements else words[i + 1].text)
+                    i += 1
+            elif text[:2] in sql_options and len(text) > 2 and not text.startswith("--"):
+                rest = text[2:]
+                statements.append(Word(rest, rest))
+            elif key in with_arg and not eq:
+                i += 1
+            i += 1
+            continue
+        operands.append(words[i])
+        i += 1
+    if operand_index >= 0 and len(operands) > operand_index:
+        statements.extend(operands[operand_index:operand_index + 1])
+    if statements:
+        findings: list[Finding] = []
+        for word in statements:
+            if word.dynamic:
+                findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})",
+                                              Crud.UPDATE))
+                continue
+            for effect in payloads.sql_effects(word.text):
+                findings.append(Finding(part, effect.crud, effect.reason, rule_id=f"{name}.sql",
+                                        confidence=0.9))
+        return findings
+    if files:
+        return _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
+    body = cmd.stdin_body
+    if body is not None:
+        return [Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9)
+                for e in payloads.sql_effects(body)]
+    if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
+        return _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
+    return _session(part, name)
+
+
+def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    name = program.name
+    code_options = set(_setting(program, "code_options", ["--eval"]))
+    for i, word in enumerate(words[1:], start=1):
+        key, eq, value = word.text.partition("=")
+        if key in code_options:
+            code = value if eq else (words[i + 1].text if i + 1 < len(words) else "")
+            return [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
+                    for e in payloads.mongo_effects(code)]
+    body = cmd.stdin_body
+    if body is not None:
+        return [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
+                for e in payloads.mongo_effects(body)]
+    if any(not _is_option(w.text) and w.text.endswith(".js") for w in words[1:]):
+        return _unknown_code(part, "a Mongo script file", Crud.UPDATE)
+    return _session(part, name)
+
+
+# -- ssh host 'cmd' -----------------------------------------------------------------
+
+
+def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                   cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    name = program.name
+    with_arg = program.options_with_arg
+    read_only = set(_setting(program, "read_only_options", []))
+    no_command = False
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "--":
+            i += 1
+            break
+        if not _is_option(text):
+            break
+        if text in read_only:
+            return [Finding(part, Crud.READ, f"{name} {text} only reports",
+                            rule_id=f"{name}.read-only")]
+        if text in with_arg:
+            i += 2
+            continue
+        if text[:2] in with_arg and len(text) > 2:
+            i += 1
+            continue
+        if "N" in text[1:] and not text.startswith("--"):
+            no_command = True
+        i += 1
+    rest = words[i + 1:] if i < len(words) else ()
+    if not rest:
+        if no_command:
+            return [Finding(part, Crud.READ, f"{name} -N only forwards ports",
+                            rule_id=f"{name}.tunnel")]
+        return _session(part, name, f"{name} opens a remote session whose input shellguard "
+                                    "does not see")
+    if any(w.dynamic for w in rest):
+        nested = classifier.script(" ".join(w.text for w in rest), ctx, depth + 1, "nested")
+        return nested + _unknown_code(part, "a remote command built at run time", Crud.READ)
+    return classifier.script(" ".join(w.text for w in rest), ctx, depth + 1, "nested")
+
+
+# -- find -delete / -exec ------------------------------------------------------------
+
+_FIND_WRITES = {"-fprint", "-fprint0", "-fls", "-fprintf"}
+_FIND_EXEC = {"-exec", "-execdir", "-ok", "-okdir"}
+
+
+def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                 cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    part = _part(words)
+    findings: list[Finding] = []
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "-delete":
+            findings.append(Finding(part, Crud.DELETE, "find -delete removes every file it matches",
+                                    rule_id="find.delete"))
+        elif text in _FIND_EXEC:
+            end = i + 1
+            while end < len(words) and words[end].text not in (";", "+"):
+                end += 1
+            inner = words[i + 1:end]
+            if inner:
+                findings.extend(classifier.argv(tuple(inner), cmd, ctx, depth + 1))
+            i = end
+        elif text in _FIND_WRITES and i + 1 < len(words):
+            crud, why = classifier._write_targets([words[i + 1].text], Crud.CREATE,
+                                                  f"find {text} writes {words[i + 1].text}", ctx)
+            findings.append(Finding(part, crud, why, rule_id="find.write"))
+            i += 1
+        i += 1
+    if not findings:
+        findings.append(Finding(part, Crud.READ, "find only lists files", rule_id="find.list"))
+    return findings
+
+
+HANDLERS: dict[str, Handler] = {
+    "exec": exec_handler,
+    "shell": shell_handler,
+    "interpreter": interpreter_handler,
+    "sql": sql_handler,
+    "mongo": mongo_handler,
+    "remote": remote_handler,
+    "find": find_handler,
+}

@@ -1,0 +1,212 @@
+"""The rule file format: what a rule and a program entry may say, checked on load.
+
+A rule file is TOML with ``[program.NAME]`` tables (how to read that program's
+argv: which options take a value, which flags mean a dry run, and for wrappers,
+shells and interpreters the handler that looks inside them) and ``[[rule]]`` entries
+(what an argv shape means). Every error names the file, the rule id and the key, so
+that a contributor knows in one sentence what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from shellguard.verdict import Crud
+
+__all__ = ["Rule", "Program", "RuleError", "RULE_KEYS", "PROGRAM_KEYS", "HANDLERS"]
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used; the message names file, line or rule id, and key."""
+
+
+#: Handlers implemented in :mod:`shellguard.rules.handlers` (programs that run other code).
+HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find")
+
+RULE_KEYS = {
+    "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
+    "option_values", "min_args", "max_args", "double_dash", "argv_regex", "writes",
+    "writes_option", "confirm", "priority", "confidence", "runs", "examples", "not",
+    "known_miss",
+}
+PROGRAM_KEYS = {
+    "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "handler", "aliases",
+    # handler settings
+    "session_flags", "script_options", "code_options", "module_option", "sql_options",
+    "file_options", "leading_operands", "skip_assignments", "split_string_options",
+    "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
+    "sql_operand", "options_anywhere",
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """How to read one program's command line."""
+
+    name: str
+    options_with_arg: frozenset[str] = frozenset()
+    dry_run: tuple[str, ...] = ()
+    ignore_case: bool = False
+    single_dash_long: bool = False
+    handler: str = ""
+    settings: dict = field(default_factory=dict, compare=False, hash=False)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One argv shape and what it means. See ``docs`` in README for every key."""
+
+    id: str
+    programs: tuple[str, ...]
+    crud: Crud
+    why: str
+    subcommand: tuple[tuple[str, ...], ...] = ()
+    flags: tuple[str, ...] = ()
+    all_flags: tuple[str, ...] = ()
+    no_flags: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    option_values: tuple[tuple[str, str], ...] = ()
+    min_args: int | None = None
+    max_args: int | None = None
+    double_dash: bool | None = None
+    argv_regex: re.Pattern[str] | None = None
+    writes: str = ""
+    writes_option: tuple[str, ...] = ()
+    confirm: bool = False
+    priority: int = 0
+    confidence: float = 0.95
+    runs: str = ""
+    examples: tuple[str, ...] = ()
+    not_examples: tuple[str, ...] = ()
+    known_miss: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """More specific rules win: explicit priority, then literal subcommand words, then conditions."""
+        literal = sum(1 for slot in self.subcommand if slot != ("**",) and slot != ("*",))
+        conditions = sum(
+            bool(x)
+            for x in (self.flags, self.all_flags, self.no_flags, self.args, self.option_values,
+                      self.argv_regex, self.double_dash is not None)
+        ) + (self.min_args is not None) + (self.max_args is not None)
+        return (self.priority, literal, conditions)
+
+
+def _strs(value: object, where: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RuleError(f"{where}: key '{key}' must be a string or a list of strings")
+
+
+def build_program(name: str, table: object, where: str) -> Program:
+    if not isinstance(table, dict):
+        raise RuleError(f"{where}: [program.{name}] must be a table")
+    unknown = set(table) - PROGRAM_KEYS
+    if unknown:
+        raise RuleError(f"{where}: [program.{name}] has unknown key '{sorted(unknown)[0]}'")
+    handler = table.get("handler", "")
+    if handler and handler not in HANDLERS:
+        raise RuleError(f"{where}: [program.{name}] key 'handler' must be one of {', '.join(HANDLERS)}")
+    bare = table.get("bare_class")
+    if bare is not None:
+        try:
+            Crud.parse(bare)
+        except (KeyError, AttributeError):
+            raise RuleError(f"{where}: [program.{name}] key 'bare_class' must be READ, CREATE, "
+                            "UPDATE or DELETE") from None
+    return Program(
+        name=name,
+        options_with_arg=frozenset(_strs(table.get("options_with_arg", []), where, "options_with_arg")),
+        dry_run=_strs(table.get("dry_run", []), where, "dry_run"),
+        ignore_case=bool(table.get("ignore_case", False)),
+        single_dash_long=bool(table.get("single_dash_long", False)),
+        handler=handler,
+        settings={k: v for k, v in table.items()},
+        source=where,
+    )
+
+
+def build_rule(table: object, where: str) -> Rule:
+    if not isinstance(table, dict):
+        raise RuleError(f"{where}: every [[rule]] must be a table")
+    rid = table.get("id")
+    if not isinstance(rid, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_.+-]*", rid):
+        raise RuleError(f"{where}: a rule needs an 'id' like 'git.branch-delete' (got {rid!r})")
+    here = f"{where}: rule '{rid}'"
+    unknown = set(table) - RULE_KEYS
+    if unknown:
+        raise RuleError(f"{here} has unknown key '{sorted(unknown)[0]}'")
+    for key in ("program", "class", "why"):
+        if key not in table:
+            raise RuleError(f"{here} is missing key '{key}'")
+    try:
+        crud = Crud.parse(table["class"])
+    except (KeyError, AttributeError):
+        raise RuleError(f"{here}: key 'class' must be READ, CREATE, UPDATE or DELETE") from None
+    why = table["why"]
+    if not isinstance(why, str) or not why.strip():
+        raise RuleError(f"{here}: key 'why' must be a non-empty sentence")
+    subcommand = tuple(tuple(slot.split("|")) for slot in _strs(table.get("subcommand", []), here,
+                                                                  "subcommand"))
+    option_values: list[tuple[str, str]] = []
+    for item in _strs(table.get("option_values", []), here, "option_values"):
+        flag, eq, pattern = item.partition("=")
+        if not eq or not flag.startswith("-"):
+            raise RuleError(f"{here}: key 'option_values' entries look like '-X=DELETE' (got {item!r})")
+        option_values.append((flag, pattern))
+    regex = table.get("argv_regex")
+    compiled = None
+    if regex is not None:
+        try:
+            compiled = re.compile(regex)
+        except (re.error, TypeError) as exc:
+            raise RuleError(f"{here}: key 'argv_regex' is not a valid regex ({exc})") from None
+    writes = table.get("writes", "")
+    if writes not in ("", "last", "args", "first"):
+        raise RuleError(f"{here}: key 'writes' must be 'last', 'first' or 'args'")
+    runs = table.get("runs", "")
+    if runs not in ("", "rest", "after-dashdash"):
+        raise RuleError(f"{here}: key 'runs' must be 'rest' or 'after-dashdash'")
+    ints: dict[str, int | None] = {}
+    for key in ("min_args", "max_args", "priority"):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise RuleError(f"{here}: key '{key}' must be a whole number")
+        ints[key] = value
+    confidence = table.get("confidence", 0.95)
+    if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+        raise RuleError(f"{here}: key 'confidence' must be a number from 0 to 1")
+    double_dash = table.get("double_dash")
+    if double_dash is not None and not isinstance(double_dash, bool):
+        raise RuleError(f"{here}: key 'double_dash' must be true or false")
+    return Rule(
+        id=rid,
+        programs=_strs(table["program"], here, "program"),
+        crud=crud,
+        why=why.strip(),
+        subcommand=subcommand,
+        flags=_strs(table.get("flags", []), here, "flags"),
+        all_flags=_strs(table.get("all_flags", []), here, "all_flags"),
+        no_flags=_strs(table.get("no_flags", []), here, "no_flags"),
+        args=_strs(table.get("args", []), here, "args"),
+        option_values=tuple(option_values),
+        min_args=ints["min_args"],
+        max_args=ints["max_args"],
+        double_dash=double_dash,
+        argv_regex=compiled,
+        writes=writes,
+        writes_option=_strs(table.get("writes_option", []), here, "writes_option"),
+        confirm=bool(table.get("confirm", False)),
+        priority=ints["priority"] or 0,
+        confidence=float(confidence),
+        runs=runs,
+        examples=_strs(table.get("examples", []), here, "examples"),
+        not_examples=_strs(table.get("not", []), here, "not"),
+        known_miss=_strs(table.get("known_miss", []), here, "known_miss"),
+        source=where,
+    )

@@ -1,0 +1,70 @@
+"""Property-based fuzzing: whatever comes in, a valid answer comes out, in bounded time."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shellguard.classify import Classifier
+from shellguard.guard import Guard
+from shellguard.protocol import encode_response
+from shellguard.server import answer
+from shellguard.verdict import Crud
+
+C = Classifier()
+GUARD = Guard(use_llm=False)
+SHELLISH = st.text(alphabet=st.sampled_from(list("abrm -'\"$()`;&|<>{}[]*?\\\n#=~!/.0123456789")),
+                   max_size=200)
+FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _valid(verdict) -> None:
+    assert isinstance(verdict.crud, Crud)
+    assert 0 <= verdict.confidence <= 1
+    assert verdict.reason
+
+
+@FAST
+@given(st.binary(max_size=300))
+def test_random_bytes_on_the_protocol(data: bytes) -> None:
+    reply = json.loads(encode_response(answer(GUARD, data.replace(b"\n", b" "))))
+    assert reply["classification"] in ("READ", "CREATE", "UPDATE", "DELETE")
+    assert reply["action"] in ("allow", "confirm", "deny")
+
+
+@FAST
+@given(SHELLISH)
+def test_shellish_strings_classify(text: str) -> None:
+    start = time.perf_counter()
+    _valid(C.classify(text, "/nonexistent"))
+    assert time.perf_counter() - start < 2.0
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_any_unicode_classifies(text: str) -> None:
+    _valid(C.classify(text, "/nonexistent"))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(min_value=1, max_value=3000), st.sampled_from(["$(", "(", "{ ", "`", "bash -c '"]))
+def test_deep_nesting_is_bounded(depth: int, opener: str) -> None:
+    closer = {"$(": ")", "(": ")", "{ ": "; }", "`": "`", "bash -c '": "'"}[opener]
+    line = opener * depth + "rm x" + closer * depth
+    start = time.perf_counter()
+    verdict = C.classify(line, "/nonexistent")
+    assert time.perf_counter() - start < 5.0
+    assert verdict.crud != Crud.READ or verdict.confirm
+
+
+def test_one_megabyte_line_is_bounded() -> None:
+    line = "echo " + "a" * (1 << 20)
+    start = time.perf_counter()
+    verdict = C.classify(line, "/nonexistent")
+    assert time.perf_counter() - start < 10.0
+    assert verdict.confirm
+    reply = answer(GUARD, json.dumps({"id": 1, "command": "ls " + "b" * 900_000}).encode())
+    assert reply.classification in ("READ", "CREATE", "UPDATE", "DELETE")

@@ -1,0 +1,137 @@
+"""Every way of hiding what runs (issue 2's list) is seen through."""
+
+from __future__ import annotations
+
+import pytest
+
+from shellguard.classify import Classifier
+from shellguard.verdict import Crud
+
+C = Classifier()
+
+
+def klass(command: str, cwd: str = "/nonexistent-cwd") -> tuple[str, bool]:
+    verdict = C.classify(command, cwd)
+    return verdict.crud.name, verdict.confirm
+
+
+@pytest.mark.parametrize("command", [
+    "r''m -rf build", "\\rm -rf build", '"rm" -rf build', "/bin/rm -rf build",
+    "FOO=1 rm -rf build", "rm build/ -rf", "$'\\x72m' build",
+])
+def test_quoting_paths_assignments(command: str) -> None:
+    assert klass(command)[0] == "DELETE"
+
+
+@pytest.mark.parametrize("command", [
+    "sudo rm x", "sudo -u postgres -H rm x", "sudo -E -- rm x", "doas -u root rm x",
+    "env rm x", "env -i PATH=/bin FOO=bar rm x", "env -u HOME rm x", "env -S 'rm x'",
+    "nice rm x", "nice -n 10 rm x", "ionice -c3 rm x", "ionice -c 2 -n 7 rm x", "nohup rm x",
+    "timeout 5 rm x", "timeout -s KILL 5s rm x", "time rm x", "time -p rm x",
+    "stdbuf -oL rm x", "stdbuf -o L rm x", "command rm x", "builtin rm x", "exec rm x",
+    "watch -n1 rm x", "watch 'rm x'", "flock /tmp/lock rm x", "flock -w 5 /tmp/l -c 'rm x'",
+    "setsid rm x", "xargs rm", "xargs -0 rm -f", "xargs -I{} rm {}", "xargs -I {} rm {}",
+    "xargs -a list.txt rm", "xargs -n1 -P4 rm", "parallel rm ::: a b", "parallel 'rm {}'",
+    "su -c 'rm x' root", "su root -c 'rm x'", "runuser -u bob -- rm x",
+    "sudo env FOO=1 nice -n5 timeout 3 rm x", "eval 'rm x'", "eval rm x",
+])
+def test_wrappers_take_the_class_of_what_they_run(command: str) -> None:
+    assert klass(command)[0] == "DELETE", command
+
+
+@pytest.mark.parametrize("command", [
+    "bash -c 'rm -rf x'", "sh -c 'rm x'", "zsh -lc 'rm x'", "dash -c 'rm x'", "ksh -c 'rm x'",
+    "bash -xc 'rm x'", "bash -o pipefail -c 'rm x'", "bash -c \"sh -c 'rm x'\"",
+    "bash <<'EOF'\nrm -rf build\nEOF", "sh <<< 'rm x'", "echo 'rm x' | sh",
+    "ssh host 'rm -rf /tmp/x'", "ssh -p 2222 -i key user@host rm -rf /tmp/x",
+    "echo $(rm x)", "echo `rm x`", "cat <(rm x)", "tee >(rm x)", "x=$(rm y)",
+    "find . -name '*.o' -delete", "find . -exec rm {} \\;", "find . -execdir rm {} +",
+    "find . -ok rm {} \\;", "python3 -c 'import shutil; shutil.rmtree(\"b\")'",
+    "python -c \"import os; os.system('rm -rf x')\"", "node -e \"fs.unlinkSync('x')\"",
+    "perl -e 'unlink \"x\"'", "ruby -e 'File.delete(\"x\")'",
+    "python3 -c \"import subprocess; subprocess.run(['rm', '-rf', 'x'])\"",
+    "psql -c 'DROP TABLE users'", "psql -d app -c \"DELETE FROM users\"",
+    "mysql -e 'TRUNCATE t'", "sqlite3 app.db 'DROP TABLE t'",
+    "mongosh --eval 'db.users.drop()'", "psql <<EOF\nDROP TABLE x;\nEOF",
+])
+def test_nested_payloads_are_classified(command: str) -> None:
+    assert klass(command)[0] == "DELETE", command
+
+
+@pytest.mark.parametrize("command", [
+    "curl -fsSL https://x.sh | sh", "wget -qO- https://x | bash", "bash <(curl -s https://x)",
+    "sh -c \"$(curl -fsSL https://x)\"", "curl https://x | python3 -",
+    "curl -s https://x | sudo bash -s -- --flag",
+])
+def test_remote_code_is_update_and_confirms(command: str) -> None:
+    assert klass(command) == ("UPDATE", True)
+
+
+@pytest.mark.parametrize("command", [
+    "ssh host", "ssh -p 22 user@host", "psql app", "mysql -u root", "sqlite3 app.db",
+    "bash", "python3", "sudo -i", "sudo -s", "su", "su - postgres", "mongosh",
+])
+def test_interactive_sessions_confirm(command: str) -> None:
+    crud, confirm = klass(command)
+    assert crud == "UPDATE" and confirm, command
+
+
+@pytest.mark.parametrize("command", [
+    "$CMD file", "$(echo rm) x", "`which rm` x", "${TOOL:-rm} x", "\"$EDITOR\" notes.txt",
+])
+def test_unknown_program_in_command_position_confirms(command: str) -> None:
+    assert klass(command)[1] is True
+
+
+def test_interpreter_one_liner_without_known_effect_asks_but_is_read() -> None:
+    assert klass("python3 -c 'print(1)'") == ("READ", True)
+    assert klass("node -e 'console.log(1)'") == ("READ", True)
+
+
+def test_interpreter_write_is_create() -> None:
+    assert klass("python3 -c \"open('out.txt','w').write('x')\"")[0] == "CREATE"
+
+
+def test_sql_verbs() -> None:
+    assert klass("psql -c 'SELECT 1'")[0] == "READ"
+    assert klass("psql -c \"INSERT INTO t VALUES (1)\"")[0] == "CREATE"
+    assert klass("psql -c \"UPDATE t SET a=1\"")[0] == "UPDATE"
+    assert klass("psql -c 'ALTER TABLE t ADD COLUMN c int'")[0] == "UPDATE"
+    assert klass("psql -c 'ALTER TABLE t DROP COLUMN c'")[0] == "DELETE"
+    assert klass("psql -l")[0] == "READ"
+
+
+def test_redirections_use_the_cwd(tmp_path) -> None:
+    (tmp_path / "README.md").write_text("x")
+    (tmp_path / "app.log").write_text("x")
+    cwd = str(tmp_path)
+    assert klass("ls > out.txt", cwd)[0] == "CREATE"
+    assert klass("ls > README.md", cwd)[0] == "UPDATE"
+    assert klass("ls >> README.md", cwd)[0] == "UPDATE"
+    assert klass("> app.log", cwd)[0] == "DELETE"
+    assert klass(": > app.log", cwd)[0] == "DELETE"
+    assert klass("cat /dev/null > app.log", cwd)[0] == "DELETE"
+    assert klass("dd if=/dev/zero > /dev/sda", cwd)[0] == "DELETE"
+    assert klass("{ ls; } > README.md", cwd)[0] == "UPDATE"
+    assert klass("ls 2>&1 > /dev/null", cwd) == ("READ", False)
+    assert klass("ls &> /dev/null", cwd) == ("READ", False)
+    assert klass("ls > \"$OUT\"", cwd)[1] is True
+
+
+def test_incomplete_input_never_passes() -> None:
+    assert klass("rm -rf \"unterminated") == ("DELETE", False) or klass(
+        "rm -rf \"unterminated")[1] is True
+    for broken in ("echo $(", "if true; then ls", "ls |", "((", "'"):
+        assert klass(broken)[1] is True, broken
+
+
+def test_strictest_part_wins() -> None:
+    assert klass("ls && rm x")[0] == "DELETE"
+    assert klass("touch a; rm b")[0] == "DELETE"
+
+
+def test_nesting_limit_asks() -> None:
+    deep = "bash -c " + "'" * 1 + "bash -c \"" * 1 + "rm x" + "\"" + "'"
+    assert klass(deep)[0] == "DELETE"
+    verdict = C.classify("eval " * 20 + "rm x", "/")
+    assert verdict.crud >= Crud.DELETE or verdict.confirm

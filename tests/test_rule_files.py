@@ -1,0 +1,64 @@
+"""Every built-in rule file loads, and every rule's examples and `not` lines hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from shellguard.classify import Classifier
+from shellguard.rules.engine import builtin_files, builtin_rules, load_rules
+
+RULES = builtin_rules()
+CLASSIFIER = Classifier(RULES)
+CASES = [
+    pytest.param(rule, example, id=f"{rule.id}:{example[:40]}")
+    for rule in sorted(RULES.all_rules(), key=lambda r: r.id)
+    for example in rule.examples
+]
+NOT_CASES = [
+    pytest.param(rule, example, id=f"{rule.id}:not:{example[:40]}")
+    for rule in sorted(RULES.all_rules(), key=lambda r: r.id)
+    for example in rule.not_examples
+]
+
+
+def test_builtin_files_load_without_errors() -> None:
+    assert builtin_files(), "no rule files found"
+    assert RULES.errors == []
+
+
+def test_every_rule_has_an_example() -> None:
+    missing = [rule.id for rule in RULES.all_rules() if not rule.examples]
+    assert missing == []
+
+
+def test_enough_commands_and_subcommands_are_known() -> None:
+    assert len(list(RULES.all_rules())) >= 400
+
+
+@pytest.mark.parametrize(("rule", "example"), CASES)
+def test_rule_example(rule, example: str, tmp_path) -> None:
+    verdict = CLASSIFIER.classify(example, str(tmp_path))
+    assert verdict.crud == rule.crud, f"{example!r}: {verdict.crud.name} ({verdict.reason})"
+    assert rule.id in verdict.rule_ids, f"{example!r} decided by {verdict.rule_ids}"
+
+
+@pytest.mark.parametrize(("rule", "example"), NOT_CASES)
+def test_rule_not_example(rule, example: str, tmp_path) -> None:
+    verdict = CLASSIFIER.classify(example, str(tmp_path))
+    assert rule.id not in verdict.rule_ids
+
+
+def test_user_rule_file_overrides_and_broken_file_is_reported(tmp_path) -> None:
+    (tmp_path / "mine.toml").write_text(
+        '[[rule]]\nid = "mine.deploy"\nprogram = "deployctl"\nsubcommand = ["ship"]\n'
+        'class = "UPDATE"\nwhy = "ships the release"\nexamples = ["deployctl ship"]\n'
+    )
+    (tmp_path / "broken.toml").write_text('[[rule]]\nid = "x.y"\nprogram = "p"\nclass = "MAYBE"\nwhy = "w"\n')
+    (tmp_path / "bad-syntax.toml").write_text("[[rule]\nid = 1\n")
+    rules = load_rules([tmp_path])
+    verdict = Classifier(rules).classify("deployctl ship", str(tmp_path))
+    assert verdict.crud.name == "UPDATE" and "mine.deploy" in verdict.rule_ids
+    assert any("broken.toml" in e and "'class'" in e for e in rules.errors)
+    assert any("bad-syntax.toml" in e and "line 1" in e for e in rules.errors)
+    # the built-in rules keep working
+    assert Classifier(rules).classify("rm -rf build", str(tmp_path)).crud.name == "DELETE"

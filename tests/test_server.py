@@ -1,0 +1,113 @@
+"""The co-process protocol, driven through a real `shellguard serve` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from shellguard.guard import Guard
+from shellguard.protocol import MAX_LINE_BYTES, decode_request
+from shellguard.server import answer
+
+KEYS = ["id", "classification", "confidence", "reasoning", "source", "action"]
+
+
+@pytest.fixture()
+def server():
+    proc = subprocess.Popen([sys.executable, "-m", "shellguard", "serve"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        stream.close()
+
+
+def ask(proc, line: bytes) -> dict:
+    proc.stdin.write(line + b"\n")
+    proc.stdin.flush()
+    return json.loads(proc.stdout.readline())
+
+
+def test_answers_in_order_with_exact_keys(server, tmp_path) -> None:
+    lines = [{"id": n, "command": cmd, "cwd": str(tmp_path), "shell": "zsh"}
+             for n, cmd in enumerate(["ls -la", "rm -rf build", "touch new.txt"])]
+    for request in lines:
+        server.stdin.write(json.dumps(request).encode() + b"\n")
+    server.stdin.flush()
+    answers = [json.loads(server.stdout.readline()) for _ in lines]
+    assert [a["id"] for a in answers] == [0, 1, 2]
+    for a in answers:
+        assert list(a)[:6] == KEYS
+        assert a["classification"] in ("READ", "CREATE", "UPDATE", "DELETE")
+        assert 0 <= a["confidence"] <= 1
+        assert a["action"] in ("allow", "confirm", "deny")
+        assert a["source"] in ("rules", "heuristic", "llm", "cache", "fallback")
+    assert answers[1]["classification"] == "DELETE" and answers[1]["action"] == "confirm"
+    assert answers[2]["classification"] == "CREATE"
+
+
+@pytest.mark.parametrize("line", [
+    b"not json", b"\xff\xfe\x00garbage", b'{"id": 1}', b'{"id": 2, "command": 5}',
+    b'{"id": 3, "command": "rm\\u0000x"}', b'[1, 2]', b'{"id": [1], "command": "ls"}',
+    b"[" * 1000 + b"]" * 1000, b'{"id": 4, "command": "ls", "cwd": 7}', b"",
+])
+def test_bad_input_gets_an_error_and_the_safe_answer(server, line: bytes) -> None:
+    reply = ask(server, line)
+    assert reply["action"] == "confirm"
+    assert "error" in reply
+    # and the next request is still served
+    assert ask(server, b'{"id": 99, "command": "rm x"}')["id"] == 99
+
+
+def test_over_long_line_is_refused_and_later_requests_work(server) -> None:
+    big = b'{"id": 1, "command": "' + b"a" * (MAX_LINE_BYTES + 10) + b'"}'
+    reply = ask(server, big)
+    assert reply["action"] == "confirm" and "longer" in reply["error"]
+    assert ask(server, b'{"id": 2, "command": "rm x"}')["classification"] == "DELETE"
+
+
+def test_sigint_is_ignored_and_eof_ends_cleanly(server) -> None:
+    assert ask(server, b'{"id": 1, "command": "ls"}')["id"] == 1
+    server.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    assert ask(server, b'{"id": 2, "command": "ls"}')["id"] == 2
+    server.stdin.close()
+    assert server.wait(timeout=10) == 0
+    assert b"Traceback" not in server.stderr.read()
+
+
+def test_nothing_but_answers_on_stdout(server) -> None:
+    for n in range(20):
+        reply = ask(server, json.dumps({"id": n, "command": f"echo {n} > f{n}"}).encode())
+        assert reply["id"] == n
+
+
+def test_string_ids_and_missing_cwd() -> None:
+    guard = Guard(use_llm=False)
+    reply = answer(guard, b'{"id": "abc", "command": "rm -rf x"}')
+    assert reply.id == "abc" and reply.classification == "DELETE" and reply.error is None
+
+
+def test_answer_field_is_validated() -> None:
+    assert decode_request(b'{"id": 1, "command": "rm x", "answer": "no"}').answer == "no"
+    guard = Guard(use_llm=False)
+    assert answer(guard, b'{"id": 1, "command": "rm x", "answer": "maybe"}').error
+
+
+def test_config_deny_and_allow_apply(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[policy]\nDELETE = "deny"\nallow = ["touch *"]\n')
+    monkeypatch.setenv("SHELLGUARD_CONFIG", str(config))
+    proc = subprocess.run([sys.executable, "-m", "shellguard", "serve"],
+                          input=b'{"id":1,"command":"rm x"}\n{"id":2,"command":"touch a b"}\n',
+                          capture_output=True, timeout=30, env=os.environ.copy())
+    first, second = (json.loads(x) for x in proc.stdout.splitlines())
+    assert first["action"] == "deny" and second["action"] == "allow"
