@@ -168,6 +168,13 @@ class Classifier:
                     variables[name] = value
             return [Finding(part, Crud.READ, "only sets shell variables", rule_id="shell.assignment")]
         words = cmd.words
+        injected = [a.split("=", 1)[0] for a in cmd.assignments
+                    if _INJECTING_VARIABLES.match(a.split("=", 1)[0])]
+        if injected:
+            found = self.argv(words, cmd, ctx, depth) if not words[0].dynamic else []
+            return found + [Finding(part, Crud.READ, f"{injected[0]} changes which code the "
+                                    "program loads or runs", rule_id="shell.code-injection",
+                                    confidence=0.6, confirm=True)]
         if words[0].dynamic:
             resolved = _resolve_program(words[0], variables)
             if resolved is not None:
@@ -322,6 +329,11 @@ class Classifier:
 _GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexec_functions|"
                               r"precmd_functions|chpwd_functions|SHELLGUARD_\w*|_SHELLGUARD_\w*|"
                               r"__sg\w*|_shellguard\w*)$")
+#: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
+_INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
+                                  r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
+                                  r"NODE_OPTIONS|GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|"
+                                  r"PROMPT_COMMAND)$")
 #: Variables that conventionally name a program.
 _PROGRAM_VARIABLES = {"EDITOR": "vi", "VISUAL": "vi", "GIT_EDITOR": "vi", "SUDO_EDITOR": "vi",
                       "FCEDIT": "vi", "PAGER": "less", "MANPAGER": "less", "GIT_PAGER": "less",

@@ -57,6 +57,17 @@ _SQLITE_DOT = {".import": Crud.CREATE, ".restore": Crud.UPDATE, ".save": Crud.CR
                ".backup": Crud.CREATE, ".output": Crud.CREATE, ".once": Crud.CREATE,
                ".clone": Crud.CREATE, ".recover": Crud.CREATE, ".load": Crud.UPDATE,
                ".shell": Crud.UPDATE, ".system": Crud.UPDATE}
+#: Functions and clauses that make a SELECT change state (first match decides the class).
+_SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_slot", Crud.DELETE),
+                  ("lo_unlink", Crud.DELETE), ("pg_cancel_backend", Crud.UPDATE),
+                  ("into outfile", Crud.CREATE), ("into dumpfile", Crud.CREATE),
+                  ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE), ("into", Crud.CREATE)]
+_SQL_SIDE_EFFECT = _Lazy(r"\b(pg_terminate_backend|pg_cancel_backend|pg_drop_replication_slot|"
+                         r"lo_unlink|lo_export|lo_import|pg_create_\w+|setval|nextval|"
+                         r"pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|"
+                         r"pg_promote|dblink_exec|sys_exec|xp_cmdshell)\s*\(|"
+                         r"\binto\s+(outfile|dumpfile)\b|\binto\s+(temp\w*\s+|unlogged\s+)?"
+                         r"(table\s+)?\w+\s+from\b", re.I)
 _SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 
 
@@ -96,6 +107,13 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             effects.append(CodeEffect(Crud.UPDATE, f"SQL {verb.upper()} changes existing data"))
         elif verb in _SQL_CREATE:
             effects.append(CodeEffect(Crud.CREATE, f"SQL {verb.upper()} adds data or objects"))
+        elif verb in ("select", "values", "with", "call", "table") and _SQL_SIDE_EFFECT.search(stmt):
+            fn = _SQL_SIDE_EFFECT.search(stmt)
+            assert fn is not None
+            word = fn.group(0).strip().lower()
+            crud = next((c for key, c in _SQL_FUNCTIONS if word.startswith(key)), Crud.UPDATE)
+            effects.append(CodeEffect(crud, f"SQL {verb.upper()} calls {word.rstrip('( ')}, "
+                                            f"which {_VERB_TEXT[crud]}"))
         elif verb in _SQL_READ or verb.startswith("\\"):
             effects.append(CodeEffect(Crud.READ, f"SQL {verb.upper()} only reads"))
         else:

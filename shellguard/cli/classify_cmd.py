@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
+from shellguard.cli.args import add_command_line, command_line
 from shellguard.errors import ExitCode
 from shellguard.guard import Guard
 
@@ -21,17 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "interpreting it: shellguard classify 'rm -rf build && make'",
         epilog="exit codes: 0 allow, 1 confirm, 2 deny, 64 usage error",
     )
-    p.add_argument("words", nargs="+", metavar="COMMAND", help="the command line (one quoted "
-                   "argument, or several words joined by spaces)")
     p.add_argument("--json", action="store_true", help="print the co-process protocol's JSON")
-    p.add_argument("--cwd", metavar="DIR", help="directory the command would run in (default: "
-                   "the current one); decides whether '> file' creates or overwrites")
+    add_command_line(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    command = " ".join(args.words)
-    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    command, cwd = command_line(args)
     decision = Guard().check(command, cwd)
     verdict = decision.verdict
     if args.json:

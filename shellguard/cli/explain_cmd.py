@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 
+from shellguard.cli.args import add_command_line, command_line
 from shellguard.guard import Guard
 
 
@@ -16,14 +16,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "bash -c payloads, substitutions and redirections) with its class, the "
                     "rule that decided it and why.",
     )
-    p.add_argument("words", nargs="+", metavar="COMMAND")
-    p.add_argument("--cwd", metavar="DIR", help="directory the command would run in")
+    add_command_line(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    command = " ".join(args.words)
-    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    command, cwd = command_line(args)
     decision = Guard().check(command, cwd)
     verdict = decision.verdict
     for finding in verdict.findings:

@@ -107,6 +107,7 @@ class _Walker:
         self.commands: list[SimpleCommand] = []
         self.redirects: list[Redirect] = []
         self.problems: list[str] = []
+        self.trailing: list = []  # statements the grammar hung on a here-doc redirect
 
     # -- statements ---------------------------------------------------------
 
@@ -177,11 +178,18 @@ class _Walker:
                         inner = self._redirect(nested, depth)
                         redirects.append(inner)
                         self.redirects.append(inner)
+        trailing, self.trailing = self.trailing, []
         if body is not None:
             # Redirections of a simple command belong to it (a here-doc fed to `bash`);
             # those of a compound statement are listed once, for the whole line.
             attach = tuple(redirects) if body.type == "command" else ()
+            before = len(self.commands)
             self.visit(body, depth + 1, upstream, ctx, attach)
+            feeders = tuple(self.commands[before:])
+        else:
+            feeders = ()
+        for node_after in trailing:
+            self.visit(node_after, depth + 1, feeders if node_after.type == "pipeline" else (), ctx)
 
     def _builtin_like(self, node, depth: int, upstream, ctx: str) -> None:  # type: ignore[no-untyped-def]
         self.current = ctx
@@ -221,8 +229,14 @@ class _Walker:
                 self.visit(child, depth + 1, (), ctx)
             else:
                 words.append(self._word(child, depth))
-        self.commands.append(SimpleCommand(tuple(words), tuple(assignments), tuple(redirects),
-                                           _text(node), upstream, ctx))
+        command = SimpleCommand(tuple(words), tuple(assignments), tuple(redirects), _text(node),
+                                upstream, ctx)
+        self.commands.append(command)
+        if self.trailing and not extra_redirects:
+            trailing, self.trailing = self.trailing, []
+            for node_after in trailing:
+                self.visit(node_after, depth + 1,
+                           (command,) if node_after.type == "pipeline" else (), ctx)
 
     # -- words and redirections ---------------------------------------------
 
@@ -259,6 +273,10 @@ class _Walker:
                 continue
             elif kind in _REDIRECTS:
                 continue  # nested, handled by the caller
+            elif kind == "command" or kind in _STATEMENTS:
+                # `cat <<EOF | kubectl apply -f -`: the grammar hangs the rest of the
+                # line on the here-doc; the caller walks it after the body command
+                self.trailing.append(child)
             elif target is None:
                 target = self._word(child, depth)
                 if node.type == "herestring_redirect":

@@ -53,6 +53,13 @@ def _unknown_code(part: str, what: str, crud: Crud = Crud.CREATE) -> list[Findin
                     source="heuristic", rule_id="unknown-code", confidence=0.4, confirm=True)]
 
 
+def _quote(text: str) -> str:
+    """Quote a word so that joining words and parsing them again gives the same words."""
+    if text and re.fullmatch(r"[\w@%+=:,./{}*?\[\]~^-]+", text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def _part(words: tuple[Word, ...]) -> str:
     return " ".join(w.raw for w in words)
 
@@ -143,7 +150,8 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     if stop_at:
         cut = next((k for k, w in enumerate(rest) if w.text == stop_at), None)
         if cut is not None:
-            rest = rest[:cut]
+            # `parallel gzip ::: *.log`: the words after ::: are the command's arguments
+            rest = rest[:cut] + tuple(w for w in rest[cut + 1:] if w.text not in (":::", "::::"))
     if not rest:
         if session:
             return _session(part, name, f"{name} opens a shell as another user")
@@ -151,10 +159,15 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         why = _setting(program, "bare_why", f"{name} with no command only reports")
         return [Finding(part, Crud.parse(bare), why, rule_id=f"{name}.bare",
                         confirm=Crud.parse(bare) != Crud.READ)]
+    if _setting(program, "appends_input", False):
+        # xargs/parallel hand their input to the command as more arguments
+        rest = tuple(rest) + (Word("INPUT", "INPUT"),)
     if _setting(program, "join_operands", False):
         if any(w.dynamic for w in rest):
             return _unknown_code(part, f"a command that {name} builds at run time")
-        return classifier.script(" ".join(w.text for w in rest), ctx, depth + 1, "nested")
+        return classifier.script(" ".join(_quote(w.text) for w in rest) if len(rest) > 1
+                                 and not _setting(program, "operand_is_script", False)
+                                 else " ".join(w.text for w in rest), ctx, depth + 1, "nested")
     return classifier.argv(rest, cmd, ctx, depth + 1)
 
 
@@ -289,6 +302,12 @@ def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program
         if script.procsub and _FETCH_WORD.search(script.raw):
             return _remote_code(part, f"{name} <(...)")
         inner = tuple(rest)
+        if "." not in script.text and "/" not in script.text:
+            # `python foo`: a script file named foo, not the program of the same name
+            guess = classifier.unknown(tuple(w.text for w in rest), part, False)[0]
+            return [Finding(part, guess.crud, f"runs the script {script.text}, whose effect the "
+                                              "command line does not show", source=guess.source,
+                            rule_id=f"{name}.script", confidence=0.4, confirm=True)]
         nested = classifier.argv(inner, cmd, ctx, depth + 1)
         if any(f.rule_id.startswith("heuristic") for f in nested):
             crud = max(f.crud for f in nested)

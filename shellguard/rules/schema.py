@@ -36,7 +36,7 @@ PROGRAM_KEYS = {
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
-    "sql_operand", "options_anywhere",
+    "sql_operand", "options_anywhere", "appends_input", "operand_is_script", "runs_options",
 }
 
 
