@@ -33,6 +33,7 @@ _NULL_SINKS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero
                "/dev/random", "/dev/urandom", "-"}
 _BLOCK_DEVICE = re.compile(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|md|loop|nbd|"
                            r"rbd|zd|sr|fd\d|ram|mtdblock|bcache)")
+_HELP_FLAGS = {"-help", "--help", "-?", "--usage"}  # not -h: tmux split-window -h
 _TRUNCATORS = {(":",), ("true",), ("cat", "/dev/null"), ("echo", "-n"), ("printf", ""),
                ("printf", "%s", ""), ("echo", "-n", "")}
 
@@ -203,9 +204,8 @@ class Classifier:
             handled = HANDLERS[program.handler](self, words, program, cmd, ctx, depth)
             if handled is not None:
                 return handled
-        view_flags = _flags_before_dashdash(argv[1:])
         known = program is not None or self.rules.knows(name)
-        if known and ("--help" in view_flags or "--version" in view_flags):
+        if known and _asks_for_help(argv[1:]):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]
         if program is not None:
@@ -228,6 +228,11 @@ class Classifier:
         crud = rule.crud
         why = rule.why
         view = match.view
+        if (crud != Crud.READ and len(view.positionals) == match.consumed
+                and any(f in _HELP_FLAGS for f in view.flags)):
+            # `terraform destroy -help`: usage, nothing runs
+            label = " ".join((program_name(view.program),) + view.positionals[:match.consumed])
+            return [Finding(part, Crud.READ, f"{label} only prints its help", rule_id="core.help")]
         if rule.writes or rule.writes_option:
             targets: list[str] = []
             rest = list(view.positionals[match.consumed:])
@@ -245,6 +250,12 @@ class Classifier:
                             confidence=rule.confidence, confirm=rule.confirm)]
         if rule.runs:
             findings.extend(self._runs(rule.runs, match, words, cmd, ctx, depth))
+        for entry in rule.runs_option:
+            # `tar --checkpoint-action=exec='rm x'`: an option whose value is a shell command
+            option, _, prefix = entry.partition("=")
+            for value in view.option_values.get(option, []):
+                if value.startswith(prefix):
+                    findings.extend(self.script(value[len(prefix):], ctx, depth + 1, "nested"))
         return findings
 
     def _runs(self, how: str, match, words: tuple[Word, ...], cmd: SimpleCommand,  # type: ignore[no-untyped-def]
@@ -265,7 +276,8 @@ class Classifier:
 
     def _write_targets(self, targets: list[str], crud: Crud, why: str,
                        ctx: Context) -> tuple[Crud, str]:
-        real = [t for t in targets if t not in _NULL_SINKS]
+        # process substitutions (`tee >(wc -l)`) are pipes, not files
+        real = [t for t in targets if t not in _NULL_SINKS and not t.startswith((">(", "<("))]
         if targets and not real:
             return Crud.READ, "output goes to /dev/null or the terminal"
         for target in real:
@@ -311,6 +323,10 @@ class Classifier:
             return [Finding(part, Crud.DELETE, f"writes over the block device {path}",
                             rule_id="redirect.block-device")]
         if op in (">>", "&>>"):
+            if owner is not None and owner.argv in _TRUNCATORS:  # `: >> f` appends nothing
+                if ctx.exists(path)[0]:
+                    return []
+                return [Finding(part, Crud.CREATE, f">> creates {path}", rule_id="redirect.create")]
             return [Finding(part, Crud.UPDATE, f">> appends to {path}", rule_id="redirect.append")]
         exists, is_file = ctx.exists(path)
         if not exists:
@@ -372,14 +388,17 @@ def _reads_target(owner: SimpleCommand, path: str, ctx: Context) -> bool:
                for w in owner.words[1:])
 
 
-def _flags_before_dashdash(tokens: tuple[str, ...]) -> list[str]:
-    out = []
-    for tok in tokens:
+def _asks_for_help(tokens: tuple[str, ...]) -> bool:
+    """``--help`` anywhere before ``--``; ``--version`` only where it takes no value
+    (``gem install rails --version 7`` installs)."""
+    for i, tok in enumerate(tokens):
         if tok == "--":
-            break
-        if tok.startswith("-"):
-            out.append(tok)
-    return out
+            return False
+        if tok == "--help":
+            return True
+        if tok == "--version" and (i + 1 == len(tokens) or tokens[i + 1].startswith("-")):
+            return True
+    return False
 
 
 _default: Classifier | None = None

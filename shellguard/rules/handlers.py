@@ -302,7 +302,8 @@ def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program
         if script.procsub and _FETCH_WORD.search(script.raw):
             return _remote_code(part, f"{name} <(...)")
         inner = tuple(rest)
-        if "." not in script.text and "/" not in script.text:
+        if ("." not in script.text and "/" not in script.text
+                and script.text not in _setting(program, "known_scripts", [])):
             # `python foo`: a script file named foo, not the program of the same name
             guess = classifier.unknown(tuple(w.text for w in rest), part, False)[0]
             return [Finding(part, guess.crud, f"runs the script {script.text}, whose effect the "

@@ -27,7 +27,7 @@ HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find")
 RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
     "option_values", "min_args", "max_args", "double_dash", "argv_regex", "writes",
-    "writes_option", "confirm", "priority", "confidence", "runs", "examples", "not",
+    "writes_option", "confirm", "priority", "confidence", "runs", "runs_option", "examples", "not",
     "known_miss",
 }
 PROGRAM_KEYS = {
@@ -36,7 +36,7 @@ PROGRAM_KEYS = {
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
-    "sql_operand", "options_anywhere", "appends_input", "operand_is_script", "runs_options",
+    "sql_operand", "options_anywhere", "appends_input", "operand_is_script", "known_scripts",
 }
 
 
@@ -78,6 +78,7 @@ class Rule:
     priority: int = 0
     confidence: float = 0.95
     runs: str = ""
+    runs_option: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
     known_miss: tuple[str, ...] = ()
@@ -205,6 +206,7 @@ def build_rule(table: object, where: str) -> Rule:
         priority=ints["priority"] or 0,
         confidence=float(confidence),
         runs=runs,
+        runs_option=_strs(table.get("runs_option", []), here, "runs_option"),
         examples=_strs(table.get("examples", []), here, "examples"),
         not_examples=_strs(table.get("not", []), here, "not"),
         known_miss=_strs(table.get("known_miss", []), here, "known_miss"),
