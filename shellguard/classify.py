@@ -88,7 +88,10 @@ class Classifier:
                            cached.confirm, cached.findings)
         ctx = self.context(cwd)
         verdict = Verdict.combine(self.findings(command, ctx))
-        if not ctx.fs_dependent:
+        # Not cached: answers that depend on the disk, and heuristic answers while an LLM
+        # may still weigh in (the model may be loading; the LLM client keeps its own cache).
+        llm_pending = self.llm is not None and any(f.source == "heuristic" for f in verdict.findings)
+        if not ctx.fs_dependent and not llm_pending:
             self._cache[command] = verdict
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)

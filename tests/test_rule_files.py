@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from shellguard.classify import Classifier
-from shellguard.rules.engine import builtin_files, builtin_rules, load_rules
+from shellguard.rules.engine import builtin_files, load_rules
 
-RULES = builtin_rules()
+RULES = load_rules(use_cache=False)  # with examples
 CLASSIFIER = Classifier(RULES)
 CASES = [
     pytest.param(rule, example, id=f"{rule.id}:{example[:40]}")

@@ -10,10 +10,11 @@ import fnmatch
 import hashlib
 import os
 import pickle
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from shellguard.rules.schema import Program, Rule, RuleError, build_program, build_rule
@@ -101,6 +102,11 @@ class Match:
     consumed: int  # positionals taken by the subcommand
 
 
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def program_name(word: str) -> str:
     """``/usr/bin/rm`` -> ``rm``; ``python3.11`` stays itself (rule files list versions)."""
     return word.rsplit("/", 1)[-1]
@@ -134,13 +140,43 @@ def _match_subcommand(slots: tuple[tuple[str, ...], ...], words: tuple[str, ...]
     return None if used is None else used + 1
 
 
+class _Unpickling(dict):
+    """A dict whose values may be pickled bytes, unpickled on first access.
+
+    The rule cache stores each program's entry and rules this way, so a start-up
+    unpickles two small dicts of bytes, and a command unpickles only its program's rules.
+    """
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        value = dict.__getitem__(self, key)
+        if isinstance(value, bytes):
+            value = pickle.loads(value)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        return self[key] if key in self else default
+
+    def values(self):  # type: ignore[no-untyped-def]
+        return [self[key] for key in self]
+
+    def items(self):  # type: ignore[no-untyped-def]
+        return [(key, self[key]) for key in self]
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        packed = {k: v if isinstance(v, bytes) else pickle.dumps(v, pickle.HIGHEST_PROTOCOL)
+                  for k, v in dict.items(self)}
+        return (_Unpickling, (packed,))
+
+
 class RuleSet:
     """Programs and rules from any number of files, indexed by program name."""
 
     def __init__(self) -> None:
-        self.programs: dict[str, Program] = {}
-        self.rules: dict[str, Rule] = {}
-        self._by_program: dict[str, list[Rule]] = {}
+        self.programs: dict[str, Program] = _Unpickling()
+        self._rules: dict[str, Rule] | None = {}
+        # per program: its rules, most specific first
+        self._by_program: dict[str, list[Rule]] = _Unpickling()
         self.errors: list[str] = []
         self.files: list[Path] = []
 
@@ -193,6 +229,30 @@ class RuleSet:
             seen.add(rule.id)
         return programs, rules
 
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """Every rule by id (materialises a lazily loaded set)."""
+        if self._rules is None:
+            self._rules = {}
+            for name in list(self._by_program):
+                for rule in self._rules_for(name):
+                    self._rules[rule.id] = rule
+        return self._rules
+
+    def _rules_for(self, name: str) -> list[Rule]:
+        return self._by_program.get(name, [])
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_rules"] = None  # rebuilt from _by_program when asked for
+        return state
+
+    def strip_examples(self) -> None:
+        """Drop examples (test data) to keep the cached set small and quick to load."""
+        self._rules = {rid: replace(rule, examples=(), not_examples=(), known_miss=())
+                       for rid, rule in self.rules.items()}
+        self._reindex()
+
     def _reindex(self) -> None:
         index: dict[str, list[Rule]] = {}
         for rule in self.rules.values():
@@ -200,7 +260,7 @@ class RuleSet:
                 index.setdefault(name, []).append(rule)
         for rules in index.values():
             rules.sort(key=lambda r: (r.specificity, r.crud), reverse=True)
-        self._by_program = index
+        self._by_program = _Unpickling(index)
 
     # -- lookup -------------------------------------------------------------
 
@@ -217,7 +277,7 @@ class RuleSet:
         name = program_name(argv[0])
         program = self.programs.get(name)
         view = ArgvView.of(argv, program)
-        for rule in self._by_program.get(name, ()):
+        for rule in self._rules_for(name):
             used = self._matches(rule, view, program)
             if used is not None:
                 return Match(rule, view, used)
@@ -249,7 +309,7 @@ class RuleSet:
             values = view.option_values.get(flag, [])
             if not any(fnmatch.fnmatch(v.lower(), pattern.lower()) for v in values):
                 return None
-        if rule.argv_regex is not None and not rule.argv_regex.search(" ".join(view.tokens)):
+        if rule.argv_regex is not None and not _regex(rule.argv_regex).search(" ".join(view.tokens)):
             return None
         return used
 
@@ -274,9 +334,11 @@ def rule_files(user_dirs: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
 def load_rules(user_dirs: Iterable[str | os.PathLike[str]] = (), use_cache: bool = True) -> RuleSet:
     """Built-in rules, then the user's (which may override by id).
 
-    Parsing TOML costs ~100 ms for the built-in set, more than the co-process's
-    start-up budget, so the built set is pickled in the user's cache directory,
-    keyed by every file's path, size and mtime and by the engine's version.
+    Parsing TOML costs several hundred ms for the built-in set, more than the
+    co-process's start-up budget, so the set is pickled in the user's cache
+    directory without the rules' examples (only tests and ``rules check`` read
+    those: they pass ``use_cache=False``), keyed by every file's path, size and
+    mtime and by the engine's source.
     """
     files = rule_files(user_dirs)
     cache = _cache_path(files) if use_cache else None
@@ -293,6 +355,7 @@ def load_rules(user_dirs: Iterable[str | os.PathLike[str]] = (), use_cache: bool
     for path in files:
         rules.add_file(path)
     if cache is not None:
+        rules.strip_examples()
         _write_cache(cache, rules)
     return rules
 
@@ -328,4 +391,5 @@ def _write_cache(cache: Path, rules: RuleSet) -> None:
 
 @lru_cache(maxsize=1)
 def builtin_rules() -> RuleSet:
+    """The built-in rules, cached on disk (no examples)."""
     return load_rules()

@@ -71,7 +71,7 @@ class Rule:
     min_args: int | None = None
     max_args: int | None = None
     double_dash: bool | None = None
-    argv_regex: re.Pattern[str] | None = None
+    argv_regex: str | None = None  # checked on load, compiled on first use (start-up cost)
     writes: str = ""
     writes_option: tuple[str, ...] = ()
     confirm: bool = False
@@ -161,10 +161,9 @@ def build_rule(table: object, where: str) -> Rule:
             raise RuleError(f"{here}: key 'option_values' entries look like '-X=DELETE' (got {item!r})")
         option_values.append((flag, pattern))
     regex = table.get("argv_regex")
-    compiled = None
     if regex is not None:
         try:
-            compiled = re.compile(regex)
+            re.compile(regex)
         except (re.error, TypeError) as exc:
             raise RuleError(f"{here}: key 'argv_regex' is not a valid regex ({exc})") from None
     writes = table.get("writes", "")
@@ -199,7 +198,7 @@ def build_rule(table: object, where: str) -> Rule:
         min_args=ints["min_args"],
         max_args=ints["max_args"],
         double_dash=double_dash,
-        argv_regex=compiled,
+        argv_regex=regex,
         writes=writes,
         writes_option=_strs(table.get("writes_option", []), here, "writes_option"),
         confirm=bool(table.get("confirm", False)),
