@@ -16,7 +16,7 @@ from shellguard.errors import ExitCode, ShellguardError
 __all__ = ["main"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("classify", "explain", "serve", "config", "rules")
+COMMANDS = ("classify", "explain", "serve", "config", "rules", "model")
 
 EPILOG = """\
 exit codes of 'classify': 0 allow, 1 confirm, 2 deny; for every command:

@@ -41,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n# always allowed here ({config.source('always')}):")
         for command, cwd in config.always:
             print(f"#   {command!r} in {cwd or 'any directory'}")
-    for section in ("llm", "audit", "agents"):
+    from shellguard.llm.settings import config_lines
+
+    print()
+    for line in config_lines(config):  # [llm]: every setting, defaults included
+        print(line)
+    for section in ("audit", "agents"):
         table = getattr(config, section)
         if table:
             print(f"\n[{section}]")
