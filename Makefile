@@ -12,12 +12,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e . --config-settings editable_mode=compat
 
 # llama-cpp-python is built once without AMX kernels (see scripts/build-llama-wheel.sh).
 setup-test: setup
 	bash scripts/build-llama-wheel.sh $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,llm]'
+	$(BIN)/python -m pip install --quiet -e '.[test,llm]' --config-settings editable_mode=compat
 
 demo: setup
 	$(BIN)/python -m shellguard.demo

@@ -23,7 +23,6 @@ cwd = "/home/me/app"
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +70,10 @@ def load_config(path: Path | None = None) -> Config:
     """Read the config file (if any); defaults for everything it does not say or says wrongly."""
     path = path or paths.config_file()
     config = Config(path=path, rule_dirs=(paths.user_rules_dir(),))
+    if not path.exists():
+        return config
+    import tomllib  # only when there is a file to read (start-up time)
+
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

@@ -15,9 +15,27 @@ from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
 from shellguard.policy import decide
 from shellguard.rules.engine import RuleSet, builtin_rules, load_rules
-from shellguard.verdict import Crud, Verdict
+from shellguard.verdict import Crud, Finding, Verdict
 
 __all__ = ["Guard", "Decision"]
+
+
+class _LazyHook:
+    """Builds the LLM hook on the first command no rule decides, so that starting a
+    co-process never pays for the LLM client's imports."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._hook: object = None
+        self._built = False
+
+    def classify(self, part: str, heuristic: Finding) -> Finding | None:
+        if not self._built:
+            from shellguard.llm import hook_from_config
+
+            self._hook = hook_from_config(self._config)
+            self._built = True
+        return self._hook.classify(part, heuristic) if self._hook is not None else None  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -46,12 +64,7 @@ class Guard:
         if rules is None:
             extra = [d for d in self.config.rule_dirs if Path(d).is_dir()]
             rules = load_rules(extra) if extra else builtin_rules()
-        llm = None
-        if self._use_llm:
-            from shellguard.llm import hook_from_config
-
-            llm = hook_from_config(self.config)
-        return Classifier(rules, llm)
+        return Classifier(rules, _LazyHook(self.config) if self._use_llm else None)
 
     @property
     def problems(self) -> list[str]:

@@ -6,7 +6,6 @@ Errors reach the user as one line (``shellguard: ...``), never as a traceback.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
@@ -31,14 +30,15 @@ Set up a shell with one line in its rc file:
 Docs: README.md in the shellguard checkout."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"shellguard: {message}; see 'shellguard --help'\n")
-        raise SystemExit(ExitCode.USAGE)
+def build_parser():  # type: ignore[no-untyped-def]
+    import argparse  # not at import time: `shellguard serve` starts without it
 
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.print_usage(sys.stderr)
+            sys.stderr.write(f"shellguard: {message}; see 'shellguard --help'\n")
+            raise SystemExit(ExitCode.USAGE)
 
-def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="shellguard",
         description="Classify shell command lines as READ, CREATE, UPDATE or DELETE before "
@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    if args_list == ["serve"]:
+        # the shells start this once per session: skip building every command's parser
+        from shellguard.server import serve
+
+        return serve()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -7,11 +7,10 @@ One small engine for every domain: the knowledge lives in ``rules/data/*.toml``
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import pickle
 import re
-import tomllib
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -184,6 +183,8 @@ class RuleSet:
 
     def add_file(self, path: Path) -> None:
         """Add one rule file; on error, record one line naming file and key, and keep the rest."""
+        import tomllib  # only when (re)building: the cache spares the co-process this import
+
         where = str(path)
         try:
             with open(path, "rb") as fh:
@@ -363,16 +364,15 @@ def load_rules(user_dirs: Iterable[str | os.PathLike[str]] = (), use_cache: bool
 def _cache_path(files: list[Path]) -> Path | None:
     from shellguard import __version__, paths
 
-    digest = hashlib.sha256(__version__.encode())
-    digest.update(Path(__file__).read_bytes())
-    digest.update(Path(__file__).with_name("schema.py").read_bytes())
-    for path in files:
+    key = f"{__version__}\0"
+    for path in [Path(__file__), Path(__file__).with_name("schema.py"), *files]:
         try:
             st = path.stat()
         except OSError:
             return None
-        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return paths.cache_dir() / f"rules-{digest.hexdigest()[:20]}.pickle"
+        key += f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0"
+    digest = zlib.crc32(key.encode()) ^ (zlib.adler32(key.encode()) << 32)
+    return paths.cache_dir() / f"rules-{digest:016x}.pickle"
 
 
 def _write_cache(cache: Path, rules: RuleSet) -> None:
