@@ -76,6 +76,20 @@ def _response(request_id: int | str | None, decision: Decision, error: str | Non
                     verdict.source, decision.action, error)
 
 
+def _audit(guard: Guard, request: Request, decision: Decision) -> None:
+    """Log what a shell reports it answered, deny decisions, and every decision under
+    ``audit = "all"``. A confirm decision is logged once, when its answer comes back."""
+    if request.answer is None and decision.action == "confirm":
+        return
+    if (request.answer is None and decision.action == "allow"
+            and guard.config.audit.get("audit") != "all"):
+        return  # the common case costs nothing, not even the import
+    from shellguard import audit
+
+    audit.record_decision(request.shell or "shell", request.command, request.cwd, decision,
+                          request.answer, audit.AuditSettings.from_config(guard.config))
+
+
 def answer(guard: Guard, line: bytes | None) -> Response:
     """One request line in, one response out; never raises."""
     request_id: int | str | None = None
@@ -85,7 +99,9 @@ def answer(guard: Guard, line: bytes | None) -> Response:
         request: Request = decode_request(line)
         request_id = request.id
         guard.reload_if_changed()
-        return _response(request_id, guard.check(request.command, request.cwd))
+        decision = guard.check(request.command, request.cwd)
+        _audit(guard, request, decision)
+        return _response(request_id, decision)
     except ProtocolError as exc:
         rid = exc.request_id if exc.request_id is not None else request_id
         return _response(rid, guard.safe_decision("the request could not be read"), str(exc))

@@ -15,7 +15,8 @@ from shellguard.errors import ExitCode, ShellguardError
 __all__ = ["main"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("classify", "explain", "serve", "config", "rules", "model")
+COMMANDS = ("classify", "explain", "serve", "init", "allow", "config", "rules", "model", "hook",
+            "install", "log", "stats", "doctor")
 
 EPILOG = """\
 exit codes of 'classify': 0 allow, 1 confirm, 2 deny; for every command:

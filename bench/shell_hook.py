@@ -1,0 +1,227 @@
+"""What shellguard costs a shell: per command on Enter, and at start-up (issue 3).
+
+Per command: inside a real zsh / bash (in a pseudo-terminal), the code that runs when
+Enter is pressed on a READ command line is timed N times with $EPOCHREALTIME (zsh:
+the zle-line-finish hook with BUFFER set, then the precmd hook; bash: the `bind -x`
+Enter check with READLINE_LINE set, then the prompt hook), against the same loop
+calling an empty function. Added = with - without; median and p99. Not included:
+zle's own dispatch of the hook (add-zle-hook-widget), the same with or without us.
+
+Start-up: `SHELL -i -c exit` with and without the script (sourced from a file, as a
+plugin manager or a cached `shellguard init` would), with `eval "$(shellguard init
+SHELL)"` (which also starts Python to print the script), and the time to the first
+prompt in a pseudo-terminal (which includes forking the co-process in the background).
+
+Targets: median <= 0.5 ms and p99 <= 2 ms per command; <= 5 ms added to start-up.
+Hermetic: temporary HOME, XDG dirs and rc files; the LLM is off.
+
+    .venv/bin/python bench/shell_hook.py [--runs 2000] [--starts 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pexpect
+
+from shellguard import shells
+
+COMMANDS = ["ls -la", "git status", "cat README.md | grep -i shellguard"]
+
+READ_RULES = """\
+[[rule]]
+id = "bench.read"
+program = ["printf", "cat", "ls", "grep", "_sg_bench"]
+class = "READ"
+why = "prints text"
+examples = ["printf hi"]
+"""
+
+ZSH_BENCH = r"""
+_sg_noop() { : }
+_sg_once() {
+  # The zle-line-finish hook as zle calls it (outside zle these are plain variables).
+  local CONTEXT=start PREBUFFER= BUFFER=$1
+  _shellguard_line_finish
+  _shellguard_precmd
+}
+_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file
+  zmodload zsh/datetime
+  local -i i
+  local t0 t1
+  local -a out
+  for (( i = 0; i < $2; i++ )); do
+    t0=$EPOCHREALTIME
+    $1 "$3"
+    t1=$EPOCHREALTIME
+    out+=$(( (t1 - t0) * 1e6 ))
+  done
+  print -l -- $out >> $4
+}
+"""
+
+BASH_BENCH = r"""
+_sg_noop() { :; }
+_sg_once() {
+  READLINE_LINE=$1 READLINE_POINT=${#1}
+  _shellguard_enter
+  _shellguard_prompt
+}
+_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file
+  local i t0 t1 out=()
+  for (( i = 0; i < $2; i++ )); do
+    t0=${EPOCHREALTIME/[.,]/}
+    "$1" "$3"
+    t1=${EPOCHREALTIME/[.,]/}
+    out+=($(( t1 - t0 )))
+  done
+  printf '%s\n' "${out[@]}" >> "$4"
+}
+"""
+
+
+def _env(root: Path) -> dict[str, str]:
+    rules = root / "config" / "shellguard" / "rules"
+    rules.mkdir(parents=True, exist_ok=True)
+    (rules / "bench-read.toml").write_text(READ_RULES)
+    (root / "config" / "shellguard" / "config.toml").write_text("[llm]\nenabled = false\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root / "home"),
+           "TERM": "xterm-256color", "LANG": "C.UTF-8",
+           "XDG_CONFIG_HOME": str(root / "config"), "XDG_STATE_HOME": str(root / "state"),
+           "XDG_DATA_HOME": str(root / "data"), "XDG_CACHE_HOME": str(root / "cache"),
+           "XDG_RUNTIME_DIR": str(root / "run"), "ZDOTDIR": str(root / "zdot"),
+           "SHELLGUARD_START_TIMEOUT": "120"}
+    for key in ("home", "state", "data", "cache", "zdot"):
+        (root / key).mkdir(exist_ok=True)
+    (root / "run").mkdir(mode=0o700, exist_ok=True)
+    return env
+
+
+def _rc(kind: str, root: Path, body: str) -> list[str]:
+    """Write the rc file; return the argv of an interactive shell reading it."""
+    if kind == "zsh":
+        (root / "zdot" / ".zshrc").write_text(body)
+        return ["zsh", "-i"]
+    rc = root / "home" / ".bashrc"
+    rc.write_text(body)
+    return ["bash", "--rcfile", str(rc), "-i"]
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def per_command(kind: str, root: Path, runs: int) -> dict[str, tuple[float, float]]:
+    env = _env(root)
+    script = root / f"init.{kind}"
+    script.write_text(shells.render(kind))
+    out_with, out_without = root / "with.txt", root / "without.txt"
+    bench = ZSH_BENCH if kind == "zsh" else BASH_BENCH
+    argv = _rc(kind, root, f"PS1='@B@ '\nsource {script}\n{bench}\n")
+    child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(root / "home"),
+                          encoding="utf-8", timeout=600, dimensions=(40, 200))
+    try:
+        # The first READ command waits for the co-process to start; after it, it is warm.
+        child.sendline("printf '%s-%s\\n' WARM 1")
+        child.expect(r"WARM-1\r?\n")
+        results = {}
+        for command in COMMANDS:
+            for path in (out_with, out_without):
+                path.unlink(missing_ok=True)
+            # Interleave with and without in blocks so that load changes hit both.
+            for _ in range(4):
+                child.sendline(f"_sg_bench _sg_once {runs // 4} {command!r} {out_with}; "
+                               f"_sg_bench _sg_noop {runs // 4} {command!r} {out_without}; "
+                               "printf '%s-%s\\n' DONE 1")
+                child.expect(r"DONE-1\r?\n")
+            with_us = [float(x) for x in out_with.read_text().split()]
+            without_us = [float(x) for x in out_without.read_text().split()]
+            med_w, p99_w = _stats(with_us)
+            med_0, p99_0 = _stats(without_us)
+            results[command] = (med_w - med_0, p99_w - med_0)
+        return results
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+
+
+def _time_runs(argv: list[str], env: dict[str, str], cwd: Path, starts: int) -> float:
+    samples = []
+    for _ in range(starts):
+        t0 = time.perf_counter()
+        subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def _first_prompt(argv: list[str], env: dict[str, str], cwd: Path, starts: int) -> float:
+    samples = []
+    for _ in range(starts):
+        t0 = time.perf_counter()
+        child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), encoding="utf-8",
+                              timeout=60)
+        child.expect("@B@ ")
+        samples.append((time.perf_counter() - t0) * 1000)
+        child.close(force=True)
+    return statistics.median(samples)
+
+
+def start_up(kind: str, root: Path, starts: int) -> dict[str, float]:
+    env = _env(root)
+    script = root / f"init.{kind}"
+    script.write_text(shells.render(kind))
+    exe = shutil.which("shellguard", path=str(Path(sys.executable).parent)) or "shellguard"
+    variants = {
+        "without": "PS1='@B@ '\n",
+        "source the script": f"PS1='@B@ '\nsource {script}\n",
+        'eval "$(shellguard init)"': f"PS1='@B@ '\neval \"$({exe} init {kind})\"\n",
+    }
+    results = {}
+    for name, body in variants.items():
+        argv = _rc(kind, root, body)
+        results[f"{name}: -i -c exit"] = _time_runs(argv + ["-c", "exit"], env, root, starts)
+        if name != 'eval "$(shellguard init)"':
+            results[f"{name}: first prompt"] = _first_prompt(argv, env, root, max(5, starts // 3))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000, help="timed Enter checks per command")
+    parser.add_argument("--starts", type=int, default=30, help="shell starts per variant")
+    parser.add_argument("--shell", choices=("zsh", "bash"), action="append")
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
+    for kind in args.shell or ["zsh", "bash"]:
+        if not shutil.which(kind):
+            print(f"{kind}: not installed, skipped")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"\n{kind}: added per READ command on Enter (runs={args.runs})")
+            for command, (median, p99) in per_command(kind, Path(tmp), args.runs).items():
+                print(f"  {command:<40} median {median / 1000:6.3f} ms   p99 {p99 / 1000:6.3f} ms")
+        with tempfile.TemporaryDirectory() as tmp:
+            results = start_up(kind, Path(tmp), args.starts)
+            print(f"{kind}: start-up, median of {args.starts} (first prompt: of "
+                  f"{max(5, args.starts // 3)})")
+            base = {"-i -c exit": results["without: -i -c exit"],
+                    "first prompt": results["without: first prompt"]}
+            for name, ms in results.items():
+                what = name.rsplit(": ", 1)[1]
+                added = "" if name.startswith("without") else f"  (+{ms - base[what]:.1f} ms)"
+                print(f"  {name:<44} {ms:7.1f} ms{added}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

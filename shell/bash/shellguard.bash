@@ -1,0 +1,732 @@
+# shellguard for bash: every command line is classified before it runs. READ lines run
+# at once and silently; lines that would create, change or delete something show the
+# class, the reason and the command, and wait for y (run once), a (always allow this
+# exact line in this directory) or anything else / Enter / Ctrl-C (do not run; the
+# text stays on the command line for editing, and Up recalls it too).
+#
+# One line in ~/.bashrc:    eval "$(shellguard init bash)"
+# or source this file directly (the classifier is then found through the
+# `shellguard` command's #! line, once, at load time).
+#
+# Settings (read whenever they are needed):
+#   SHELLGUARD_DISABLE=1          no guarding in this session (set before loading:
+#                                 nothing is installed, no co-process is started)
+#   SHELLGUARD_TIMEOUT=3          seconds to wait for an answer from the classifier;
+#                                 after that the co-process is replaced and you are asked
+#   SHELLGUARD_START_TIMEOUT=20   the same for the first answer of a fresh co-process
+#   SHELLGUARD_COLOR=auto         auto | always | never (NO_COLOR also turns colour off)
+# `shellguard off` / `shellguard on` switch the guard for this shell only.
+#
+# Design notes (issue 3, ../../shared/shell-hooks-field-notes.md sections 2 and 4):
+# - Enter is a macro of two keys in the emacs, vi-insert and vi-command keymaps: a
+#   `bind -x` check key, then an accept key bound to accept-line. A "no" rebinds the
+#   accept key to a no-op for that one keypress, so the text stays in the buffer.
+#   Ctrl-C during the check ends it and readline drops the rest of the macro.
+# - A line that may continue (an open `for`, quote, `{`, here-document, trailing `|`)
+#   is not asked about on Enter: bash only has the current physical line there. The
+#   backstop asks about the whole construct when it is about to run.
+# - The backstop also catches whatever bypasses Enter (Ctrl-O, Ctrl-X Ctrl-E, other
+#   key bindings): our own DEBUG trap, or, when bash-preexec is loaded (starship,
+#   atuin, terminal integrations), a function in its preexec_functions. A line the
+#   Enter check approved is not asked about again: the trap is dropped for it.
+# - The classifier is one co-process per shell (`shellguard serve`) started with
+#   `coproc`, its fds copied (the copies are close-on-exec, like the originals) and
+#   the job disowned, so there are no job lines. Writes ignore SIGPIPE; reads time out.
+#   When no answer can be had, the line is asked about: the safe answer wins.
+
+[[ $- == *i* ]] || return 0
+if [[ -z ${BASH_VERSION-} ]] || (( BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4) )); then
+  builtin printf '%s\n' "shellguard: needs bash 4.4 or later; not loaded" >&2
+  return 0
+fi
+
+# Aliases are expanded when a function is defined: switch them off while ours are
+# parsed, so that no alias can change what the guard runs.
+_SHELLGUARD_ALIASES_WERE_ON=0
+builtin shopt -q expand_aliases && _SHELLGUARD_ALIASES_WERE_ON=1
+builtin shopt -u expand_aliases
+
+# -- state ----------------------------------------------------------------------------
+# _SHELLGUARD_PYTHON is baked in by `shellguard init bash`.
+_SHELLGUARD_PYTHON=${_SHELLGUARD_PYTHON-}
+_SHELLGUARD_PID=0
+_SHELLGUARD_W=
+_SHELLGUARD_R=
+_SHELLGUARD_ID=0
+_SHELLGUARD_FRESH=0
+_SHELLGUARD_NOOP=0            # the accept key is a no-op (after a "no")
+_SHELLGUARD_PHASE=0           # 1 from PS0 (a line starts running) to the next prompt
+_SHELLGUARD_STATE=            # for the running line: "" undecided, ok, skip, each
+_SHELLGUARD_OK=               # the text the Enter check approved
+_SHELLGUARD_LINES=()          # physical lines accepted since the last prompt
+_SHELLGUARD_MODE=             # own (our DEBUG trap) | preexec (bash-preexec's)
+_SHELLGUARD_EXTDEBUG=0        # we switched extdebug on to skip a line
+_SHELLGUARD_BP_SWAPPED=0      # our trap stands in for bash-preexec's while a line is skipped
+_SHELLGUARD_CLASS=
+_SHELLGUARD_ACTION=
+_SHELLGUARD_REASON=
+_SHELLGUARD_KEY_CHECK='\C-x\C-_c'
+_SHELLGUARD_KEY_ACCEPT='\C-x\C-_a'
+_SHELLGUARD_KEY_EDIT='\C-x\C-_e'
+_SHELLGUARD_RE='^\{"id":[0-9]+,"classification":"([A-Z]+)","confidence":[^,]*,"reasoning":"(([^"\\]|\\.)*)","source":"[^"]*","action":"(allow|confirm|deny)"'
+
+# -- helpers --------------------------------------------------------------------------
+
+_shellguard_find_python() {
+  [[ -n $_SHELLGUARD_PYTHON ]] && return 0
+  local exe first
+  exe=$(builtin type -P shellguard 2>/dev/null) || return 1
+  [[ -r $exe ]] || return 1
+  IFS= builtin read -r first < "$exe" || return 1
+  [[ $first == '#!/'* ]] || return 1
+  local -a words
+  builtin read -r -a words <<< "${first#\#!}"
+  if [[ ${words[0]##*/} == env ]]; then
+    words=("${words[@]:1}")
+    [[ ${words[0]} == -* ]] && words=("${words[@]:1}")
+    words[0]=$(builtin type -P "${words[0]}" 2>/dev/null)
+  fi
+  [[ -x ${words[0]-} ]] || return 1
+  _SHELLGUARD_PYTHON=${words[0]}
+}
+
+_shellguard_disabled() {
+  [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && ${SHELLGUARD_DISABLE-} != 0 ) ]]
+}
+
+_shellguard_number() {
+  # $1 = value, $2 = default: a positive number of seconds, else the default.
+  if [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ && ! $1 =~ ^0+(\.0+)?$ ]]; then REPLY=$1; else REPLY=$2; fi
+}
+
+_shellguard_json_escape() {
+  # JSON string body for $1 in REPLY.
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\r'/\\r}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    local out='' c u i
+    for (( i = 0; i < ${#s}; i++ )); do
+      c=${s:i:1}
+      if [[ $c == [[:cntrl:]] ]]; then
+        builtin printf -v u '\\u%04x' "'$c"
+        out+=$u
+      else
+        out+=$c
+      fi
+    done
+    s=$out
+  fi
+  REPLY=$s
+}
+
+# -- the co-process -------------------------------------------------------------------
+
+_shellguard_stop() {
+  if [[ -n $_SHELLGUARD_W ]]; then exec {_SHELLGUARD_W}>&-; fi 2>/dev/null
+  if [[ -n $_SHELLGUARD_R ]]; then exec {_SHELLGUARD_R}<&-; fi 2>/dev/null
+  _SHELLGUARD_W='' _SHELLGUARD_R=''
+  if (( _SHELLGUARD_PID > 0 )); then
+    # CONT after TERM: a stopped (hung) process only acts on the TERM once it runs.
+    builtin kill -TERM "$_SHELLGUARD_PID" 2>/dev/null && builtin kill -CONT "$_SHELLGUARD_PID" 2>/dev/null
+  fi
+  _SHELLGUARD_PID=0
+}
+
+_shellguard_start() {
+  _shellguard_stop
+  _shellguard_find_python || return 1
+  local state=${XDG_STATE_HOME:-$HOME/.local/state}/shellguard
+  [[ -d $state ]] || builtin command mkdir -p -m 700 -- "$state" 2>/dev/null
+  local py=$_SHELLGUARD_PYTHON log=$state/serve.log
+  # The group's 2>/dev/null hides bash's "coproc still exists" warning after a
+  # restart; the co-process's own stderr goes to the log. cd / so that it keeps no
+  # directory busy; -P keeps the current directory off Python's sys.path.
+  { coproc _SHELLGUARD_CP { builtin cd / 2>/dev/null || exit; exec "$py" -P -m shellguard serve 2>>"$log"; }; } 2>/dev/null
+  _SHELLGUARD_PID=${_SHELLGUARD_CP_PID:-0}
+  (( _SHELLGUARD_PID > 0 )) || return 1
+  # Use copies: the coproc's own fds are closed in subshells and when bash reaps it.
+  exec {_SHELLGUARD_W}>&"${_SHELLGUARD_CP[1]}" {_SHELLGUARD_R}<&"${_SHELLGUARD_CP[0]}"
+  builtin disown "$_SHELLGUARD_PID" 2>/dev/null    # no job line, no "Terminated" later
+  _SHELLGUARD_FRESH=1
+}
+
+_shellguard_query() {
+  # Classify $1 (with $2 = yes|no|always: report that answer instead, without waiting
+  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
+  # answer "confirm") when no answer can be had.
+  local answer=${2-} esc cwd why='' line reply timeout id rc
+  _shellguard_json_escape "$1"; esc=$REPLY
+  _shellguard_json_escape "$PWD"; cwd=$REPLY
+  for _ in 1 2; do
+    if (( _SHELLGUARD_PID <= 0 )) || ! builtin kill -0 "$_SHELLGUARD_PID" 2>/dev/null; then
+      if ! _shellguard_start; then
+        why="the classifier could not be started"
+        break
+      fi
+    fi
+    id=$(( ++_SHELLGUARD_ID ))
+    line="{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}}"
+    # A write to a dead co-process must not end the shell with SIGPIPE.
+    builtin trap '' PIPE
+    builtin printf '%s\n' "$line" 1>&"$_SHELLGUARD_W" 2>/dev/null
+    rc=$?
+    builtin trap - PIPE
+    if (( rc )); then
+      why="the classifier stopped"
+      _shellguard_stop
+      continue
+    fi
+    [[ -n $answer ]] && return 0     # its reply is skipped by id later
+    if (( _SHELLGUARD_FRESH )); then
+      _shellguard_number "${SHELLGUARD_START_TIMEOUT-}" 20
+    else
+      _shellguard_number "${SHELLGUARD_TIMEOUT-}" 3
+    fi
+    timeout=$REPLY
+    while true; do
+      IFS= builtin read -r -t "$timeout" -u "$_SHELLGUARD_R" reply
+      rc=$?
+      (( rc == 0 )) || break
+      if [[ $reply =~ ^\{\"id\":([0-9]+), ]]; then
+        (( BASH_REMATCH[1] < id )) && continue   # the late reply to an answer report
+        (( BASH_REMATCH[1] == id )) || rc=2
+      else
+        rc=2
+      fi
+      break
+    done
+    if (( rc == 0 )) && [[ $reply =~ $_SHELLGUARD_RE ]]; then
+      _SHELLGUARD_FRESH=0
+      _SHELLGUARD_CLASS=${BASH_REMATCH[1]} _SHELLGUARD_ACTION=${BASH_REMATCH[4]}
+      local reason=${BASH_REMATCH[2]//\\\"/\"}
+      reason=${reason//\\\//\/}
+      builtin printf -v reason '%b' "$reason"     # \\ \n \t \uXXXX
+      _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
+      return 0
+    fi
+    if (( rc > 128 )); then
+      # A hung classifier costs one timeout, then it is replaced (a late reply would
+      # put the stream out of step) and the line is asked about.
+      why="no answer from the classifier within ${timeout}s"
+      _shellguard_stop
+      _shellguard_start
+      break
+    fi
+    why="the classifier stopped"
+    (( rc == 2 )) && why="unreadable answer from the classifier"
+    _shellguard_stop
+  done
+  _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_REASON=$why
+  return 1
+}
+
+# -- deciding -------------------------------------------------------------------------
+
+_shellguard_maybe_incomplete() {
+  # True when bash may ask for more lines after $1 (then nothing runs yet, and the
+  # backstop asks about the whole construct). A wrong "yes" only moves the question
+  # to the backstop; a wrong "no" asks twice. Cheap tests first: this runs on Enter.
+  local t=$1
+  t=${t%"${t##*[![:space:]]}"}
+  case $t in
+    *'&&' | *'||' | *'|' | *'|&') return 0 ;;
+  esac
+  if [[ $t == *\\ ]]; then
+    local tail=${t##*[!\\]}
+    (( ${#tail} % 2 )) && return 0
+  fi
+  case $t in
+    *[\"\'\`\(\{]* | *'<<'* | *for* | *while* | *until* | *if* | *case* | *select* | *function* | *do* | *then* | *else*) ;;
+    *) return 1 ;;
+  esac
+  [[ ${t//'<<<'/} == *'<<'* ]] && return 0
+  local q=${t//[^\"]/}
+  (( ${#q} % 2 )) && return 0
+  q=${t//[^\']/}
+  (( ${#q} % 2 )) && return 0
+  q=${t//[^\`]/}
+  (( ${#q} % 2 )) && return 0
+  local open=${t//[^(]/} close=${t//[^)]/}
+  (( ${#open} > ${#close} )) && return 0
+  local - word loops=0 ifs=0 cases=0 braces=0
+  set -f
+  local IFS=$' \t\n;&|()'
+  for word in $t; do
+    case $word in
+      'for' | 'while' | 'until' | 'select') (( loops++ )) ;;
+      'done') (( loops-- )) ;;
+      'if') (( ifs++ )) ;;
+      'fi') (( ifs-- )) ;;
+      'case') (( cases++ )) ;;
+      'esac') (( cases-- )) ;;
+      '{') (( braces++ )) ;;
+      '}') (( braces-- )) ;;
+    esac
+  done
+  (( loops > 0 || ifs > 0 || cases > 0 || braces > 0 ))
+}
+
+_shellguard_classify() {
+  # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why.
+  local trimmed=$1
+  trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
+  trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
+  case $trimmed in
+    'shellguard on' | 'shellguard status') return 0 ;;
+    'shellguard off')
+      _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
+      _SHELLGUARD_REASON="turns shellguard off in this shell"
+      return 1 ;;
+  esac
+  _shellguard_query "$1"
+  case $_SHELLGUARD_ACTION in
+    allow) return 0 ;;
+    deny) return 2 ;;
+  esac
+  return 1
+}
+
+_shellguard_colour() {
+  case ${SHELLGUARD_COLOR:-auto} in
+    never) return 1 ;;
+    always) return 0 ;;
+  esac
+  [[ -z ${NO_COLOR-} && -n ${TERM-} && $TERM != dumb ]]
+}
+
+_shellguard_show() {
+  # The question's first lines: class, reason and the command itself (bash has erased
+  # the command line while a bind -x function runs). Control characters are shown as ?.
+  local head="shellguard: $_SHELLGUARD_CLASS" line n=0
+  if _shellguard_colour; then
+    local c=$'\e[1;35m'
+    case $_SHELLGUARD_CLASS in
+      DELETE) c=$'\e[1;31m' ;; UPDATE) c=$'\e[1;33m' ;; CREATE) c=$'\e[1;36m' ;;
+    esac
+    head="$c$head"$'\e[0m'
+  fi
+  builtin printf '%s  %s\n' "$head" "$_SHELLGUARD_REASON"
+  local -a lines
+  builtin mapfile -t lines <<< "$1"
+  for line in "${lines[@]}"; do
+    if (( ++n > 20 )); then
+      builtin printf '  ... (%d more lines)\n' $(( ${#lines[@]} - 20 ))
+      break
+    fi
+    builtin printf '  %s\n' "${line//[[:cntrl:]]/?}"
+  done
+}
+
+_shellguard_history_add() {
+  # Make a line that did not run recallable with Up.
+  [[ -o history ]] || return 1
+  [[ $1 == [[:space:]]* && ${HISTCONTROL-} == *ignore@(space|both)* ]] && return 1
+  builtin history -s -- "$1"
+}
+
+_shellguard_ask() {
+  # Ask on the terminal about $1; answer in REPLY: yes | always | no. Ctrl-C ends the
+  # function (and so the line) before REPLY is set: the caller's default is "no".
+  local key='' tty=/dev/tty
+  if ! { : <"$tty"; } 2>/dev/null; then
+    _shellguard_show "$1" >&2
+    builtin printf '%s\n' "shellguard: no terminal to ask on; not run" >&2
+    REPLY=no
+    return 0
+  fi
+  # Keys typed before the question must not answer it.
+  while builtin read -t 0 <"$tty" 2>/dev/null; do
+    builtin read -rsn1 -t 0.01 key <"$tty" 2>/dev/null || break
+  done
+  { _shellguard_show "$1"; builtin printf '%s' 'Proceed? [y/N/a] '; } >"$tty" 2>/dev/null
+  key=
+  builtin read -rsn1 key <"$tty" 2>/dev/null
+  case $key in
+    [yY]) REPLY=yes ;;
+    [aA]) REPLY=always ;;
+    *) REPLY=no ;;
+  esac
+  # The rest of an escape sequence (an arrow key, say) must not reach the next line.
+  while builtin read -rsn1 -t 0.01 key <"$tty" 2>/dev/null; do :; done
+  case $REPLY in
+    yes) builtin printf 'y\n' ;; always) builtin printf 'a\n' ;; *) builtin printf 'n\n' ;;
+  esac >"$tty" 2>/dev/null
+}
+
+_shellguard_always() {
+  # The "a" answer: record it through the CLI (config.append_always).
+  _shellguard_find_python || return 1
+  "$_SHELLGUARD_PYTHON" -P -m shellguard allow --always --cwd "$PWD" -- "$1"
+}
+
+_shellguard_edit() {
+  # Ctrl-X Ctrl-E (emacs) and v (vi-command): edit the line in $VISUAL / $EDITOR, as
+  # edit-and-execute-command does, but leave the result in the buffer so that the
+  # rest of the macro (the Enter check, then accept) asks before anything runs.
+  # bash's own version runs the text through `fc` without PS0, around our check.
+  local file editor=${VISUAL:-${EDITOR:-}}
+  if [[ -z $editor ]]; then
+    editor=$(builtin type -P editor 2>/dev/null) || editor=emacs
+  fi
+  file=$(builtin command mktemp "${TMPDIR:-/tmp}/bash-fc.XXXXXX") || return 0
+  builtin printf '%s\n' "$READLINE_LINE" > "$file"
+  # Word-split on purpose: EDITOR may carry options ("code -w"), as for fc.
+  # shellcheck disable=SC2086
+  $editor "$file" </dev/tty >/dev/tty 2>&1
+  READLINE_LINE=$(< "$file")
+  READLINE_POINT=${#READLINE_LINE}
+  builtin command rm -f -- "$file"
+}
+
+_shellguard_bind_accept() {
+  local map
+  for map in emacs vi-insert vi-command; do
+    builtin bind -m "$map" "\"$_SHELLGUARD_KEY_ACCEPT\": $1"
+  done
+}
+
+_shellguard_enter() {
+  # The first half of the Enter macro (bind -x). Leaves the accept key bound to
+  # accept-line when the line may run, and to a no-op when it must not.
+  if (( _SHELLGUARD_NOOP )); then
+    _shellguard_bind_accept accept-line
+    _SHELLGUARD_NOOP=0
+  fi
+  _shellguard_disabled && return 0
+  local line=$READLINE_LINE
+  if [[ $_SHELLGUARD_MODE == none ]]; then
+    # No backstop (someone else owns the DEBUG trap): nothing is left for later, every
+    # physical line is asked about here, with the lines before it.
+    if (( ${#_SHELLGUARD_LINES[@]} )); then
+      local IFS=$'\n'
+      line="${_SHELLGUARD_LINES[*]}"$'\n'"$line"
+      unset IFS
+    fi
+  elif (( ${#_SHELLGUARD_LINES[@]} )); then
+    # A continuation line (PS2): the backstop asks about the whole construct.
+    _SHELLGUARD_LINES+=("$line")
+    _SHELLGUARD_STATE=
+    _shellguard_arm
+    return 0
+  elif _shellguard_maybe_incomplete "$line"; then
+    _SHELLGUARD_LINES=("$line")
+    _shellguard_arm
+    return 0
+  fi
+  [[ -z ${line//[[:space:]]/} ]] && return 0
+  _shellguard_classify "$line"
+  local verdict=$?
+  if (( verdict == 1 )); then
+    local added=0
+    # Recallable even after Ctrl-C at the question; taken back when the line runs.
+    (( BASH_VERSINFO[0] >= 5 )) && _shellguard_history_add "$line" && added=1
+    REPLY=no
+    _shellguard_ask "$line"
+    if [[ $REPLY == yes || $REPLY == always ]]; then
+      (( added )) && builtin history -d -1 2>/dev/null
+      [[ $REPLY == always ]] && _shellguard_always "$line"
+      _shellguard_query "$line" "$REPLY"
+      verdict=0
+    else
+      (( added )) || _shellguard_history_add "$line"
+      _shellguard_query "$line" no
+    fi
+  elif (( verdict == 2 )); then
+    _shellguard_show "$line" >&2
+    builtin printf '%s\n' "shellguard: refused by policy; not run" >&2
+    _shellguard_history_add "$line"
+  fi
+  if (( verdict == 0 )); then
+    if [[ $_SHELLGUARD_MODE == none ]]; then
+      _SHELLGUARD_LINES+=("$READLINE_LINE")
+    else
+      _SHELLGUARD_LINES=("$line")
+    fi
+    _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
+    _shellguard_disarm
+    return 0
+  fi
+  # Not this time: the accept key does nothing for this keypress, the text stays.
+  _shellguard_bind_accept redraw-current-line
+  _SHELLGUARD_NOOP=1
+}
+
+# -- the backstop ---------------------------------------------------------------------
+
+_shellguard_arm() {
+  # Our DEBUG trap, for the next line (mode "own" only). "$_" is passed through so the
+  # trap leaves $_ as it was (bash-preexec's trick).
+  [[ $_SHELLGUARD_MODE == own ]] || return 0
+  builtin trap '_shellguard_debug "$_"' DEBUG
+}
+
+_shellguard_disarm() {
+  [[ $_SHELLGUARD_MODE == own ]] || return 0
+  builtin trap - DEBUG
+}
+
+_shellguard_in_prompt_command() {
+  # Is the DEBUG trap firing for a PROMPT_COMMAND entry (the line is over)? The same
+  # test bash-preexec uses; a line that repeats a prompt command verbatim looks alike,
+  # so callers only let such a command run, they do not end the line's state on it.
+  local pc="${PROMPT_COMMAND[*]-}"
+  [[ -n $BASH_COMMAND && $pc == *"$BASH_COMMAND"* ]]
+}
+
+_shellguard_history_line() {
+  # The line being run, from history, when it plausibly is that line; else fails.
+  [[ -o history ]] || return 1
+  local h
+  h=$(HISTTIMEFORMAT='' builtin history 1 2>/dev/null) || return 1
+  [[ $h =~ ^[[:space:]]*[0-9]+\*?[[:space:]]+(.*)$ ]] || return 1
+  h=${BASH_REMATCH[1]}
+  local first=${BASH_COMMAND%% *}
+  [[ -n $first && $h == *"$first"* ]] || return 1
+  REPLY=$h
+}
+
+_shellguard_backstop() {
+  # Decide about a line the Enter check did not approve: $1 the text (empty: find it).
+  # Sets _SHELLGUARD_STATE to ok, skip or each; returns 1 to skip this command.
+  local text=$1
+  if [[ -z $text ]]; then
+    if (( ${#_SHELLGUARD_LINES[@]} )); then
+      local IFS=$'\n'
+      text="${_SHELLGUARD_LINES[*]}"
+    elif _shellguard_history_line; then
+      text=$REPLY
+    else
+      # Only this simple command is known: decide command by command.
+      text=$BASH_COMMAND
+      _SHELLGUARD_STATE=each
+    fi
+  fi
+  if [[ -n $_SHELLGUARD_OK && $text == "$_SHELLGUARD_OK" ]]; then
+    _SHELLGUARD_STATE=ok
+    return 0
+  fi
+  _shellguard_classify "$text"
+  local verdict=$?
+  if (( verdict == 1 )); then
+    REPLY=no
+    _shellguard_ask "$text"
+    case $REPLY in
+      yes | always)
+        [[ $REPLY == always ]] && _shellguard_always "$text"
+        _shellguard_query "$text" "$REPLY"
+        verdict=0 ;;
+      *) _shellguard_query "$text" no ;;
+    esac
+  elif (( verdict == 2 )); then
+    _shellguard_show "$text" >&2
+    builtin printf '%s\n' "shellguard: refused by policy; not run" >&2
+  fi
+  if (( verdict == 0 )); then
+    [[ $_SHELLGUARD_STATE == each ]] || _SHELLGUARD_STATE=ok
+    return 0
+  fi
+  _SHELLGUARD_STATE=skip
+  # extdebug makes a non-zero DEBUG trap skip the command; on only until the prompt.
+  if ! builtin shopt -q extdebug; then
+    builtin shopt -s extdebug
+    _SHELLGUARD_EXTDEBUG=1
+  fi
+  return 1
+}
+
+_shellguard_debug() {
+  # Our DEBUG trap (mode "own"). Cheap unless a line is undecided or being skipped.
+  if (( ! _SHELLGUARD_PHASE )); then
+    # edit-and-execute-command from some other binding runs `fc -e EDITOR` without
+    # PS0: let fc and the editor run, then decide about what fc runs.
+    [[ $BASH_COMMAND == 'fc -e '* && -z ${READLINE_POINT+x} ]] || return 0
+    _shellguard_in_prompt_command && return 0
+    _SHELLGUARD_PHASE=1 _SHELLGUARD_STATE=fc _SHELLGUARD_LINES=()
+    return 0
+  fi
+  [[ -n ${COMP_LINE-} || -n ${READLINE_POINT+x} ]] && return 0
+  if [[ $_SHELLGUARD_STATE == fc ]]; then
+    [[ $BASH_COMMAND == *bash-fc* ]] && return 0          # the editor
+    _SHELLGUARD_STATE=''
+  fi
+  if [[ $BASH_COMMAND == _shellguard_prompt* ]]; then     # the line is over
+    _SHELLGUARD_PHASE=0
+    return 0
+  fi
+  case $_SHELLGUARD_STATE in
+    ok) _shellguard_disarm; return 0 ;;
+    skip) _shellguard_in_prompt_command && return 0; return 1 ;;
+  esac
+  _shellguard_in_prompt_command && return 0
+  _shellguard_disabled && { _SHELLGUARD_STATE=ok; _shellguard_disarm; return 0; }
+  if [[ $_SHELLGUARD_STATE == each ]]; then
+    _shellguard_backstop "$BASH_COMMAND"
+  else
+    _shellguard_backstop ""
+  fi
+  local rc=$?
+  [[ $_SHELLGUARD_STATE == ok ]] && _shellguard_disarm
+  return $rc
+}
+
+_shellguard_preexec() {
+  # Mode "preexec": called by bash-preexec once per line with the line as $1.
+  _shellguard_disabled && return 0
+  [[ $_SHELLGUARD_STATE == ok ]] && return 0
+  local text=$1
+  (( ${#_SHELLGUARD_LINES[@]} )) && text=
+  _shellguard_backstop "$text" && return 0
+  # Skipping: a non-zero preexec skips only the first command, so until the prompt
+  # bash-preexec's trap is swapped for one that skips everything.
+  _SHELLGUARD_BP_SWAPPED=1
+  builtin trap '_shellguard_skipping "$_"' DEBUG
+  return 1
+}
+
+_shellguard_skipping() {
+  case $BASH_COMMAND in
+    __bp_precmd_invoke_cmd* | _shellguard_prompt*) _shellguard_restore_bp_trap; return 0 ;;
+  esac
+  _shellguard_in_prompt_command && return 0
+  return 1
+}
+
+_shellguard_restore_bp_trap() {
+  (( _SHELLGUARD_BP_SWAPPED )) || return 0
+  # bash-preexec's trap, as its __bp_install sets it (the same in 0.4 and 0.5).
+  builtin trap '__bp_preexec_invoke_exec "$_"' DEBUG
+  _SHELLGUARD_BP_SWAPPED=0
+}
+
+# -- every prompt ---------------------------------------------------------------------
+
+_shellguard_prompt() {
+  local ret=$?
+  _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=()
+  _shellguard_restore_bp_trap
+  if (( _SHELLGUARD_EXTDEBUG )); then
+    builtin shopt -u extdebug
+    _SHELLGUARD_EXTDEBUG=0
+  fi
+  if _shellguard_disabled; then
+    _shellguard_disarm
+    return $ret
+  fi
+  # bash-preexec owns the DEBUG trap when it is loaded (now or later): chain through
+  # its preexec_functions instead of replacing its trap.
+  if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+    if [[ $_SHELLGUARD_MODE != preexec ]]; then
+      [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
+      _SHELLGUARD_MODE=preexec
+      [[ " ${preexec_functions[*]-} " == *" _shellguard_preexec "* ]] || preexec_functions+=(_shellguard_preexec)
+      export SHELLGUARD_BASH_HOOK=bash-preexec      # for `shellguard status` and doctors
+    fi
+  elif [[ -z $_SHELLGUARD_MODE ]]; then
+    # Someone else's DEBUG trap (not bash-preexec's): leave it alone, and go without
+    # the backstop rather than break it.
+    local prior
+    prior=$(builtin trap -p DEBUG)
+    if [[ -n $prior ]]; then
+      _SHELLGUARD_MODE=none
+      export SHELLGUARD_BASH_HOOK=enter-only
+    else
+      _SHELLGUARD_MODE=own
+      export SHELLGUARD_BASH_HOOK=debug-trap
+    fi
+  fi
+  _shellguard_arm
+  # PS0 is expanded when a line starts to run: the subscript sets the phase without
+  # printing anything. Re-added if something replaced PS0.
+  if [[ ${PS0-} != *'_SHELLGUARD_PHASE=1'* ]]; then
+    # shellcheck disable=SC2016  # expanded by bash when the prompt string is shown
+    PS0='${_SHELLGUARD_NONE[_SHELLGUARD_PHASE=1]-}'"${PS0-}"
+  fi
+  # Start the classifier in the background so the first command does not wait for it.
+  (( _SHELLGUARD_PID > 0 )) || _shellguard_start
+  if [[ $_SHELLGUARD_MODE == preexec ]]; then
+    # bash-preexec's trap also fires for `bind -x` commands (our Enter check, fzf's
+    # keys): it would take that for the user's command, call every preexec function
+    # with the previous history line and miss the real one. While the prompt is up,
+    # its own re-entry guard makes it return at once; PS0 clears the guard when the
+    # line starts to run.
+    if [[ ${PS0-} != *'__bp_inside_preexec=0'* ]]; then
+      # shellcheck disable=SC2016  # expanded by bash when the prompt string is shown
+      PS0='${_SHELLGUARD_NONE[__bp_inside_preexec=0]-}'"${PS0-}"
+    fi
+    __bp_inside_preexec=1
+    # At the very first prompt bash-preexec installs itself in the middle of
+    # PROMPT_COMMAND and its trap takes this hook for the user's command; the mode
+    # flag it clears for that is set again (the guard above keeps it set now).
+    __bp_preexec_interactive_mode=on
+  fi
+  return $ret
+}
+
+# -- the user's command ---------------------------------------------------------------
+
+shellguard() {
+  case ${1-} in
+    off)
+      _SHELLGUARD_OFF=1
+      builtin printf '%s\n' "shellguard: off in this shell ('shellguard on' turns it back on)" ;;
+    on)
+      builtin unset _SHELLGUARD_OFF
+      if [[ -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ]]; then
+        builtin printf '%s\n' "shellguard: on, but SHELLGUARD_DISABLE is set in this session"
+      else
+        builtin printf '%s\n' "shellguard: on"
+      fi ;;
+    status)
+      local state=on co=none
+      _shellguard_disabled && state=off
+      if (( _SHELLGUARD_PID > 0 )) && builtin kill -0 "$_SHELLGUARD_PID" 2>/dev/null; then
+        co="pid $_SHELLGUARD_PID"
+      fi
+      builtin printf '%s\n' "shellguard: $state in this shell (bash, ${_SHELLGUARD_MODE:-not started}); classifier: $co" \
+        "  python: ${_SHELLGUARD_PYTHON:-not found}" \
+        "  log: ${XDG_STATE_HOME:-$HOME/.local/state}/shellguard/serve.log" ;;
+    *)
+      if _shellguard_find_python; then
+        "$_SHELLGUARD_PYTHON" -P -m shellguard "$@"
+      else
+        builtin command shellguard "$@"
+      fi ;;
+  esac
+}
+
+# -- install (idempotent: sourcing again replaces our bindings and hooks) -------------
+
+if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
+  _shellguard_find_python ||
+    builtin printf '%s\n' "shellguard: cannot find the shellguard command; every command will be asked about" >&2
+  for _shellguard_map in emacs vi-insert vi-command; do
+    builtin bind -m "$_shellguard_map" -x "\"$_SHELLGUARD_KEY_CHECK\": _shellguard_enter"
+    builtin bind -m "$_shellguard_map" "\"$_SHELLGUARD_KEY_ACCEPT\": accept-line"
+    builtin bind -m "$_shellguard_map" "\"\\C-m\": \"$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
+    builtin bind -m "$_shellguard_map" "\"\\C-j\": \"$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
+  done
+  builtin unset _shellguard_map
+  builtin bind -m emacs -x "\"$_SHELLGUARD_KEY_EDIT\": _shellguard_edit"
+  builtin bind -m vi-command -x "\"$_SHELLGUARD_KEY_EDIT\": _shellguard_edit"
+  if [[ $(builtin bind -m emacs -q edit-and-execute-command 2>/dev/null) == *'"\C-x\C-e"'* ]]; then
+    builtin bind -m emacs "\"\\C-x\\C-e\": \"$_SHELLGUARD_KEY_EDIT$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
+  fi
+  if [[ $(builtin bind -m vi-command -q edit-and-execute-command 2>/dev/null) == *'"v"'* ]]; then
+    builtin bind -m vi-command "\"v\": \"$_SHELLGUARD_KEY_EDIT$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
+  fi
+  # Our prompt hook runs last, so that $? and PIPESTATUS reach the others untouched.
+  if [[ "${PROMPT_COMMAND[*]-}" != *_shellguard_prompt* ]]; then
+    if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+      PROMPT_COMMAND+=(_shellguard_prompt)
+    else
+      # shellcheck disable=SC2178  # a string in bash < 5.1 and for most users
+      PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND%;}$'\n'}_shellguard_prompt"
+    fi
+  fi
+fi
+
+(( _SHELLGUARD_ALIASES_WERE_ON )) && builtin shopt -s expand_aliases
+builtin unset _SHELLGUARD_ALIASES_WERE_ON

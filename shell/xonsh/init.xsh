@@ -1,0 +1,1 @@
+xontrib load shellguard

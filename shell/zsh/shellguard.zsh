@@ -1,0 +1,660 @@
+# shellguard for zsh: every command line is classified before it runs. READ lines run
+# at once and silently; lines that would create, change or delete something show the
+# class and the reason and wait for y (run once), a (always allow this exact line in
+# this directory) or anything else / Enter / Ctrl-C (do not run; Up recalls the line).
+#
+# One line in ~/.zshrc:        eval "$(shellguard init zsh)"
+# Plugin managers:             shell/zsh/shellguard.plugin.zsh
+# This file can also be sourced directly (the classifier is then found through the
+# `shellguard` command's #! line, once, at load time).
+#
+# Settings (read whenever they are needed, so they can change at any time):
+#   SHELLGUARD_DISABLE=1          no guarding in this session (set before loading:
+#                                 nothing is installed, no co-process is started)
+#   SHELLGUARD_TIMEOUT=3          seconds to wait for an answer from the classifier;
+#                                 after that the co-process is replaced and you are asked
+#   SHELLGUARD_START_TIMEOUT=20   the same for the first answer of a fresh co-process
+#                                 (it has to start Python and load the rules first)
+#   SHELLGUARD_COLOR=auto         auto | always | never (NO_COLOR also turns colour off)
+# `shellguard off` / `shellguard on` switch the guard for this shell only.
+#
+# Naming (zsh-autosuggestions' habit): SHELLGUARD_* settings, _SHELLGUARD_* state,
+# _shellguard_* functions. Entry points (the hooks, the widget, `shellguard`) start
+# with `emulate -L zsh`; the helpers marked "(internal)" are only called from there and
+# inherit it, because emulate costs ~30 us a call and Enter has a 0.5 ms budget. The
+# parser probe runs before emulate on purpose (it must see the user's options).
+#
+# Design notes (issue 3, ../../shared/shell-hooks-field-notes.md sections 1 and 4):
+# - The hook is zle-line-finish, added with add-zle-hook-widget: it runs after *every*
+#   accepting widget (Enter, Ctrl-O, accept-and-hold, vi bindings), sees the whole
+#   construct ($PREBUFFER$BUFFER) and can abort it with `zle send-break`. Wrapping
+#   accept-line instead is bypassed by plugins that rebind it later. A precmd
+#   self-check re-adds the hook if a later plugin replaced zle-line-finish.
+# - The classifier is one co-process per shell (`shellguard serve`), started in the
+#   background at the first prompt, spoken to over a FIFO pair opened close-on-exec
+#   (a `coproc` would be a job and leak its fds into every child). One JSON line
+#   each way; every answer carries the request's id.
+# - When no answer can be had (dead twice, timeout, garbled, wrong id) the line is
+#   asked about: the safe answer wins.
+
+[[ -o interactive ]] || return 0
+if ! { builtin autoload -Uz is-at-least && is-at-least 5.3; }; then
+  builtin print -ru2 -- "shellguard: needs zsh 5.3 or later (add-zle-hook-widget); not loaded"
+  return 0
+fi
+
+# Aliases are expanded when a function is defined: switch them off while ours are
+# parsed, so that no alias (`alias print=...`) can change what the guard runs.
+typeset -g _SHELLGUARD_ALIASES_WERE_ON=0
+[[ -o aliases ]] && _SHELLGUARD_ALIASES_WERE_ON=1
+builtin setopt no_aliases
+
+builtin zmodload zsh/system zsh/datetime zsh/zleparameter zsh/parameter 2>/dev/null
+builtin zmodload -F zsh/files b:zf_mkdir b:zf_rm 2>/dev/null
+builtin zmodload zsh/terminfo 2>/dev/null
+
+# -- state ----------------------------------------------------------------------------
+# _SHELLGUARD_PYTHON is baked in by `shellguard init zsh`; when this file is sourced
+# directly it is read from the `shellguard` command's #! line, once.
+typeset -g _SHELLGUARD_PYTHON=${_SHELLGUARD_PYTHON-}
+typeset -gi _SHELLGUARD_PID=0 _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_ID=0
+typeset -gi _SHELLGUARD_FRESH=0 _SHELLGUARD_ARMED=0 _SHELLGUARD_SKIP=0
+typeset -g _SHELLGUARD_BUF= _SHELLGUARD_NOTE= _SHELLGUARD_DEFERRED= _SHELLGUARD_HISTORY=
+typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON=
+typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
+
+# -- helpers --------------------------------------------------------------------------
+
+_shellguard_find_python() {
+  emulate -L zsh
+  [[ -n $_SHELLGUARD_PYTHON ]] && return 0
+  local exe=${commands[shellguard]-} first
+  [[ -n $exe && -r $exe ]] || return 1
+  IFS= builtin read -r first < $exe || return 1
+  [[ $first == '#!'/* ]] || return 1
+  local -a words=(${=first#\#!})
+  if [[ ${words[1]:t} == env ]]; then
+    words[1]=()
+    [[ $words[1] == -* ]] && words[1]=()
+    words[1]=${commands[${words[1]}]-}
+  fi
+  [[ -x ${words[1]-} ]] || return 1
+  _SHELLGUARD_PYTHON=$words[1]
+}
+
+_shellguard_disabled() {
+  # True when the guard must not act: `shellguard off` or SHELLGUARD_DISABLE set.
+  # (internal; only [[ ]] tests, which no option changes)
+  [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && ${SHELLGUARD_DISABLE-} != 0 ) ]]
+}
+
+_shellguard_json_escape() {
+  # JSON string body for $1 in REPLY (quotes, backslashes, control characters). (internal)
+  if [[ $1 != *[\\\"[:cntrl:]]* ]]; then
+    REPLY=$1
+    return
+  fi
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\t'/\\t}
+  s=${s//$'\r'/\\r}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    local out= c u
+    for c in ${(s::)s}; do
+      if [[ $c == [[:cntrl:]] ]]; then
+        builtin printf -v u '\\u%04x' "'$c"
+        out+=$u
+      else
+        out+=$c
+      fi
+    done
+    s=$out
+  fi
+  REPLY=$s
+}
+
+# -- the co-process -------------------------------------------------------------------
+
+_shellguard_stop() {
+  emulate -L zsh
+  if (( _SHELLGUARD_W >= 0 )); then
+    { exec {_SHELLGUARD_W}>&- } 2>/dev/null
+  fi
+  if (( _SHELLGUARD_R >= 0 )); then
+    { exec {_SHELLGUARD_R}<&- } 2>/dev/null
+  fi
+  _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_BUF=
+  if (( _SHELLGUARD_PID > 0 )); then
+    # CONT after TERM: a stopped (hung) process only acts on the TERM once it runs.
+    builtin kill -TERM $_SHELLGUARD_PID 2>/dev/null && builtin kill -CONT $_SHELLGUARD_PID 2>/dev/null
+  fi
+  _SHELLGUARD_PID=0
+}
+
+_shellguard_start() {
+  # Start `shellguard serve` in the background; returns once the pipes are open
+  # (that needs the child's fork, not Python's start-up).
+  emulate -L zsh
+  _shellguard_stop
+  _shellguard_find_python || return 1
+  local state=${XDG_STATE_HOME:-$HOME/.local/state}/shellguard
+  [[ -d $state ]] || zf_mkdir -p -m 700 -- $state 2>/dev/null
+  local base=${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}} dir
+  dir=${base%/}/shellguard-zsh.$$.$RANDOM$RANDOM
+  # mkdir refuses an existing name, so nobody can hand us a prepared FIFO.
+  zf_mkdir -m 700 -- $dir 2>/dev/null || return 1
+  if ! builtin command mkfifo -m 600 -- $dir/q $dir/a 2>/dev/null; then
+    zf_rm -rf -- $dir
+    return 1
+  fi
+  local py=$_SHELLGUARD_PYTHON log=$state/serve.log
+  # `&!` disowns at birth: no job line, no "you have running jobs". cd / so that the
+  # co-process keeps no directory busy; -P keeps the current directory off sys.path.
+  ( builtin cd -q / 2>/dev/null; exec $py -P -m shellguard serve <$dir/q >$dir/a 2>>$log ) &!
+  _SHELLGUARD_PID=$!
+  # Open order matters: our writer unblocks the child's <q, our reader its >a.
+  sysopen -w -o cloexec -u _SHELLGUARD_W $dir/q && sysopen -r -o cloexec -u _SHELLGUARD_R $dir/a
+  local rc=$?
+  zf_rm -rf -- $dir
+  _SHELLGUARD_FRESH=1
+  (( rc == 0 )) || _shellguard_stop
+  return rc
+}
+
+_shellguard_send() {
+  # Write one line; a dead reader gives an error, never SIGPIPE (that would end the
+  # shell). (internal: the caller's localtraps, from emulate -L, puts the old PIPE
+  # disposition back when it returns.) print loops over partial writes itself.
+  builtin trap '' PIPE
+  builtin print -r -u $_SHELLGUARD_W -- $1 2>/dev/null
+}
+
+_shellguard_recv() {
+  # Read the answer with id $1 within $2 seconds into REPLY. (internal)
+  # 0 answered, 1 timed out, 2 garbled or out of step, 3 end of file.
+  # One sysread normally brings the whole line (the server writes it in one go).
+  local -i id=$1 got
+  local line chunk start=$EPOCHREALTIME
+  local -F left=$2
+  while true; do
+    if [[ $_SHELLGUARD_BUF == *$'\n'* ]]; then
+      line=${_SHELLGUARD_BUF%%$'\n'*}
+      # (an offset, not ${BUF#*$'\n'}: zsh matches a leading * slowly, ~0.15 ms here)
+      _SHELLGUARD_BUF=${_SHELLGUARD_BUF:$(( ${#line} + 1 ))}
+      [[ $line == '{"id":'<->,* ]] || return 2
+      got=${${line#\{\"id\":}%%,*}
+      if (( got == id )); then
+        REPLY=$line
+        return 0
+      fi
+      (( got < id )) && continue   # the late answer to an earlier request (an answer report)
+      return 2
+    fi
+    sysread -t $left -i $_SHELLGUARD_R chunk
+    case $? in
+      0) _SHELLGUARD_BUF+=$chunk ;;
+      4) return 1 ;;
+      *) return 3 ;;
+    esac
+    left=$(( $2 - (EPOCHREALTIME - start) ))
+    (( left > 0 )) || return 1
+  done
+}
+
+_shellguard_parse() {
+  # Read a reply (REPLY) into _SHELLGUARD_CLASS/ACTION/REASON; fails if it is not one.
+  # (internal) The keys come in a fixed order and strings hold no bare quote, so
+  # splitting at quotes finds every field; a zsh regex costs ~0.25 ms to compile.
+  local class action reason
+  if [[ $REPLY != *\\\"* ]]; then
+    local -a p=("${(@ps:\x22:)REPLY}")
+    [[ $p[2] == id && $p[4] == classification && $p[8] == confidence &&
+       $p[10] == reasoning && $p[14] == source && $p[18] == action ]] || return 1
+    class=$p[6] reason=$p[12] action=$p[20]
+  else
+    # A reason with a quote in it: cut at the keys instead (slower, rare).
+    class=${REPLY#*,\"classification\":\"} action=${REPLY##*,\"action\":\"}
+    reason=${REPLY#*,\"reasoning\":\"}
+    class=${class%%\"*} action=${action%%\"*} reason=${reason%\",\"source\":\"*}
+  fi
+  [[ -n $class && $class != *[^A-Z]* && $action == (allow|confirm|deny) ]] || return 1
+  if [[ $reason == *\\* ]]; then
+    reason=${reason//\\\"/\"}
+    reason=${reason//\\\//\/}
+    builtin print -v reason -- $reason      # \\ \n \t \uXXXX
+  fi
+  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action
+  _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
+}
+
+_shellguard_query() {
+  # Classify $1 (with $2 = yes|no|always: report that answer instead, and do not wait
+  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
+  # answer "confirm") when no answer can be had. (internal)
+  local answer=${2-} esc cwd why= timeout
+  _shellguard_json_escape $1; esc=$REPLY
+  if [[ $_SHELLGUARD_CWD_FOR != $PWD ]]; then
+    _shellguard_json_escape $PWD
+    _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
+  fi
+  cwd=$_SHELLGUARD_CWD_JSON
+  local -i attempt rc
+  for attempt in 1 2; do
+    if (( _SHELLGUARD_PID <= 0 )) || ! builtin kill -0 $_SHELLGUARD_PID 2>/dev/null; then
+      if ! _shellguard_start; then
+        why="the classifier could not be started"
+        break
+      fi
+    fi
+    (( ++_SHELLGUARD_ID ))
+    if ! _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"zsh\"${answer:+,\"answer\":\"$answer\"}}"; then
+      why="the classifier stopped"
+      _shellguard_stop
+      continue
+    fi
+    # Answer reports are for the audit log: their replies are skipped by id later.
+    [[ -n $answer ]] && return 0
+    if (( _SHELLGUARD_FRESH )); then
+      timeout=${SHELLGUARD_START_TIMEOUT:-20}
+      [[ $timeout == <->(|.<->) ]] && (( timeout > 0 )) || timeout=20
+    else
+      timeout=${SHELLGUARD_TIMEOUT:-3}
+      [[ $timeout == <->(|.<->) ]] && (( timeout > 0 )) || timeout=3
+    fi
+    _shellguard_recv $_SHELLGUARD_ID $timeout
+    rc=$?
+    if (( rc == 0 )); then
+      if _shellguard_parse; then
+        _SHELLGUARD_FRESH=0
+        return 0
+      fi
+      rc=2
+    fi
+    if (( rc == 1 )); then
+      # A hung classifier costs one timeout, then it is replaced (a late answer would
+      # put the stream out of step) and the line is asked about.
+      why="no answer from the classifier within ${timeout}s"
+      _shellguard_stop
+      _shellguard_start
+      break
+    fi
+    why="the classifier stopped"
+    (( rc == 2 )) && why="unreadable answer from the classifier"
+    _shellguard_stop
+  done
+  _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
+  _SHELLGUARD_REASON=$why      # details: 'shellguard status' names the log
+  return 1
+}
+
+# -- deciding -------------------------------------------------------------------------
+
+_shellguard_incomplete_extra() {
+  # Cases the function-body parse accepts but the interactive parser continues.
+  emulate -L zsh -o extended_glob
+  local t=${1%%[[:space:]]#}
+  [[ $t == *(\&\&|\|\||\||\|\&) ]] && return 0
+  [[ ${(M)t%%\\#} == (\\\\)#\\ ]] && return 0          # an odd number of trailing backslashes
+  if [[ $t == *'<<'* ]]; then                          # here-documents need their end line
+    local rest=${t//'<<<'/} word after
+    while [[ $rest =~ '<<(-?)[[:space:]]*["'\'']?([A-Za-z0-9_.:+-]+)' ]]; do
+      word=$match[2] after=${rest:$MEND}
+      [[ $'\n'$after$'\n' == *$'\n'$'\t'#${(b)word}$'\n'* ]] || return 0
+      rest=$after
+    done
+  fi
+  return 1
+}
+
+_shellguard_decide() {
+  # What to do with the line $1: 0 run, 1 ask, 2 refuse (deny), 3 wait for the rest of
+  # the construct. $2: 0 complete, 1 zsh's parser wants more, 2 not probed because
+  # nothing in it can open a construct (see _shellguard_line_finish). (internal)
+  (( ${2:-0} == 1 )) && return 3
+  (( ${2:-0} == 0 )) && _shellguard_incomplete_extra $1 && return 3
+  _shellguard_classify $1
+}
+
+_shellguard_classify() {
+  # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why. (internal)
+  local text=$1
+  # Our own switch: `shellguard on|status` cannot change anything; `off` is asked about.
+  local trimmed=${text#"${text%%[^[:space:]]*}"}
+  case ${trimmed%"${trimmed##*[^[:space:]]}"} in
+    'shellguard on'|'shellguard status') return 0 ;;
+    'shellguard off')
+      _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
+      _SHELLGUARD_REASON="turns shellguard off in this shell"
+      return 1 ;;
+  esac
+  _shellguard_query $text
+  case $_SHELLGUARD_ACTION in
+    allow) return 0 ;;
+    deny) return 2 ;;
+  esac
+  return 1
+}
+
+_shellguard_colour() {
+  emulate -L zsh
+  case ${SHELLGUARD_COLOR:-auto} in
+    never) return 1 ;;
+    always) return 0 ;;
+  esac
+  [[ -z ${NO_COLOR-} && -n $TERM && $TERM != dumb ]] && (( ${terminfo[colors]:-0} >= 8 ))
+}
+
+_shellguard_class_style() {
+  emulate -L zsh
+  case $1 in
+    DELETE) REPLY='fg=red,bold' ;;
+    UPDATE) REPLY='fg=yellow,bold' ;;
+    CREATE) REPLY='fg=cyan,bold' ;;
+    *) REPLY='fg=magenta,bold' ;;
+  esac
+}
+
+_shellguard_history_add() {
+  # Make a refused line recallable with Up. Added at the next precmd: when a multi-line
+  # construct is aborted, zsh files its partial lines as an entry of their own, and the
+  # whole construct must come after that one to be what Up shows first.
+  emulate -L zsh
+  [[ -o histignorespace && $1 == [[:space:]]* ]] && return 0
+  _SHELLGUARD_HISTORY=${1%$'\n'}
+}
+
+_shellguard_drain() {
+  # Keys typed before the question must not answer it.
+  emulate -L zsh
+  local k
+  while builtin read -t 0 -k 1 k 2>/dev/null; do :; done
+}
+
+_shellguard_key_answer() {
+  emulate -L zsh
+  case $1 in
+    [yY]) REPLY=yes ;;
+    [aA]) REPLY=always ;;
+    *) REPLY=no ;;
+  esac
+}
+
+_shellguard_ask_zle() {
+  # Ask below the command line (POSTDISPLAY, coloured with region_highlight: zle -R
+  # and zle -M messages cannot carry colour). Answer in REPLY: yes | always | no.
+  emulate -L zsh
+  local head="shellguard: $_SHELLGUARD_CLASS" q key=
+  q=$'\n'"$head  $_SHELLGUARD_REASON"$'\n'"Proceed? [y/N/a] "
+  local -i off=$(( ${#PREDISPLAY} + ${#BUFFER} ))
+  local -a marks=()
+  if _shellguard_colour; then
+    _shellguard_class_style $_SHELLGUARD_CLASS
+    marks=("P$(( off + 1 )) $(( off + 1 + ${#head} )) $REPLY${_SHELLGUARD_MEMO}"
+           "P$(( off + ${#q} - 17 )) $(( off + ${#q} )) bold${_SHELLGUARD_MEMO}")
+  fi
+  _shellguard_drain
+  POSTDISPLAY=$q
+  region_highlight+=($marks)
+  CURSOR=${#BUFFER}
+  builtin zle -R
+  {
+    builtin read -k 1 key
+  } always {
+    # Ctrl-C aborts the widget (and so the line); still leave the line recallable.
+    if (( TRY_BLOCK_INTERRUPT || TRY_BLOCK_ERROR )); then
+      POSTDISPLAY=
+      _shellguard_history_add $PREBUFFER$BUFFER
+      _SHELLGUARD_NOTE="not run (Up recalls the line)"
+      _shellguard_query "$PREBUFFER$BUFFER" no
+    fi
+  }
+  _shellguard_drain                    # the rest of an escape sequence, say
+  _shellguard_key_answer $key
+  local shown=${${REPLY/yes/y}/always/a}
+  [[ $REPLY == no ]] && shown=n
+  POSTDISPLAY=$q$shown
+  builtin zle -R
+  region_highlight=(${region_highlight:#(${(j:|:)${(@b)marks}})})
+}
+
+_shellguard_always() {
+  # The "a" answer: record it through the CLI (config.append_always).
+  emulate -L zsh
+  _shellguard_find_python || return 1
+  "$_SHELLGUARD_PYTHON" -P -m shellguard allow --always --cwd "$PWD" -- "$1"
+}
+
+_shellguard_parses() {
+  # Does zsh's parser take $1 as it is (0), or does it need more lines (1)? Defining a
+  # function from the text parses it without running anything. No `emulate` here: the
+  # probe must parse with the user's own options (interactive_comments, ...), so it is
+  # called before the caller's `emulate -L zsh`.
+  builtin unfunction _shellguard_probe 2>/dev/null
+  { functions[_shellguard_probe]=$1 } 2>/dev/null
+  (( ${+functions[_shellguard_probe]} )) || return 1
+  builtin unfunction _shellguard_probe 2>/dev/null
+  return 0
+}
+
+_shellguard_line_finish() {
+  # Runs after every accepting widget, before the line is parsed and run.
+  # Only text with a quote, bracket, backslash, operator, newline or a keyword first
+  # can leave a construct open; only then is the parser probe (~90 us) worth it.
+  # (case patterns, unlike [[ ]] ones, mean the same under every option.)
+  local _sg_text=$PREBUFFER$BUFFER
+  local -i _sg_incomplete=2
+  case $_sg_text in
+    *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
+  esac
+  case ${${_sg_text#"${_sg_text%%[^[:space:]]*}"}%% *} in
+    for|while|until|if|case|select|function|repeat|foreach|coproc|do|then|else|elif|time|nocorrect|noglob) _sg_incomplete=0 ;;
+  esac
+  if (( _sg_incomplete == 0 )); then
+    _shellguard_parses $_sg_text
+    _sg_incomplete=$?
+  fi
+  emulate -L zsh
+  [[ $CONTEXT == (start|cont) ]] || return 0      # not vared, not select
+  _shellguard_disabled && return 0
+  local text=$_sg_text
+  [[ -z ${text//[[:space:]]/} ]] && return 0
+  (( _SHELLGUARD_ARMED )) && _shellguard_disarm
+  _shellguard_decide $text $_sg_incomplete
+  local -i verdict=$?
+  if (( verdict == 3 )); then
+    _shellguard_defer $text && return 0
+    _shellguard_classify $text       # no safety net possible: ask now
+    verdict=$?
+  fi
+  case $verdict in
+    0) return 0 ;;
+    2)
+      _shellguard_history_add $text
+      _SHELLGUARD_NOTE="refused by policy: $_SHELLGUARD_CLASS  $_SHELLGUARD_REASON"
+      builtin zle send-break
+      return 1 ;;
+  esac
+  _shellguard_ask_zle
+  case $REPLY in
+    yes) _shellguard_query $text yes; return 0 ;;
+    always)
+      local out
+      out=$(_shellguard_always $text 2>&1)
+      POSTDISPLAY+=$'\n'"${out//[[:cntrl:]]/ }"
+      builtin zle -R
+      _shellguard_query $text always
+      return 0 ;;
+  esac
+  _shellguard_history_add $text
+  _SHELLGUARD_NOTE="not run (Up recalls the line)"
+  _shellguard_query $text no
+  POSTDISPLAY=
+  builtin zle send-break      # aborts the whole construct, $? = 1
+  return 1
+}
+
+# -- the safety net for deferred lines ------------------------------------------------
+# A line that looked incomplete is not asked about: nothing runs until zsh has the whole
+# construct, and the last line's hook sees all of it ($PREBUFFER$BUFFER). In case the
+# guess was wrong and zsh runs it after all, a DEBUG trap is armed meanwhile: it asks
+# before the first command and skips the line on "no" (ERR_EXIT set in a DEBUG trap
+# skips the command; see the field notes, 1.5).
+
+_shellguard_defer() {
+  emulate -L zsh
+  builtin setopt no_local_traps      # the trap must outlive this function
+  _SHELLGUARD_DEFERRED=$1
+  (( _SHELLGUARD_ARMED )) && return 0
+  if [[ -n ${(M)${(f)"$(builtin trap)"}:#* DEBUG} ]] || (( ${+functions[TRAPDEBUG]} )); then
+    # Someone else's DEBUG trap: no safety net, so ask now rather than later.
+    _SHELLGUARD_DEFERRED=
+    return 1
+  fi
+  builtin trap '_shellguard_debug || builtin setopt err_exit' DEBUG
+  _SHELLGUARD_ARMED=1
+}
+
+_shellguard_disarm() {
+  emulate -L zsh
+  builtin setopt no_local_traps
+  (( _SHELLGUARD_ARMED )) && builtin trap - DEBUG
+  _SHELLGUARD_ARMED=0
+}
+
+_shellguard_ask_tty() {
+  # The question outside zle (from the DEBUG trap). Answer in REPLY.
+  emulate -L zsh
+  local key= head="shellguard: $_SHELLGUARD_CLASS" text=$1
+  if _shellguard_colour; then
+    local c=$'\e[1;35m'
+    case $_SHELLGUARD_CLASS in
+      DELETE) c=$'\e[1;31m' ;; UPDATE) c=$'\e[1;33m' ;; CREATE) c=$'\e[1;36m' ;;
+    esac
+    head="$c$head"$'\e[0m'
+  fi
+  _shellguard_drain
+  builtin print -ru2 -- "$head  $_SHELLGUARD_REASON"
+  builtin print -ru2 -- "  ${${text//$'\n'/$'\n'  }//[[:cntrl:]]/?}"
+  builtin print -nu2 -- "Proceed? [y/N/a] "
+  REPLY=no
+  {
+    builtin read -k 1 key
+  } always {
+    (( TRY_BLOCK_INTERRUPT )) && _SHELLGUARD_SKIP=1
+  }
+  _shellguard_key_answer $key
+  builtin print -u2 -- ${${${REPLY/yes/y}/always/a}/no/n}
+}
+
+_shellguard_debug() {
+  emulate -L zsh
+  [[ $ZSH_EVAL_CONTEXT == toplevel:trap:shfunc ]] || return 0
+  (( _SHELLGUARD_SKIP )) && return 1
+  local text=$_SHELLGUARD_DEFERRED
+  [[ -n $text ]] || return 0
+  _SHELLGUARD_DEFERRED=
+  _shellguard_disabled && { _shellguard_disarm; return 0; }
+  _shellguard_classify $text
+  case $? in
+    0) _shellguard_disarm; return 0 ;;
+    2)
+      builtin print -ru2 -- "shellguard: refused by policy: $_SHELLGUARD_CLASS  $_SHELLGUARD_REASON"
+      _SHELLGUARD_SKIP=1
+      return 1 ;;
+  esac
+  _shellguard_ask_tty $text
+  case $REPLY in
+    yes) _shellguard_query $text yes; _shellguard_disarm; return 0 ;;
+    always) _shellguard_always $text; _shellguard_query $text always; _shellguard_disarm; return 0 ;;
+  esac
+  _shellguard_query $text no
+  _SHELLGUARD_SKIP=1
+  return 1
+}
+
+# -- every prompt ---------------------------------------------------------------------
+
+_shellguard_precmd() {
+  local ret=$?
+  emulate -L zsh
+  (( _SHELLGUARD_ARMED )) && _shellguard_disarm
+  _SHELLGUARD_DEFERRED= _SHELLGUARD_SKIP=0
+  if [[ -n $_SHELLGUARD_HISTORY ]]; then
+    builtin print -rs -- $_SHELLGUARD_HISTORY
+    _SHELLGUARD_HISTORY=
+  fi
+  if [[ -n $_SHELLGUARD_NOTE ]]; then
+    if _shellguard_colour; then
+      builtin print -ru2 -- $'\e[2m'"shellguard: $_SHELLGUARD_NOTE"$'\e[0m'
+    else
+      builtin print -ru2 -- "shellguard: $_SHELLGUARD_NOTE"
+    fi
+    _SHELLGUARD_NOTE=
+  fi
+  # Self-check: a plugin loaded later may have replaced zle-line-finish.
+  local -a hooks
+  builtin zstyle -g hooks zle-line-finish widgets
+  if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
+        ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ||
+        ${hooks[(I)<->:_shellguard_line_finish]} -eq 0 ]]; then
+    add-zle-hook-widget line-finish _shellguard_line_finish
+  fi
+  # Start the classifier now, in the background, so the first command does not wait
+  # for Python (start-up itself only pays for the fork).
+  if (( _SHELLGUARD_PID == 0 )) && ! _shellguard_disabled; then
+    _shellguard_start
+  fi
+  return ret
+}
+
+# -- the user's command ---------------------------------------------------------------
+
+shellguard() {
+  emulate -L zsh
+  case ${1-} in
+    off)
+      typeset -g _SHELLGUARD_OFF=1
+      builtin print -r -- "shellguard: off in this shell ('shellguard on' turns it back on)" ;;
+    on)
+      builtin unset _SHELLGUARD_OFF
+      if [[ -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ]]; then
+        builtin print -r -- "shellguard: on, but SHELLGUARD_DISABLE is set in this session"
+      else
+        builtin print -r -- "shellguard: on"
+      fi ;;
+    status)
+      local state=on co=none
+      _shellguard_disabled && state=off
+      if (( _SHELLGUARD_PID > 0 )) && builtin kill -0 $_SHELLGUARD_PID 2>/dev/null; then
+        co="pid $_SHELLGUARD_PID"
+      fi
+      builtin print -r -- "shellguard: $state in this shell (zsh); classifier: $co"
+      builtin print -r -- "  python: ${_SHELLGUARD_PYTHON:-not found}"
+      builtin print -r -- "  log: ${XDG_STATE_HOME:-$HOME/.local/state}/shellguard/serve.log" ;;
+    *)
+      if _shellguard_find_python; then
+        "$_SHELLGUARD_PYTHON" -P -m shellguard "$@"
+      else
+        builtin command shellguard "$@"
+      fi ;;
+  esac
+}
+
+# -- install (idempotent: sourcing again replaces our hooks, never doubles them) ------
+
+typeset -g _SHELLGUARD_MEMO=
+is-at-least 5.9 && _SHELLGUARD_MEMO=' memo=shellguard'
+
+if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
+  builtin autoload -Uz add-zle-hook-widget add-zsh-hook
+  _shellguard_find_python ||
+    builtin print -ru2 -- "shellguard: cannot find the shellguard command; every command will be asked about"
+  add-zle-hook-widget -d line-finish _shellguard_line_finish 2>/dev/null
+  add-zle-hook-widget line-finish _shellguard_line_finish
+  add-zsh-hook -d precmd _shellguard_precmd
+  add-zsh-hook precmd _shellguard_precmd
+fi
+
+(( _SHELLGUARD_ALIASES_WERE_ON )) && builtin setopt aliases
+builtin unset _SHELLGUARD_ALIASES_WERE_ON

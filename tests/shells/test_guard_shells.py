@@ -1,0 +1,259 @@
+"""What every guarded shell does, tested in real zsh and bash (issue 3)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import tomllib
+
+from shell_harness import QUESTION, alive, wait_for
+
+
+def test_read_runs_with_no_question(shell):
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    shell.line("cat notes.txt")
+    before = shell.expect(r"CAT-OK\r?\n")
+    assert "Proceed" not in before
+    assert "shellguard" not in shell.sync()
+
+
+def test_rm_no_yes_and_enter(shell):
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    asked = shell.question()
+    assert "DELETE" in asked and "rm: removes" in asked
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+
+    shell.line("rm victim")
+    shell.question()
+    shell.send("\r")  # Enter alone is "no"
+    shell.sync()
+    assert victim.exists()
+
+    shell.line("rm victim")
+    shell.question()
+    shell.send("y")
+    shell.sync()
+    assert not victim.exists()
+
+
+def test_nothing_on_a_refused_line_runs(shell):
+    shell.line("printf '%s\\n' ran-$((40+2)); touch made")
+    shell.question()
+    shell.send("n")
+    out = shell.sync()
+    assert "ran-42" not in out
+    assert not (shell.home / "made").exists()
+
+
+def test_refused_line_status_is_not_zero(shell):
+    shell.line("touch made")
+    shell.question()
+    shell.send("n")
+    if shell.kind == "zsh":       # bash keeps the line for editing: nothing ran at all
+        shell.line("printf 'st-%s\\n' $?")
+        shell.expect(r"st-1\r?\n")
+    shell.sync()
+    assert not (shell.home / "made").exists()
+
+
+def test_multi_line_loop_asked_once_as_a_whole(shell):
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    start = len(shell.text())
+    shell.line("for i in 1 2")
+    shell.ps2()
+    shell.send('do printf "%s\\n" "it-$i"\r')
+    shell.ps2()
+    shell.send("rm victim; done\r")
+    asked = shell.question()
+    assert "DELETE" in asked
+    shell.send("n")
+    out = shell.sync()
+    assert "it-1" not in out and victim.exists()
+    assert shell.text()[start:].count("Proceed?") == 1
+
+    # Up recalls the whole construct as one entry; this time say yes.
+    shell.send("\x15\x1b[A\x1b[A")
+    shell.send("\r")
+    shell.question()
+    shell.send("y")
+    out = shell.sync()
+    assert "it-1" in out and "it-2" in out
+    assert not victim.exists()
+
+
+def test_refused_line_can_be_recalled(shell):
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    # Up (past the sync line) brings it back; run it this time.
+    shell.send("\x15\x1b[A\x1b[A\r")
+    asked = shell.question()
+    assert "rm" in asked
+    shell.send("y")
+    shell.sync()
+    assert not victim.exists()
+
+
+def test_ctrl_c_at_the_question_is_a_clean_no(shell):
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("\x03")
+    shell.sync()
+    assert victim.exists()
+    # the shell is still guarded
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+
+
+def test_killed_coprocess_is_replaced(shell):
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    old = shell.serve_pid()
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: not alive(old), what="the co-process to die")
+    shell.line("rm victim")
+    asked = shell.question()
+    assert "DELETE" in asked          # classified by the new process, not a fallback
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    new = shell.serve_pid()
+    assert new != old
+
+
+def test_hung_coprocess_costs_one_timeout_then_asks(spawn, kind):
+    shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
+    shell.sync()                      # a warm co-process
+    old = shell.serve_pid()
+    os.kill(old, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        shell.line("printf '%s\\n' after-$((40+2))")
+        asked = shell.question()
+        waited = time.monotonic() - started
+        assert "no answer" in asked
+        assert 1.5 < waited < 2 + 8, waited   # the timeout, plus slack for a loaded machine
+        shell.send("y")
+        shell.expect(r"after-42\r?\n")
+        wait_for(lambda: not alive(old), what="the hung co-process to be replaced")
+    finally:
+        if alive(old):
+            os.kill(old, signal.SIGKILL)
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    assert "DELETE" in shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+
+
+def test_always_answer_is_recorded_and_used(shell):
+    target = shell.home / "generated"
+    target.write_text("x")
+    shell.line("rm -f generated")
+    shell.question()
+    shell.send("a")
+    shell.sync()
+    assert not target.exists()
+    config = tomllib.loads((shell.config / "shellguard" / "config.toml").read_text())
+    assert {"command": "rm -f generated", "cwd": str(shell.home)} in config["always"]
+    target.write_text("x")
+    shell.line("rm -f generated")
+    assert "Proceed" not in shell.sync()
+    assert not target.exists()
+    # the same command elsewhere still asks
+    (shell.home / "sub").mkdir()
+    (shell.home / "sub" / "generated").write_text("x")
+    shell.line("cd sub")
+    shell.sync()
+    shell.line("rm -f generated")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert (shell.home / "sub" / "generated").exists()
+    shell.line("cd ..")
+    shell.sync()
+
+
+def test_off_and_on(shell):
+    one, two = shell.home / "one", shell.home / "two"
+    one.write_text("x")
+    two.write_text("x")
+    shell.line("shellguard off")
+    assert "turns shellguard off" in shell.question()
+    shell.send("y")
+    shell.expect("off in this shell")
+    shell.line("rm one")
+    assert "Proceed" not in shell.sync()
+    assert not one.exists()
+    shell.line("shellguard on")
+    shell.expect("shellguard: on")
+    shell.line("rm two")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert two.exists()
+
+
+def test_disable_for_the_session(spawn, kind):
+    shell = spawn(kind, env={"SHELLGUARD_DISABLE": "1"})
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    assert "Proceed" not in shell.sync()
+    assert not victim.exists()
+    assert shell.serve_pids() == []
+
+
+def test_type_ahead_does_not_answer(shell):
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    # "y" typed right after Enter, before the question is up, must not count.
+    shell.line("rm victim", key="\ry")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+
+
+def test_no_job_lines(shell):
+    shell.line("jobs")
+    out = shell.sync()
+    assert "serve" not in out and "coproc" not in out
+    assert QUESTION not in out
+    shell.assert_no_job_noise()
+
+
+def test_exec_leaves_no_stray_coprocess(shell):
+    old = shell.serve_pid()
+    if shell.kind == "zsh":
+        shell.line("exec zsh -i")
+    else:
+        shell.line(f"exec bash --rcfile {shell.home / '.bashrc'} -i")
+    shell.question()
+    shell.send("y")
+    shell.sync(timeout=120)
+    wait_for(lambda: not alive(old), what="the old co-process to exit")
+    assert len(wait_for(shell.serve_pids)) == 1
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()

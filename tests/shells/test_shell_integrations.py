@@ -1,0 +1,154 @@
+"""Living with other shell code: zsh plugins, bash vi mode, Ctrl-O, Ctrl-X Ctrl-E,
+bash-preexec, a plugin that replaces zle-line-finish, sourcing twice."""
+
+from __future__ import annotations
+
+import pytest
+from shell_harness import AUTOSUGGEST, BASH_PREEXEC, HIGHLIGHT
+
+ZSH_PLUGIN_ORDERS = {
+    # zsh-syntax-highlighting wants to be last; both orders are common in the wild.
+    "suggest-guard-highlight": (f"source {AUTOSUGGEST}", f"source {HIGHLIGHT}"),
+    "highlight-suggest-guard": (f"source {HIGHLIGHT}\nsource {AUTOSUGGEST}", ""),
+}
+
+
+def _guards_rm(shell) -> None:
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    assert "DELETE" in shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    shell.line("rm victim")
+    shell.question()
+    shell.send("y")
+    shell.sync()
+    assert not victim.exists()
+
+
+@pytest.mark.parametrize("order", sorted(ZSH_PLUGIN_ORDERS))
+def test_zsh_with_autosuggestions_and_syntax_highlighting(spawn, order):
+    if not (AUTOSUGGEST.exists() and HIGHLIGHT.exists()):
+        pytest.skip("zsh-autosuggestions / zsh-syntax-highlighting are not installed")
+    before, after = ZSH_PLUGIN_ORDERS[order]
+    shell = spawn("zsh", rc_before=before, rc_after=after)
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    shell.line("cat notes.txt")          # Enter still works
+    assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
+    # With a suggestion on screen ("cat notes.txt" from history), Enter runs what was typed.
+    shell.line("cat no")
+    shell.expect(r"cat: no: No such file or directory")
+    _guards_rm(shell)
+
+
+def test_zsh_plugin_replacing_zle_line_finish_later(spawn):
+    shell = spawn("zsh", rc_after="_other_finish() { : }\nzle -N zle-line-finish _other_finish")
+    _guards_rm(shell)
+
+
+@pytest.mark.parametrize("kind", ["zsh"])
+def test_zsh_sourcing_twice_asks_once(shell):
+    shell.line(f"source {shell.script}")
+    shell.question()                     # sourcing runs code: asked like anything else
+    shell.send("y")
+    shell.sync()
+    start = len(shell.text())
+    (shell.home / "victim").write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert shell.text()[start:].count("Proceed?") == 1
+
+
+@pytest.mark.parametrize("kind", ["zsh"])
+def test_zsh_ctrl_o_is_guarded(shell):
+    shell.line("touch via-ctrl-o", key="\x0f")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert not (shell.home / "via-ctrl-o").exists()
+
+
+def test_bash_vi_mode(spawn):
+    shell = spawn("bash", rc_after="set -o vi")
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")              # Enter in vi-insert mode
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    shell.line("rm victim", key="\x1b")  # Esc: vi-command mode, then Enter there
+    shell.send("\r")
+    shell.question()
+    shell.send("y")
+    shell.sync()
+    assert not victim.exists()
+
+
+@pytest.mark.parametrize("kind", ["bash"])
+def test_bash_ctrl_o_is_caught(shell):
+    shell.line("touch via-ctrl-o; printf '%s\\n' after-$((40+2))", key="\x0f")
+    shell.question()
+    shell.send("n")
+    out = shell.sync()
+    assert not (shell.home / "via-ctrl-o").exists()
+    assert "after-42" not in out
+    shell.line("touch via-ctrl-o", key="\x0f")
+    shell.question()
+    shell.send("y")
+    shell.sync()
+    assert (shell.home / "via-ctrl-o").exists()
+
+
+@pytest.mark.parametrize("kind", ["bash"])
+def test_bash_ctrl_x_ctrl_e_is_caught(shell):
+    # EDITOR=true: the text comes back unchanged
+    shell.line("touch via-editor", key="\x18\x05")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert not (shell.home / "via-editor").exists()
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_bash_with_bash_preexec(spawn, where):
+    log = "preexec.log"
+    hook = (f"source {BASH_PREEXEC}\n"
+            f"_log_preexec() {{ printf '%s\\n' \"[$1]\" >> ~/{log}; }}\n"
+            "preexec_functions+=(_log_preexec)")
+    options = {"rc_after": hook} if where == "after" else {"rc_before": hook}
+    shell = spawn("bash", **options)
+    shell.line("shellguard status")
+    shell.expect("bash, preexec")
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    # Ctrl-O bypasses Enter: bash-preexec's trap calls our preexec function.
+    shell.line("touch via-ctrl-o; printf '%s\\n' after-$((40+2))", key="\x0f")
+    shell.question()
+    shell.send("n")
+    assert "after-42" not in shell.sync()
+    assert not (shell.home / "via-ctrl-o").exists()
+    # A loop is asked about once, as a whole, before any of it runs.
+    shell.line("for i in 1 2")
+    shell.ps2()
+    shell.send('do printf "%s\\n" "it-$i"\r')
+    shell.ps2()
+    shell.send("rm victim; done\r")
+    shell.question()
+    shell.send("n")
+    assert "it-1" not in shell.sync()
+    assert victim.exists()
+    # Other preexec functions still see every line that runs, once, with its own text.
+    seen = (shell.home / log).read_text().splitlines()
+    assert "[rm victim]" not in seen
+    for n in range(1, shell._n + 1):
+        assert seen.count(f"[printf '%s-%s\\n' SYNC {n}]") == 1, (n, seen)

@@ -1,0 +1,135 @@
+"""The scripts `shellguard init` prints: rendering, syntax, shellcheck, packaging, CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from shellguard import shells
+from shellguard.cli import main
+from shellguard.errors import ExitCode, ShellguardError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(argv, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
+
+
+@pytest.mark.parametrize("kind", ["zsh", "bash"])
+def test_rendered_script_bakes_the_interpreter(kind):
+    text = shells.render(kind)
+    assert sys.executable in text.splitlines()[3]
+    assert text.endswith(shells.script_path(kind).read_text())
+
+
+def test_zsh_scripts_parse():
+    if not shutil.which("zsh"):
+        pytest.skip("zsh is not installed")
+    for text in (shells.render("zsh"), (REPO / "shell/zsh/shellguard.plugin.zsh").read_text()):
+        result = _run(["zsh", "-n"], input=text)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_bash_script_parses_and_passes_shellcheck():
+    text = shells.render("bash")
+    result = _run(["bash", "-n"], input=text)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    if not shutil.which("shellcheck"):
+        pytest.skip("shellcheck is not installed")
+    result = _run(["shellcheck", "--shell=bash", "-"], input=text)
+    assert result.returncode == 0, result.stdout
+
+
+def test_scripts_are_quiet_and_inert_outside_interactive_shells(tmp_path):
+    for kind in ("zsh", "bash"):
+        if not shutil.which(kind):
+            continue
+        script = tmp_path / f"init.{kind}"
+        script.write_text(shells.render(kind))
+        result = _run([kind, "-c", f"source {script}; printf '%s' \"${{_SHELLGUARD_PID-unset}}\""])
+        assert result.returncode == 0 and result.stderr == ""
+        assert result.stdout == "unset"
+
+
+def test_xonsh_prints_its_init_file():
+    path = REPO / "shell/xonsh/init.xsh"
+    if not path.exists():
+        with pytest.raises(ShellguardError, match="xonsh"):
+            shells.render("xonsh")
+    else:
+        assert shells.render("xonsh") == path.read_text()
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_agent_script_or_a_clear_error(kind):
+    path = REPO / "shell" / kind / f"shellguard-agent.{kind}"
+    if path.exists():
+        assert shells.render(kind, agent=True).endswith(path.read_text())
+    else:
+        with pytest.raises(ShellguardError, match="agent guard") as err:
+            shells.render(kind, agent=True)
+        assert err.value.exit_code == ExitCode.UNAVAILABLE
+
+
+def test_unknown_shell_and_xonsh_agent_are_usage_errors():
+    with pytest.raises(ShellguardError) as err:
+        shells.render("fish")
+    assert err.value.exit_code == ExitCode.USAGE
+    with pytest.raises(ShellguardError) as err:
+        shells.render("xonsh", agent=True)
+    assert err.value.exit_code == ExitCode.USAGE
+
+
+def test_init_command_prints_the_script(capsys):
+    assert main(["init", "bash"]) == 0
+    assert capsys.readouterr().out == shells.render("bash")
+
+
+def test_init_help_teaches_one_line_per_shell(capsys):
+    with pytest.raises(SystemExit):
+        main(["init", "--help"])
+    out = capsys.readouterr().out
+    assert 'eval "$(shellguard init zsh)"' in out
+    assert 'eval "$(shellguard init bash)"' in out
+    assert "shellguard init xonsh" in out
+
+
+def test_allow_always_appends_to_the_config(tmp_path, capsys):
+    assert main(["allow", "--always", "--cwd", str(tmp_path), "--", "make deploy"]) == 0
+    assert main(["allow", "--always", "--anywhere", "--", "ls\n-l"]) == 0
+    from shellguard import paths
+
+    data = tomllib.loads(paths.config_file().read_text())
+    assert data["always"] == [{"command": "make deploy", "cwd": str(tmp_path)},
+                              {"command": "ls\n-l", "cwd": ""}]
+    assert "always allowed" in capsys.readouterr().out
+    assert main(["allow", "--always", "--"]) == ExitCode.USAGE
+
+
+def test_plugin_shim_is_two_lines():
+    lines = (REPO / "shell/zsh/shellguard.plugin.zsh").read_text().splitlines()
+    assert len(lines) == 2 and "shellguard init zsh" in lines[1]
+
+
+def test_wheel_ships_the_shell_scripts(tmp_path):
+    """A normal (non-editable) install must find the scripts: they are package data."""
+    # Build isolation fetches the setuptools pyproject.toml asks for (network needed).
+    result = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                   str(REPO)])
+    if result.returncode != 0 and any(word in result.stderr for word in
+                                      ("Could not find a version", "NewConnectionError",
+                                       "Temporary failure in name resolution")):
+        pytest.skip(f"cannot fetch the build backend: {result.stderr.strip()[-200:]}")
+    assert result.returncode == 0, result.stderr
+    wheel = next(tmp_path.glob("shellguard-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("shellguard/shell/zsh/shellguard.zsh", "shellguard/shell/bash/shellguard.bash",
+                 "shellguard/shell/zsh/shellguard.plugin.zsh"):
+        assert name in names
