@@ -29,13 +29,18 @@ class _LazyHook:
         self._hook: object = None
         self._built = False
 
-    def classify(self, part: str, heuristic: Finding) -> Finding | None:
+    def resolve(self):  # type: ignore[no-untyped-def]
+        """The real hook (an LLM client), or None when the LLM is off."""
         if not self._built:
             from shellguard.llm import hook_from_config
 
             self._hook = hook_from_config(self._config)
             self._built = True
-        return self._hook.classify(part, heuristic) if self._hook is not None else None  # type: ignore[attr-defined]
+        return self._hook
+
+    def classify(self, part: str, heuristic: Finding) -> Finding | None:
+        hook = self.resolve()
+        return hook.classify(part, heuristic) if hook is not None else None
 
 
 @dataclass(frozen=True)
