@@ -31,7 +31,9 @@ Set up a shell with one line in its rc file:
 Docs: README.md in the shellguard checkout."""
 
 
-def build_parser():  # type: ignore[no-untyped-def]
+def build_parser(only: str | None = None):  # type: ignore[no-untyped-def]
+    """The whole parser, or (``only``) one command's: the shells run ``shellguard init``
+    at every start, so it must not import every other command's module."""
     import argparse  # not at import time: `shellguard serve` starts without it
 
     class _Parser(argparse.ArgumentParser):
@@ -51,7 +53,7 @@ def build_parser():  # type: ignore[no-untyped-def]
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     import importlib
 
-    for name in COMMANDS:
+    for name in (only,) if only else COMMANDS:
         importlib.import_module(f"shellguard.cli.{name}_cmd").register(sub)
     return parser
 
@@ -63,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shellguard.server import serve
 
         return serve()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    first = args_list[0] if args_list else ""
+    parser = build_parser(first if first in COMMANDS else None)
+    args = parser.parse_args(args_list)
     if not getattr(args, "handler", None):
         parser.print_help()
         return ExitCode.USAGE
