@@ -21,8 +21,10 @@ Hermetic: temporary HOME, XDG dirs and rc files; the LLM is off.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -53,8 +55,9 @@ _sg_once() {
   _shellguard_line_finish
   _shellguard_precmd
 }
-_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file
+_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE
   zmodload zsh/datetime
+  local SHELLGUARD_CACHE=$5
   local -i i
   local t0 t1
   local -a out
@@ -73,9 +76,10 @@ _sg_noop() { :; }
 _sg_once() {
   READLINE_LINE=$1 READLINE_POINT=${#1}
   _shellguard_enter
-  _shellguard_prompt
+  _shellguard_prompt 0 "$_SHELLGUARD_MODE"
 }
-_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file
+_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE
+  local SHELLGUARD_CACHE=$5
   local i t0 t1 out=()
   for (( i = 0; i < $2; i++ )); do
     t0=${EPOCHREALTIME/[.,]/}
@@ -120,7 +124,7 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
 
 
-def per_command(kind: str, root: Path, runs: int) -> dict[str, tuple[float, float]]:
+def per_command(kind: str, root: Path, runs: int, cache: str) -> dict[str, tuple[float, float]]:
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
@@ -139,9 +143,9 @@ def per_command(kind: str, root: Path, runs: int) -> dict[str, tuple[float, floa
                 path.unlink(missing_ok=True)
             # Interleave with and without in blocks so that load changes hit both.
             for _ in range(4):
-                child.sendline(f"_sg_bench _sg_once {runs // 4} {command!r} {out_with}; "
-                               f"_sg_bench _sg_noop {runs // 4} {command!r} {out_without}; "
-                               "printf '%s-%s\\n' DONE 1")
+                child.sendline(f"_sg_bench _sg_once {runs // 4} {command!r} {out_with} {cache}; "
+                               f"_sg_bench _sg_noop {runs // 4} {command!r} {out_without} {cache}"
+                               "; printf '%s-%s\\n' DONE 1")
                 child.expect(r"DONE-1\r?\n")
             with_us = [float(x) for x in out_with.read_text().split()]
             without_us = [float(x) for x in out_without.read_text().split()]
@@ -164,14 +168,30 @@ def _time_runs(argv: list[str], env: dict[str, str], cwd: Path, starts: int) -> 
     return statistics.median(samples)
 
 
+def _kill_children(pid: int) -> None:
+    """Stop the co-process a measured shell started, so it does not load the next run."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                with contextlib.suppress(OSError):
+                    os.kill(int(entry), signal.SIGKILL)
+
+
 def _first_prompt(argv: list[str], env: dict[str, str], cwd: Path, starts: int) -> float:
     samples = []
     for _ in range(starts):
+        time.sleep(0.5)  # let the previous run's processes go
         t0 = time.perf_counter()
         child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), encoding="utf-8",
                               timeout=60)
         child.expect("@B@ ")
         samples.append((time.perf_counter() - t0) * 1000)
+        _kill_children(child.pid)
         child.close(force=True)
     return statistics.median(samples)
 
@@ -206,11 +226,15 @@ def main() -> int:
         if not shutil.which(kind):
             print(f"{kind}: not installed, skipped")
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            print(f"\n{kind}: added per READ command on Enter (runs={args.runs})")
-            for command, (median, p99) in per_command(kind, Path(tmp), args.runs).items():
-                print(f"  {command:<40} median {median / 1000:6.3f} ms   p99 {p99 / 1000:6.3f} ms")
-        with tempfile.TemporaryDirectory() as tmp:
+        for cache, what in (("0", "asking the classifier every time (SHELLGUARD_CACHE=0)"),
+                            ("1", "a line allowed before in this directory (the default)")):
+            with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+                print(f"\n{kind}: added per READ command on Enter, {what}, runs={args.runs}")
+                for command, (median, p99) in per_command(kind, Path(tmp), args.runs,
+                                                          cache).items():
+                    print(f"  {command:<40} median {median / 1000:6.3f} ms   "
+                          f"p99 {p99 / 1000:6.3f} ms")
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
             results = start_up(kind, Path(tmp), args.starts)
             print(f"{kind}: start-up, median of {args.starts} (first prompt: of "
                   f"{max(5, args.starts // 3)})")

@@ -15,6 +15,8 @@
 #                                 after that the co-process is replaced and you are asked
 #   SHELLGUARD_START_TIMEOUT=20   the same for the first answer of a fresh co-process
 #   SHELLGUARD_COLOR=auto         auto | always | never (NO_COLOR also turns colour off)
+#   SHELLGUARD_CACHE=1            0: ask the classifier about every line, even one it
+#                                 allowed in this directory before
 # `shellguard off` / `shellguard on` switch the guard for this shell only.
 #
 # Design notes (issue 3, ../../shared/shell-hooks-field-notes.md sections 2 and 4):
@@ -55,6 +57,7 @@ _SHELLGUARD_R=
 _SHELLGUARD_ID=0
 _SHELLGUARD_FRESH=0
 _SHELLGUARD_NOOP=0            # the accept key is a no-op (after a "no")
+_SHELLGUARD_VI_BOUND=0        # the vi keymaps have our Enter
 _SHELLGUARD_PHASE=0           # 1 from PS0 (a line starts running) to the next prompt
 _SHELLGUARD_STATE=            # for the running line: "" undecided, ok, skip, each
 _SHELLGUARD_OK=               # the text the Enter check approved
@@ -68,7 +71,11 @@ _SHELLGUARD_REASON=
 _SHELLGUARD_KEY_CHECK='\C-x\C-_c'
 _SHELLGUARD_KEY_ACCEPT='\C-x\C-_a'
 _SHELLGUARD_KEY_EDIT='\C-x\C-_e'
-_SHELLGUARD_RE='^\{"id":[0-9]+,"classification":"([A-Z]+)","confidence":[^,]*,"reasoning":"(([^"\\]|\\.)*)","source":"[^"]*","action":"(allow|confirm|deny)"'
+_SHELLGUARD_CWD_FOR=
+_SHELLGUARD_CWD_JSON=
+declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowed here
+_SHELLGUARD_CACHE_STAMP=
+_SHELLGUARD_CACHE_OFF=0
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -94,13 +101,12 @@ _shellguard_disabled() {
   [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && ${SHELLGUARD_DISABLE-} != 0 ) ]]
 }
 
-_shellguard_number() {
-  # $1 = value, $2 = default: a positive number of seconds, else the default.
-  if [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ && ! $1 =~ ^0+(\.0+)?$ ]]; then REPLY=$1; else REPLY=$2; fi
-}
-
 _shellguard_json_escape() {
   # JSON string body for $1 in REPLY.
+  if [[ $1 != *[\\\"[:cntrl:]]* ]]; then
+    REPLY=$1
+    return
+  fi
   local s=${1//\\/\\\\}
   s=${s//\"/\\\"}
   s=${s//$'\n'/\\n}
@@ -153,13 +159,47 @@ _shellguard_start() {
   _SHELLGUARD_FRESH=1
 }
 
+_shellguard_parse() {
+  # Read a reply ($1) into _SHELLGUARD_CLASS/ACTION/REASON; fails if it is not one.
+  # The keys come in a fixed order and strings hold no bare quote, so splitting at
+  # quotes finds every field (a bash regex is compiled at every use).
+  local class action reason
+  if [[ $1 != *\\\"* ]]; then
+    local -a p
+    local - IFS='"'
+    set -f
+    # shellcheck disable=SC2206  # split at quotes on purpose, globbing off
+    p=($1)
+    [[ ${p[1]} == id && ${p[3]} == classification && ${p[7]} == confidence &&
+       ${p[9]} == reasoning && ${p[13]} == source && ${p[17]} == action ]] || return 1
+    class=${p[5]} reason=${p[11]} action=${p[19]}
+  else
+    # A reason with a quote in it: cut at the keys instead (rare).
+    class=${1#*,\"classification\":\"} action=${1##*,\"action\":\"}
+    reason=${1#*,\"reasoning\":\"}
+    class=${class%%\"*} action=${action%%\"*} reason=${reason%\",\"source\":\"*}
+  fi
+  [[ -n $class && $class != *[!A-Z]* ]] || return 1
+  case $action in allow | confirm | deny) ;; *) return 1 ;; esac
+  if [[ $reason == *\\* ]]; then
+    reason=${reason//\\\"/\"}
+    reason=${reason//\\\//\/}
+    builtin printf -v reason '%b' "$reason"     # \\ \n \t \uXXXX
+  fi
+  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action
+  _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
+}
+
 _shellguard_query() {
   # Classify $1 (with $2 = yes|no|always: report that answer instead, without waiting
   # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
   # answer "confirm") when no answer can be had.
-  local answer=${2-} esc cwd why='' line reply timeout id rc
+  local answer=${2-} esc why='' reply reply_id line timeout id rc
   _shellguard_json_escape "$1"; esc=$REPLY
-  _shellguard_json_escape "$PWD"; cwd=$REPLY
+  if [[ $_SHELLGUARD_CWD_FOR != "$PWD" ]]; then
+    _shellguard_json_escape "$PWD"
+    _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
+  fi
   for _ in 1 2; do
     if (( _SHELLGUARD_PID <= 0 )) || ! builtin kill -0 "$_SHELLGUARD_PID" 2>/dev/null; then
       if ! _shellguard_start; then
@@ -168,10 +208,9 @@ _shellguard_query() {
       fi
     fi
     id=$(( ++_SHELLGUARD_ID ))
-    line="{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}}"
     # A write to a dead co-process must not end the shell with SIGPIPE.
     builtin trap '' PIPE
-    builtin printf '%s\n' "$line" 1>&"$_SHELLGUARD_W" 2>/dev/null
+    builtin printf '%s\n' "{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}}" 1>&"$_SHELLGUARD_W" 2>/dev/null
     rc=$?
     builtin trap - PIPE
     if (( rc )); then
@@ -181,30 +220,32 @@ _shellguard_query() {
     fi
     [[ -n $answer ]] && return 0     # its reply is skipped by id later
     if (( _SHELLGUARD_FRESH )); then
-      _shellguard_number "${SHELLGUARD_START_TIMEOUT-}" 20
+      timeout=${SHELLGUARD_START_TIMEOUT:-20}
+      [[ $timeout =~ ^[0-9]+(\.[0-9]+)?$ && $timeout != 0 ]] || timeout=20
     else
-      _shellguard_number "${SHELLGUARD_TIMEOUT-}" 3
+      timeout=${SHELLGUARD_TIMEOUT:-3}
+      [[ $timeout == +([0-9])?(.+([0-9])) && $timeout != 0 ]] || timeout=3
     fi
-    timeout=$REPLY
     while true; do
-      IFS= builtin read -r -t "$timeout" -u "$_SHELLGUARD_R" reply
+      # Wait (with the timeout) for the first byte only: bash's read -t pays for every
+      # byte it reads (~3 us each). The server writes each reply in one go, so the
+      # rest of the line is already there.
+      IFS= builtin read -r -t "$timeout" -N 1 -u "$_SHELLGUARD_R" reply
       rc=$?
       (( rc == 0 )) || break
-      if [[ $reply =~ ^\{\"id\":([0-9]+), ]]; then
-        (( BASH_REMATCH[1] < id )) && continue   # the late reply to an answer report
-        (( BASH_REMATCH[1] == id )) || rc=2
-      else
-        rc=2
-      fi
+      IFS= builtin read -r -u "$_SHELLGUARD_R" line
+      rc=$?
+      reply+=$line
+      (( rc == 0 )) || break
+      [[ $reply == '{"id":'+([0-9]),* ]] || { rc=2; break; }
+      reply_id=${reply#\{\"id\":}
+      reply_id=${reply_id%%,*}
+      (( reply_id < id )) && continue   # the late reply to an answer report
+      (( reply_id == id )) || rc=2
       break
     done
-    if (( rc == 0 )) && [[ $reply =~ $_SHELLGUARD_RE ]]; then
+    if (( rc == 0 )) && _shellguard_parse "$reply"; then
       _SHELLGUARD_FRESH=0
-      _SHELLGUARD_CLASS=${BASH_REMATCH[1]} _SHELLGUARD_ACTION=${BASH_REMATCH[4]}
-      local reason=${BASH_REMATCH[2]//\\\"/\"}
-      reason=${reason//\\\//\/}
-      builtin printf -v reason '%b' "$reason"     # \\ \n \t \uXXXX
-      _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
       return 0
     fi
     if (( rc > 128 )); then
@@ -216,7 +257,7 @@ _shellguard_query() {
       break
     fi
     why="the classifier stopped"
-    (( rc == 2 )) && why="unreadable answer from the classifier"
+    (( rc == 1 )) || why="unreadable answer from the classifier"
     _shellguard_stop
   done
   _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_REASON=$why
@@ -230,6 +271,16 @@ _shellguard_maybe_incomplete() {
   # backstop asks about the whole construct). A wrong "yes" only moves the question
   # to the backstop; a wrong "no" asks twice. Cheap tests first: this runs on Enter.
   local t=$1
+  case $t in
+    *[\"\'\`\\\(\)\{\}\<\;\&\|$'\n']*) ;;      # may open or continue something: look closer
+    *)
+      # Otherwise only a keyword in front can (for, if, ...).
+      t=${t#"${t%%[![:space:]]*}"}
+      case ${t%%[[:space:]]*} in
+        for | while | until | if | case | select | function | do | then | else | elif | time | coproc | '!') ;;
+        *) return 1 ;;
+      esac ;;
+  esac
   t=${t%"${t##*[![:space:]]}"}
   case $t in
     *'&&' | *'||' | *'|' | *'|&') return 0 ;;
@@ -269,21 +320,63 @@ _shellguard_maybe_incomplete() {
   (( loops > 0 || ifs > 0 || cases > 0 || braces > 0 ))
 }
 
+_shellguard_cache_usable() {
+  # May the allow cache answer now? It is emptied when the config file changes or the
+  # co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the config asks
+  # for every decision in the audit log. Reading the (small) config costs less than
+  # a stat: bash has no stat builtin.
+  [[ ${SHELLGUARD_CACHE:-1} == 0 ]] && return 1
+  local cfg=${SHELLGUARD_CONFIG-} content=''
+  if [[ -z $cfg ]]; then
+    if [[ ${XDG_CONFIG_HOME-} == /* ]]; then
+      cfg=$XDG_CONFIG_HOME/shellguard/config.toml
+    else
+      cfg=$HOME/.config/shellguard/config.toml
+    fi
+  fi
+  [[ -r $cfg ]] && IFS= builtin read -r -d '' content < "$cfg"
+  if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != "$_SHELLGUARD_CACHE_STAMP" ]]; then
+    _SHELLGUARD_ALLOWED=()
+    _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content"
+    _SHELLGUARD_CACHE_OFF=0
+    [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
+  fi
+  (( ! _SHELLGUARD_CACHE_OFF ))
+}
+
 _shellguard_classify() {
-  # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why.
-  local trimmed=$1
-  trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
-  trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
-  case $trimmed in
-    'shellguard on' | 'shellguard status') return 0 ;;
-    'shellguard off')
-      _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
-      _SHELLGUARD_REASON="turns shellguard off in this shell"
-      return 1 ;;
-  esac
+  # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why. A line the
+  # classifier allowed in this directory is allowed again without asking it (no
+  # round trip: most lines typed are repeats), until something changes.
+  if [[ $1 == *'shellguard '[os]* ]]; then
+    local trimmed=$1
+    trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
+    trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
+    case $trimmed in
+      'shellguard on' | 'shellguard status') return 0 ;;
+      'shellguard off')
+        _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
+        _SHELLGUARD_REASON="turns shellguard off in this shell"
+        return 1 ;;
+    esac
+  fi
+  local key=$PWD$'\x1f'$1 cache=0
+  if _shellguard_cache_usable; then
+    cache=1
+    if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
+      _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
+      _SHELLGUARD_REASON="allowed before in this directory"
+      return 0
+    fi
+  fi
   _shellguard_query "$1"
   case $_SHELLGUARD_ACTION in
-    allow) return 0 ;;
+    allow)
+      if (( cache )) && _shellguard_cache_usable; then
+        (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
+        _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+      fi
+      return 0 ;;
     deny) return 2 ;;
   esac
   return 1
@@ -381,6 +474,27 @@ _shellguard_edit() {
   builtin command rm -f -- "$file"
 }
 
+_shellguard_bind_keys() {
+  # Enter (C-m, C-j) becomes "check key, accept key" in each keymap given; bash's
+  # edit-and-execute keys (C-x C-e, vi's v) become "edit key, check key, accept key".
+  # The vi keymaps are bound at the first prompt in vi mode (start-up saves ~1 ms).
+  local map
+  for map; do
+    builtin bind -m "$map" -x "\"$_SHELLGUARD_KEY_CHECK\": _shellguard_enter"
+    builtin bind -m "$map" "\"$_SHELLGUARD_KEY_ACCEPT\": accept-line" \
+      "\"\\C-m\": \"$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\"" \
+      "\"\\C-j\": \"$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
+    case $map in
+      emacs)
+        builtin bind -m emacs -x "\"$_SHELLGUARD_KEY_EDIT\": _shellguard_edit"
+        builtin bind -m emacs "\"\\C-x\\C-e\": \"$_SHELLGUARD_KEY_EDIT$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\"" ;;
+      vi-command)
+        builtin bind -m vi-command -x "\"$_SHELLGUARD_KEY_EDIT\": _shellguard_edit"
+        builtin bind -m vi-command "\"v\": \"$_SHELLGUARD_KEY_EDIT$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\"" ;;
+    esac
+  done
+}
+
 _shellguard_bind_accept() {
   local map
   for map in emacs vi-insert vi-command; do
@@ -395,8 +509,17 @@ _shellguard_enter() {
     _shellguard_bind_accept accept-line
     _SHELLGUARD_NOOP=0
   fi
-  _shellguard_disabled && return 0
+  # (_shellguard_disabled, inlined: this runs on every Enter)
+  [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ) ]] &&
+    return 0
   local line=$READLINE_LINE
+  # A line allowed before here ran as a whole then: nothing more to look at.
+  if [[ -z ${_SHELLGUARD_LINES[*]} && -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$line]-} ]] &&
+     _shellguard_cache_usable && [[ -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$line]-} ]]; then
+    _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
+    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
+    return 0
+  fi
   if [[ $_SHELLGUARD_MODE == none ]]; then
     # No backstop (someone else owns the DEBUG trap): nothing is left for later, every
     # physical line is asked about here, with the lines before it.
@@ -416,7 +539,7 @@ _shellguard_enter() {
     _shellguard_arm
     return 0
   fi
-  [[ -z ${line//[[:space:]]/} ]] && return 0
+  [[ $line == *[![:space:]]* ]] || return 0
   _shellguard_classify "$line"
   local verdict=$?
   if (( verdict == 1 )); then
@@ -446,7 +569,7 @@ _shellguard_enter() {
       _SHELLGUARD_LINES=("$line")
     fi
     _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
-    _shellguard_disarm
+    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG    # (_shellguard_disarm)
     return 0
   fi
   # Not this time: the accept key does nothing for this keypress, the text stays.
@@ -604,16 +727,18 @@ _shellguard_restore_bp_trap() {
 # -- every prompt ---------------------------------------------------------------------
 
 _shellguard_prompt() {
-  local ret=$?
+  # $1: $? of the line that ran; $2: until the mode is known, the DEBUG trap as
+  # `trap -p DEBUG` shows it at the top level (inside a function bash hides it).
+  local ret=$1
   _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=()
-  _shellguard_restore_bp_trap
+  (( _SHELLGUARD_BP_SWAPPED )) && _shellguard_restore_bp_trap
   if (( _SHELLGUARD_EXTDEBUG )); then
     builtin shopt -u extdebug
     _SHELLGUARD_EXTDEBUG=0
   fi
-  if _shellguard_disabled; then
+  if [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ) ]]; then
     _shellguard_disarm
-    return $ret
+    return "$ret"
   fi
   # bash-preexec owns the DEBUG trap when it is loaded (now or later): chain through
   # its preexec_functions instead of replacing its trap.
@@ -627,9 +752,7 @@ _shellguard_prompt() {
   elif [[ -z $_SHELLGUARD_MODE ]]; then
     # Someone else's DEBUG trap (not bash-preexec's): leave it alone, and go without
     # the backstop rather than break it.
-    local prior
-    prior=$(builtin trap -p DEBUG)
-    if [[ -n $prior ]]; then
+    if [[ -n ${2-} ]]; then
       _SHELLGUARD_MODE=none
       export SHELLGUARD_BASH_HOOK=enter-only
     else
@@ -637,7 +760,12 @@ _shellguard_prompt() {
       export SHELLGUARD_BASH_HOOK=debug-trap
     fi
   fi
-  _shellguard_arm
+  # (_shellguard_arm, inlined)
+  [[ $_SHELLGUARD_MODE == own ]] && builtin trap '_shellguard_debug "$_"' DEBUG
+  if (( ! _SHELLGUARD_VI_BOUND )) && [[ -o vi ]]; then
+    _shellguard_bind_keys vi-insert vi-command
+    _SHELLGUARD_VI_BOUND=1
+  fi
   # PS0 is expanded when a line starts to run: the subscript sets the phase without
   # printing anything. Re-added if something replaced PS0.
   if [[ ${PS0-} != *'_SHELLGUARD_PHASE=1'* ]]; then
@@ -662,7 +790,7 @@ _shellguard_prompt() {
     # flag it clears for that is set again (the guard above keeps it set now).
     __bp_preexec_interactive_mode=on
   fi
-  return $ret
+  return "$ret"
 }
 
 # -- the user's command ---------------------------------------------------------------
@@ -702,30 +830,20 @@ shellguard() {
 if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
   _shellguard_find_python ||
     builtin printf '%s\n' "shellguard: cannot find the shellguard command; every command will be asked about" >&2
-  for _shellguard_map in emacs vi-insert vi-command; do
-    builtin bind -m "$_shellguard_map" -x "\"$_SHELLGUARD_KEY_CHECK\": _shellguard_enter"
-    builtin bind -m "$_shellguard_map" "\"$_SHELLGUARD_KEY_ACCEPT\": accept-line"
-    builtin bind -m "$_shellguard_map" "\"\\C-m\": \"$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
-    builtin bind -m "$_shellguard_map" "\"\\C-j\": \"$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
-  done
-  builtin unset _shellguard_map
-  builtin bind -m emacs -x "\"$_SHELLGUARD_KEY_EDIT\": _shellguard_edit"
-  builtin bind -m vi-command -x "\"$_SHELLGUARD_KEY_EDIT\": _shellguard_edit"
-  if [[ $(builtin bind -m emacs -q edit-and-execute-command 2>/dev/null) == *'"\C-x\C-e"'* ]]; then
-    builtin bind -m emacs "\"\\C-x\\C-e\": \"$_SHELLGUARD_KEY_EDIT$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
-  fi
-  if [[ $(builtin bind -m vi-command -q edit-and-execute-command 2>/dev/null) == *'"v"'* ]]; then
-    builtin bind -m vi-command "\"v\": \"$_SHELLGUARD_KEY_EDIT$_SHELLGUARD_KEY_CHECK$_SHELLGUARD_KEY_ACCEPT\""
-  fi
+  _shellguard_bind_keys emacs
   # Our prompt hook runs last, so that $? and PIPESTATUS reach the others untouched.
+  # The command substitution runs only until the mode is known (first prompt).
+  # shellcheck disable=SC2016  # expanded when PROMPT_COMMAND runs
+  _shellguard_pc='_shellguard_prompt "$?" "${_SHELLGUARD_MODE:-$(builtin trap -p DEBUG)}"'
   if [[ "${PROMPT_COMMAND[*]-}" != *_shellguard_prompt* ]]; then
     if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
-      PROMPT_COMMAND+=(_shellguard_prompt)
+      PROMPT_COMMAND+=("$_shellguard_pc")
     else
       # shellcheck disable=SC2178  # a string in bash < 5.1 and for most users
-      PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND%;}$'\n'}_shellguard_prompt"
+      PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND%;}$'\n'}$_shellguard_pc"
     fi
   fi
+  builtin unset _shellguard_pc
 fi
 
 (( _SHELLGUARD_ALIASES_WERE_ON )) && builtin shopt -s expand_aliases

@@ -16,6 +16,8 @@
 #   SHELLGUARD_START_TIMEOUT=20   the same for the first answer of a fresh co-process
 #                                 (it has to start Python and load the rules first)
 #   SHELLGUARD_COLOR=auto         auto | always | never (NO_COLOR also turns colour off)
+#   SHELLGUARD_CACHE=1            0: ask the classifier about every line, even one it
+#                                 allowed in this directory before
 # `shellguard off` / `shellguard on` switch the guard for this shell only.
 #
 # Naming (zsh-autosuggestions' habit): SHELLGUARD_* settings, _SHELLGUARD_* state,
@@ -38,7 +40,8 @@
 #   asked about: the safe answer wins.
 
 [[ -o interactive ]] || return 0
-if ! { builtin autoload -Uz is-at-least && is-at-least 5.3; }; then
+# (a pattern, not is-at-least: loading that function costs a millisecond at start-up)
+if [[ $ZSH_VERSION != (5.<3->*|<6->.*) ]]; then
   builtin print -ru2 -- "shellguard: needs zsh 5.3 or later (add-zle-hook-widget); not loaded"
   return 0
 fi
@@ -49,19 +52,20 @@ typeset -g _SHELLGUARD_ALIASES_WERE_ON=0
 [[ -o aliases ]] && _SHELLGUARD_ALIASES_WERE_ON=1
 builtin setopt no_aliases
 
-builtin zmodload zsh/system zsh/datetime zsh/zleparameter zsh/parameter 2>/dev/null
-builtin zmodload -F zsh/files b:zf_mkdir b:zf_rm 2>/dev/null
-builtin zmodload zsh/terminfo 2>/dev/null
+# Modules are loaded when first needed (in _shellguard_start), not at start-up.
 
 # -- state ----------------------------------------------------------------------------
 # _SHELLGUARD_PYTHON is baked in by `shellguard init zsh`; when this file is sourced
 # directly it is read from the `shellguard` command's #! line, once.
 typeset -g _SHELLGUARD_PYTHON=${_SHELLGUARD_PYTHON-}
-typeset -gi _SHELLGUARD_PID=0 _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_ID=0
+typeset -gi _SHELLGUARD_PID=0 _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_K=-1 _SHELLGUARD_ID=0
 typeset -gi _SHELLGUARD_FRESH=0 _SHELLGUARD_ARMED=0 _SHELLGUARD_SKIP=0
 typeset -g _SHELLGUARD_BUF= _SHELLGUARD_NOTE= _SHELLGUARD_DEFERRED= _SHELLGUARD_HISTORY=
 typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON=
 typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
+typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
+typeset -g _SHELLGUARD_CACHE_STAMP=
+typeset -gi _SHELLGUARD_CACHE_OFF=0
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -124,7 +128,10 @@ _shellguard_stop() {
   if (( _SHELLGUARD_R >= 0 )); then
     { exec {_SHELLGUARD_R}<&- } 2>/dev/null
   fi
-  _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_BUF=
+  if (( _SHELLGUARD_K >= 0 )); then
+    { exec {_SHELLGUARD_K}<&- } 2>/dev/null
+  fi
+  _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_K=-1 _SHELLGUARD_BUF=
   if (( _SHELLGUARD_PID > 0 )); then
     # CONT after TERM: a stopped (hung) process only acts on the TERM once it runs.
     builtin kill -TERM $_SHELLGUARD_PID 2>/dev/null && builtin kill -CONT $_SHELLGUARD_PID 2>/dev/null
@@ -133,10 +140,13 @@ _shellguard_stop() {
 }
 
 _shellguard_start() {
-  # Start `shellguard serve` in the background; returns once the pipes are open
-  # (that needs the child's fork, not Python's start-up).
+  # Start `shellguard serve` in the background. Nothing here waits for the child (not
+  # even for it to open the FIFOs), so the prompt is not held up on a busy machine.
   emulate -L zsh
   _shellguard_stop
+  builtin zmodload zsh/system zsh/datetime 2>/dev/null
+  builtin zmodload -F zsh/files b:zf_mkdir b:zf_rm 2>/dev/null
+  builtin zmodload -F zsh/stat b:zstat 2>/dev/null
   _shellguard_find_python || return 1
   local state=${XDG_STATE_HOME:-$HOME/.local/state}/shellguard
   [[ -d $state ]] || zf_mkdir -p -m 700 -- $state 2>/dev/null
@@ -148,25 +158,37 @@ _shellguard_start() {
     zf_rm -rf -- $dir
     return 1
   fi
+  # Our ends first, none of them waiting: a read end of the request FIFO that we keep
+  # (K) lets our writer open at once, and means a write to a dead co-process can
+  # never raise SIGPIPE (which would end the shell); the reply FIFO is opened
+  # non-blocking (sysread -t polls before it reads).
+  if ! { sysopen -r -o cloexec,nonblock -u _SHELLGUARD_K $dir/q &&
+         sysopen -w -o cloexec -u _SHELLGUARD_W $dir/q &&
+         sysopen -r -o cloexec,nonblock -u _SHELLGUARD_R $dir/a }; then
+    zf_rm -rf -- $dir
+    _shellguard_stop
+    return 1
+  fi
   local py=$_SHELLGUARD_PYTHON log=$state/serve.log
-  # `&!` disowns at birth: no job line, no "you have running jobs". cd / so that the
-  # co-process keeps no directory busy; -P keeps the current directory off sys.path.
-  ( builtin cd -q / 2>/dev/null; exec $py -P -m shellguard serve <$dir/q >$dir/a 2>>$log ) &!
+  # `&!` disowns at birth: no job line, no "you have running jobs". The child opens the
+  # FIFOs (at once: both have their other end open), removes their directory, and
+  # becomes Python. cd / so that it keeps no directory busy; -P keeps the current
+  # directory off sys.path.
+  (
+    builtin cd -q / 2>/dev/null
+    exec <$dir/q >$dir/a 2>>$log
+    zf_rm -rf -- $dir
+    exec $py -P -m shellguard serve
+  ) &!
   _SHELLGUARD_PID=$!
-  # Open order matters: our writer unblocks the child's <q, our reader its >a.
-  sysopen -w -o cloexec -u _SHELLGUARD_W $dir/q && sysopen -r -o cloexec -u _SHELLGUARD_R $dir/a
-  local rc=$?
-  zf_rm -rf -- $dir
   _SHELLGUARD_FRESH=1
-  (( rc == 0 )) || _shellguard_stop
-  return rc
 }
 
 _shellguard_send() {
-  # Write one line; a dead reader gives an error, never SIGPIPE (that would end the
-  # shell). (internal: the caller's localtraps, from emulate -L, puts the old PIPE
-  # disposition back when it returns.) print loops over partial writes itself.
-  builtin trap '' PIPE
+  # Write one line. (internal) No SIGPIPE is possible: we hold a read end of the FIFO
+  # ourselves (K). For the same reason a write larger than the pipe could wait forever
+  # on a dead co-process, so such a line is not sent (the caller asks instead).
+  (( ${#1} < 60000 )) || return 2
   builtin print -r -u $_SHELLGUARD_W -- $1 2>/dev/null
 }
 
@@ -248,7 +270,12 @@ _shellguard_query() {
       fi
     fi
     (( ++_SHELLGUARD_ID ))
-    if ! _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"zsh\"${answer:+,\"answer\":\"$answer\"}}"; then
+    _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"zsh\"${answer:+,\"answer\":\"$answer\"}}"
+    rc=$?
+    if (( rc == 2 )); then
+      why="the line is too long to classify here"
+      break
+    elif (( rc )); then
       why="the classifier stopped"
       _shellguard_stop
       continue
@@ -312,25 +339,73 @@ _shellguard_decide() {
   # the construct. $2: 0 complete, 1 zsh's parser wants more, 2 not probed because
   # nothing in it can open a construct (see _shellguard_line_finish). (internal)
   (( ${2:-0} == 1 )) && return 3
-  (( ${2:-0} == 0 )) && _shellguard_incomplete_extra $1 && return 3
+  if (( ${2:-0} == 0 )); then
+    # Cheap first: only a trailing operator or backslash, or a here-document, is left.
+    local t=${1%"${1##*[^[:space:]]}"}
+    case $t in
+      *'&&'|*'||'|*'|'|*'|&'|*\|*'<<'*) _shellguard_incomplete_extra $1 && return 3 ;;
+    esac
+  fi
   _shellguard_classify $1
+}
+
+_shellguard_cache_usable() {
+  # May the allow cache answer now? It is emptied when the config file changes (mtime,
+  # size) or the co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the
+  # config asks for every decision in the audit log (then the classifier must see
+  # every line). (internal)
+  [[ ${SHELLGUARD_CACHE:-1} == 0 ]] && return 1
+  local cfg=${SHELLGUARD_CONFIG-}
+  if [[ -z $cfg ]]; then
+    if [[ ${XDG_CONFIG_HOME-} == /* ]]; then
+      cfg=$XDG_CONFIG_HOME/shellguard/config.toml
+    else
+      cfg=$HOME/.config/shellguard/config.toml
+    fi
+  fi
+  local -a st
+  zstat -A st +mtime +size -- $cfg 2>/dev/null || st=(none)
+  if [[ "$_SHELLGUARD_PID:$cfg:$st" != $_SHELLGUARD_CACHE_STAMP ]]; then
+    _SHELLGUARD_ALLOWED=()
+    _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID:$cfg:$st" _SHELLGUARD_CACHE_OFF=0
+    [[ -r $cfg && "$(<$cfg)" == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
+  fi
+  (( ! _SHELLGUARD_CACHE_OFF ))
 }
 
 _shellguard_classify() {
   # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why. (internal)
+  # A line the classifier allowed in this directory is allowed again without asking
+  # it (no round trip: most lines typed are repeats), until something changes.
   local text=$1
   # Our own switch: `shellguard on|status` cannot change anything; `off` is asked about.
-  local trimmed=${text#"${text%%[^[:space:]]*}"}
-  case ${trimmed%"${trimmed##*[^[:space:]]}"} in
-    'shellguard on'|'shellguard status') return 0 ;;
-    'shellguard off')
-      _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
-      _SHELLGUARD_REASON="turns shellguard off in this shell"
-      return 1 ;;
-  esac
+  if [[ $text == *shellguard\ [os]* ]]; then
+    local trimmed=${text#"${text%%[^[:space:]]*}"}
+    case ${trimmed%"${trimmed##*[^[:space:]]}"} in
+      'shellguard on'|'shellguard status') return 0 ;;
+      'shellguard off')
+        _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
+        _SHELLGUARD_REASON="turns shellguard off in this shell"
+        return 1 ;;
+    esac
+  fi
+  local key=$PWD$'\x1f'$text cache=0
+  if _shellguard_cache_usable; then
+    cache=1
+    if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
+      _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
+      _SHELLGUARD_REASON="allowed before in this directory"
+      return 0
+    fi
+  fi
   _shellguard_query $text
   case $_SHELLGUARD_ACTION in
-    allow) return 0 ;;
+    allow)
+      if (( cache )) && _shellguard_cache_usable; then
+        (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
+        _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+      fi
+      return 0 ;;
     deny) return 2 ;;
   esac
   return 1
@@ -342,7 +417,9 @@ _shellguard_colour() {
     never) return 1 ;;
     always) return 0 ;;
   esac
-  [[ -z ${NO_COLOR-} && -n $TERM && $TERM != dumb ]] && (( ${terminfo[colors]:-0} >= 8 ))
+  [[ -z ${NO_COLOR-} && -n $TERM && $TERM != dumb ]] || return 1
+  (( ${+terminfo} )) || builtin zmodload zsh/terminfo 2>/dev/null
+  (( ${terminfo[colors]:-0} >= 8 ))
 }
 
 _shellguard_class_style() {
@@ -444,24 +521,35 @@ _shellguard_line_finish() {
   # (case patterns, unlike [[ ]] ones, mean the same under every option.)
   local _sg_text=$PREBUFFER$BUFFER
   local -i _sg_incomplete=2
-  case $_sg_text in
-    *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
-  esac
-  case ${${_sg_text#"${_sg_text%%[^[:space:]]*}"}%% *} in
-    for|while|until|if|case|select|function|repeat|foreach|coproc|do|then|else|elif|time|nocorrect|noglob) _sg_incomplete=0 ;;
-  esac
+  # (A line allowed before here was complete then, and is now: skip the probe. Whether
+  # the cache still holds is checked later, under emulate.)
+  if [[ -z ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$_sg_text]-} ]]; then
+    case $_sg_text in
+      *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
+    esac
+    case ${${_sg_text#"${_sg_text%%[^[:space:]]*}"}%% *} in
+      for|while|until|if|case|select|function|repeat|foreach|coproc|do|then|else|elif|time|nocorrect|noglob) _sg_incomplete=0 ;;
+    esac
+  fi
   if (( _sg_incomplete == 0 )); then
     _shellguard_parses $_sg_text
     _sg_incomplete=$?
   fi
   emulate -L zsh
   [[ $CONTEXT == (start|cont) ]] || return 0      # not vared, not select
-  _shellguard_disabled && return 0
+  # (_shellguard_disabled, inlined: this runs on every Enter)
+  [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ) ]] &&
+    return 0
   local text=$_sg_text
-  [[ -z ${text//[[:space:]]/} ]] && return 0
+  [[ $text == *[^[:space:]]* ]] || return 0
   (( _SHELLGUARD_ARMED )) && _shellguard_disarm
-  _shellguard_decide $text $_sg_incomplete
-  local -i verdict=$?
+  local -i verdict
+  if (( _sg_incomplete == 2 )); then
+    _shellguard_classify $text
+  else
+    _shellguard_decide $text $_sg_incomplete
+  fi
+  verdict=$?
   if (( verdict == 3 )); then
     _shellguard_defer $text && return 0
     _shellguard_classify $text       # no safety net possible: ask now
@@ -592,19 +680,19 @@ _shellguard_precmd() {
     fi
     _SHELLGUARD_NOTE=
   fi
-  # Self-check: a plugin loaded later may have replaced zle-line-finish.
+  # Self-check: a plugin loaded later may have replaced zle-line-finish (or taken
+  # us out of its hook list).
   local -a hooks
-  builtin zstyle -g hooks zle-line-finish widgets
+  (( ${+widgets} )) || builtin zmodload zsh/zleparameter 2>/dev/null
   if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
-        ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ||
-        ${hooks[(I)<->:_shellguard_line_finish]} -eq 0 ]]; then
+        ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ]] ||
+     ! builtin zstyle -g hooks zle-line-finish widgets ||
+     (( ! ${hooks[(I)<->:_shellguard_line_finish]} )); then
     add-zle-hook-widget line-finish _shellguard_line_finish
   fi
   # Start the classifier now, in the background, so the first command does not wait
   # for Python (start-up itself only pays for the fork).
-  if (( _SHELLGUARD_PID == 0 )) && ! _shellguard_disabled; then
-    _shellguard_start
-  fi
+  (( _SHELLGUARD_PID )) || _shellguard_disabled || _shellguard_start
   return ret
 }
 
@@ -644,16 +732,17 @@ shellguard() {
 # -- install (idempotent: sourcing again replaces our hooks, never doubles them) ------
 
 typeset -g _SHELLGUARD_MEMO=
-is-at-least 5.9 && _SHELLGUARD_MEMO=' memo=shellguard'
+[[ $ZSH_VERSION == (5.<9->*|<6->.*) ]] && _SHELLGUARD_MEMO=' memo=shellguard'
 
 if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
-  builtin autoload -Uz add-zle-hook-widget add-zsh-hook
-  _shellguard_find_python ||
+  builtin autoload -Uz add-zle-hook-widget
+  [[ -n $_SHELLGUARD_PYTHON || -n ${commands[shellguard]-} ]] ||
     builtin print -ru2 -- "shellguard: cannot find the shellguard command; every command will be asked about"
-  add-zle-hook-widget -d line-finish _shellguard_line_finish 2>/dev/null
-  add-zle-hook-widget line-finish _shellguard_line_finish
-  add-zsh-hook -d precmd _shellguard_precmd
-  add-zsh-hook precmd _shellguard_precmd
+  # The precmd hook (what add-zsh-hook does, without loading it). Its self-check adds
+  # the zle-line-finish hook at the first prompt, so start-up does not pay for
+  # add-zle-hook-widget.
+  typeset -ga precmd_functions
+  precmd_functions=(${precmd_functions:#_shellguard_precmd} _shellguard_precmd)
 fi
 
 (( _SHELLGUARD_ALIASES_WERE_ON )) && builtin setopt aliases

@@ -285,10 +285,8 @@ class XonshGuard:
             if callable(getattr(spec, "alias", None)):
                 spec.alias = _refused_alias
             else:
-                sh = "/bin/sh" if os.path.exists("/bin/sh") else sys.executable
-                spec.cmd = [sh, "-c", "exit 126"] if sh == "/bin/sh" else [
-                    sh, "-c", "raise SystemExit(126)"]
-        except Exception:
+                spec.cmd = ["/bin/sh", "-c", "exit 126"]
+        except Exception:  # a spec we cannot change: nothing better to do
             pass
 
     # -- the alias --------------------------------------------------------------

@@ -152,3 +152,30 @@ def test_bash_with_bash_preexec(spawn, where):
     assert "[rm victim]" not in seen
     for n in range(1, shell._n + 1):
         assert seen.count(f"[printf '%s-%s\\n' SYNC {n}]") == 1, (n, seen)
+
+
+@pytest.mark.parametrize("kind", ["zsh"])
+def test_zsh_safety_net_when_a_line_only_looked_unfinished(shell):
+    # "<<" inside quotes looks like a here-document still waiting for its end line, so
+    # the hook lets zsh continue; zsh runs the line instead, and the DEBUG-trap safety
+    # net asks before the first command, skipping the whole line on "no".
+    shell.line("touch 'a<<b'; printf '%s\\n' after-$((40+2))")
+    shell.question()
+    shell.send("n")
+    assert "after-42" not in shell.sync()
+    assert not (shell.home / "a<<b").exists()
+
+
+def test_bash_leaves_someone_elses_debug_trap_alone(spawn):
+    shell = spawn("bash", rc_before="_seen=0\ntrap '(( _seen++ ))' DEBUG")
+    shell.line("shellguard status")
+    shell.expect(r"bash, none")
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    shell.line("printf 'seen-%s\\n' $(( _seen > 0 ))")
+    shell.expect(r"seen-1\r?\n")
