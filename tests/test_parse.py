@@ -57,3 +57,12 @@ def test_incomplete_input_is_marked_but_still_listed() -> None:
 def test_deep_nesting_is_bounded() -> None:
     script = parse_script("$(" * 2000 + "rm x" + ")" * 2000)
     assert not script.complete
+
+
+def test_characters_beyond_the_bmp_do_not_crash_the_grammar() -> None:
+    # tree-sitter-bash segfaulted on `{` followed by U+10FFFF (found by the fuzz test)
+    for text in ("{" + chr(0x10FFFF), "echo {" + chr(0xED1E2) + "}", "a;{" + chr(0x6D85C),
+                 "x=" + chr(0x1F600), "rm \U0001F600.txt"):
+        script = parse_script(text)
+        assert script.commands or not script.complete
+    assert parse_script("rm \U0001F600.txt").commands[0].argv[0] == "rm"
