@@ -17,22 +17,16 @@ from __future__ import annotations
 
 from shellguard.agents.common import (
     AgentSettings,
-    HookInputError,
     Output,
     ToolCall,
     command_field,
     cwd_field,
-    dumps,
+    guarded_tool,
+    pre_tool_use,
     reason_text,
 )
 
 __all__ = ["ClaudeCode", "AGENT"]
-
-
-def _answer(decision: str, reason: str) -> Output:
-    return Output(dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse",
-                                                "permissionDecision": decision,
-                                                "permissionDecisionReason": reason}}))
 
 
 class ClaudeCode:
@@ -40,13 +34,7 @@ class ClaudeCode:
     tool_names = ("Bash",)
 
     def tool_call(self, payload: dict) -> ToolCall | None:
-        event = payload.get("hook_event_name", "PreToolUse")
-        if event != "PreToolUse":
-            raise HookInputError(f"expected a PreToolUse event, got {event!r}")
-        tool = payload.get("tool_name")
-        if not isinstance(tool, str):
-            raise HookInputError("'tool_name' is missing")
-        if tool not in self.tool_names:
+        if not guarded_tool(payload, "PreToolUse", self.tool_names):
             return None
         return ToolCall(command_field(payload), cwd_field(payload))
 
@@ -54,22 +42,22 @@ class ClaudeCode:
         action = decision.action  # type: ignore[attr-defined]
         if action == "allow":
             if settings.claude_code_allow:
-                return _answer("allow", f"shellguard: {reason_text(decision)}"), None
+                return pre_tool_use("allow", f"shellguard: {reason_text(decision)}"), None
             return Output(), None
         if action == "deny":
-            return _answer("deny", f"shellguard denies this by policy: {reason_text(decision)}"), \
+            return pre_tool_use("deny", f"shellguard denies this by policy: {reason_text(decision)}"), \
                 "blocked"
         if settings.claude_code_confirm == "deny":
-            return _answer("deny", f"shellguard: {reason_text(decision)}. This needs a person's "
+            return pre_tool_use("deny", f"shellguard: {reason_text(decision)}. This needs a person's "
                                    "yes; ask the user to approve it or to run it themselves."), \
                 "blocked"
-        return _answer("ask", f"shellguard: {reason_text(decision)}"), None
+        return pre_tool_use("ask", f"shellguard: {reason_text(decision)}"), None
 
     def fail_safe(self, why: str, settings: AgentSettings) -> tuple[Output, str]:
         text = f"shellguard {why}; approve it only if you know what it does"
         if settings.claude_code_confirm == "deny":
-            return _answer("deny", text), "deny"
-        return _answer("ask", text), "confirm"
+            return pre_tool_use("deny", text), "deny"
+        return pre_tool_use("ask", text), "confirm"
 
 
 AGENT = ClaudeCode()

@@ -120,6 +120,54 @@ class Agent(Protocol):
         """The answer when no decision could be had, and the action it amounts to."""
 
 
+def guarded_tool(payload: dict, event: str, tool_names: tuple[str, ...]) -> bool:
+    """Check a hook input's event and tool name; True when the tool is a shell we guard."""
+    got = payload.get("hook_event_name", event)
+    if got != event:
+        raise HookInputError(f"expected a {event} event, got {got!r}")
+    tool = payload.get("tool_name")
+    if not isinstance(tool, str):
+        raise HookInputError("'tool_name' is missing")
+    return tool in tool_names
+
+
+def pre_tool_use(decision: str, reason: str) -> Output:
+    """The PreToolUse answer Claude Code and Codex share (``permissionDecision``)."""
+    return Output(dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse",
+                                                "permissionDecision": decision,
+                                                "permissionDecisionReason": reason}}))
+
+
+ASK_THE_USER = ("Do not retry it or work around it: show the user the command and ask them to "
+                "run it themselves or to approve it.")
+
+
+class DenyToAsk:
+    """Agents with no "ask" answer (Codex, Gemini CLI): a class that needs a person's yes
+    is denied with a reason telling the agent to ask its user, unless the setting named
+    by ``confirm_setting`` is "pass"."""
+
+    confirm_setting: str
+
+    def deny(self, reason: str) -> Output:
+        raise NotImplementedError
+
+    def respond(self, decision: object, settings: AgentSettings) -> tuple[Output, str | None]:
+        action = decision.action  # type: ignore[attr-defined]
+        if action == "allow":
+            return Output(), None
+        if action == "deny":
+            return self.deny(f"shellguard denies this by policy: {reason_text(decision)}."), \
+                "blocked"
+        if getattr(settings, self.confirm_setting) == "pass":
+            return Output(), None
+        return self.deny(f"shellguard: this command needs the user's approval "
+                         f"({reason_text(decision)}). {ASK_THE_USER}"), "blocked"
+
+    def fail_safe(self, why: str, settings: AgentSettings) -> tuple[Output, str]:
+        return self.deny(f"shellguard {why}, so it is blocked. {ASK_THE_USER}"), "deny"
+
+
 def reason_text(decision: object) -> str:
     """``DELETE: rm: removes files or directories``"""
     verdict = decision.verdict  # type: ignore[attr-defined]

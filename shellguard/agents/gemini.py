@@ -15,37 +15,27 @@ from __future__ import annotations
 
 import os
 
-from shellguard.agents.codex import ASK_THE_USER
 from shellguard.agents.common import (
-    AgentSettings,
+    DenyToAsk,
     HookInputError,
     Output,
     ToolCall,
     command_field,
     cwd_field,
     dumps,
-    reason_text,
+    guarded_tool,
 )
 
 __all__ = ["Gemini", "AGENT"]
 
 
-def _deny(reason: str) -> Output:
-    return Output(dumps({"decision": "deny", "reason": reason}))
-
-
-class Gemini:
+class Gemini(DenyToAsk):
     name = "gemini"
     tool_names = ("run_shell_command",)
+    confirm_setting = "gemini_confirm"
 
     def tool_call(self, payload: dict) -> ToolCall | None:
-        event = payload.get("hook_event_name", "BeforeTool")
-        if event != "BeforeTool":
-            raise HookInputError(f"expected a BeforeTool event, got {event!r}")
-        tool = payload.get("tool_name")
-        if not isinstance(tool, str):
-            raise HookInputError("'tool_name' is missing")
-        if tool not in self.tool_names:
+        if not guarded_tool(payload, "BeforeTool", self.tool_names):
             return None
         command = command_field(payload)
         cwd = cwd_field(payload)
@@ -57,19 +47,8 @@ class Gemini:
             cwd = os.path.normpath(os.path.join(cwd or "", sub)) if sub else cwd
         return ToolCall(command, cwd)
 
-    def respond(self, decision: object, settings: AgentSettings) -> tuple[Output, str | None]:
-        action = decision.action  # type: ignore[attr-defined]
-        if action == "allow":
-            return Output(), None
-        if action == "deny":
-            return _deny(f"shellguard denies this by policy: {reason_text(decision)}."), "blocked"
-        if settings.gemini_confirm == "pass":
-            return Output(), None
-        return _deny(f"shellguard: this command needs the user's approval "
-                     f"({reason_text(decision)}). {ASK_THE_USER}"), "blocked"
-
-    def fail_safe(self, why: str, settings: AgentSettings) -> tuple[Output, str]:
-        return _deny(f"shellguard {why}, so it is blocked. {ASK_THE_USER}"), "deny"
+    def deny(self, reason: str) -> Output:
+        return Output(dumps({"decision": "deny", "reason": reason}))
 
 
 AGENT = Gemini()
