@@ -18,7 +18,7 @@ from typing import Protocol
 
 from shellguard import heuristics
 from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
-from shellguard.rules.engine import RuleSet, builtin_rules, program_name
+from shellguard.rules.engine import ArgvView, RuleSet, builtin_rules, program_name
 from shellguard.rules.handlers import HANDLERS
 from shellguard.verdict import Crud, Finding, Verdict
 
@@ -211,18 +211,16 @@ class Classifier:
         if known and _asks_for_help(argv[1:]):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]
+        view = ArgvView.of(argv, program)  # split once: the dry-run check and the rules share it
         if program is not None:
-            sdl = program.single_dash_long
-            from shellguard.rules.engine import ArgvView  # local: keeps import graph flat
-
-            view = ArgvView.of(argv, program)
-            dry = next((f for f in program.dry_run if view.has_flag(f, sdl)), None)
+            dry = next((f for f in program.dry_run if view.has_flag(f, program.single_dash_long)),
+                       None)
             if dry is not None:
                 return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
                                 rule_id=f"{name}.dry-run")]
-        match = self.rules.match(argv)
+        match = self.rules.match_view(view)
         if match is None:
-            return self.unknown(argv, part, program is not None or self.rules.knows(name))
+            return self.unknown(argv, part, known)
         return self.from_rule(match, words, part, cmd, ctx, depth)
 
     def from_rule(self, match, words: tuple[Word, ...], part: str,  # type: ignore[no-untyped-def]

@@ -275,10 +275,12 @@ class RuleSet:
         """The deciding rule for ``argv``: the most specific one whose conditions all hold."""
         if not argv:
             return None
-        name = program_name(argv[0])
-        program = self.programs.get(name)
-        view = ArgvView.of(argv, program)
-        for rule in self._rules_for(name):
+        return self.match_view(ArgvView.of(argv, self.programs.get(program_name(argv[0]))))
+
+    def match_view(self, view: ArgvView) -> Match | None:
+        """:meth:`match` for an argv already split (the classifier splits it once)."""
+        program = self.programs.get(view.program)
+        for rule in self._rules_for(view.program):
             used = self._matches(rule, view, program)
             if used is not None:
                 return Match(rule, view, used)
