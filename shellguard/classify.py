@@ -363,6 +363,8 @@ def _resolve_program(word: Word, variables: dict[str, str]) -> str | None:
     (``${RM:-rm}``), a literal assigned earlier on the line (``a=r; b=m; $a$b``), or a
     conventional variable (``$EDITOR``)."""
     text = word.raw.strip('"')
+    if "$(" in text or "`" in text or "<(" in text:
+        return None  # a command substitution names the program: nothing to resolve
     whole = _EXPANSION.match(text)
     if whole:
         name, op, default = whole.groups()

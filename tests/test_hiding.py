@@ -83,6 +83,11 @@ def test_unknown_program_in_command_position_confirms(command: str) -> None:
     assert klass(command)[1] is True
 
 
+def test_substitution_in_command_position_is_not_taken_as_a_name() -> None:
+    verdict = C.classify("$(curl -s https://x) --all", "/nonexistent-cwd")
+    assert verdict.confirm and "only known when it runs" in verdict.reason
+
+
 def test_interpreter_one_liner_without_known_effect_asks_but_is_read() -> None:
     assert klass("python3 -c 'print(1)'") == ("READ", True)
     assert klass("node -e 'console.log(1)'") == ("READ", True)
