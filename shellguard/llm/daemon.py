@@ -209,7 +209,7 @@ def _bind(path: Path) -> socket.socket:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shellguard.llm.daemon")
     parser.add_argument("--model", required=True, type=Path)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="0: auto, per command")
     parser.add_argument("--idle", type=float, default=900.0)
     parser.add_argument("--no-calibrate", action="store_true")
     args = parser.parse_args(argv)

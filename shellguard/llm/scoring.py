@@ -26,6 +26,10 @@ How (llm-field-notes.md §3 and §5):
   and read back on the next start, keyed by the model file, the prompt tokens and the
   llama.cpp version: a restart after an idle unload takes milliseconds, not the tens
   of seconds a 1.1B model needs to evaluate the prompt on two cores.
+- ``threads=0`` (auto) picks the thread count per command: all cores (up to 4) when
+  no other task is runnable, one when something else keeps a core busy. Two threads
+  are about 40 % faster on an idle 2-core machine and much worse in the tail when
+  another process competes for the cores (§3.6).
 - A deadline aborts an evaluation in flight through llama.cpp's abort callback, so a
   request whose asker gave up does not hold up the next one.
 """
@@ -116,6 +120,50 @@ def log_tail(n: int = 3) -> str:
     return " | ".join(list(_LOG)[-n:])
 
 
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _own_runnable() -> int:
+    """This process's runnable threads (llama.cpp's workers may still be finishing)."""
+    n = 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                n += f.read().rpartition(b")")[2].split()[0] == b"R"
+        except OSError:
+            pass
+    return max(1, n)
+
+
+def other_runnable() -> int:
+    """Tasks of other processes that want a CPU at this instant.
+
+    Linux's ``/proc/loadavg`` counts the runnable tasks now, this process's included;
+    elsewhere the one-minute load average stands in for it.
+    """
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            total = int(f.read().split()[3].split(b"/")[0])
+        return max(0, total - _own_runnable())
+    except (OSError, ValueError, IndexError):
+        try:
+            return round(os.getloadavg()[0])
+        except OSError:
+            return cores()
+
+
+def auto_threads(others: int | None = None, limit: int = 4) -> int:
+    """Threads for the next evaluation: the cores no other task wants (at least one)."""
+    n = cores()
+    if others is None:
+        others = other_runnable()
+    return max(1, min(limit, n, n - others))
+
+
 class LoadError(RuntimeError):
     """The model could not be loaded or prepared (the message says why)."""
 
@@ -132,6 +180,7 @@ class Score:
     raw: tuple[float, float, float, float]  # softmax before calibration
     tokens: int  # tokens evaluated for this command
     ms: float
+    threads: int = 1
 
 
 def _lcp(a: list[int], b: list[int]) -> int:
@@ -150,14 +199,15 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 class Scorer:
     """A loaded model with its few-shot prefix evaluated, ready to score commands."""
 
-    def __init__(self, model_path: str | os.PathLike[str], threads: int = 1,
+    def __init__(self, model_path: str | os.PathLike[str], threads: int = 0,
                  load_threads: int | None = None, calibrate: bool = True,
                  shots: tuple[tuple[str, Crud], ...] = SHOTS, system: str = SYSTEM_TEXT,
                  form: str | None = None, use_template: bool = True,
                  prefix_cache: bool = True) -> None:
         self.model_path = Path(model_path)
-        self.threads = max(1, threads)
-        self.load_threads = max(1, load_threads or min(4, os.cpu_count() or 1))
+        self.threads = max(0, threads)  # 0: auto_threads() per command
+        self.load_threads = max(1, load_threads or min(4, cores()))
+        self._threads_set = 0
         self._lock = threading.Lock()
         self._deadline: float | None = None
         self.timings: dict[str, float] = {}
@@ -193,7 +243,7 @@ class Scorer:
             self.llm.eval(self.prefix_tokens)
             if cache is not None:
                 self._save_state(cache)
-        self.llm._ctx.set_n_threads(self.threads, self.threads)
+        self._use_threads()
         self.timings["prefix_s"] = time.perf_counter() - t1
         self.p_null = np.full(4, 0.25)
         if calibrate:
@@ -376,6 +426,14 @@ class Scorer:
 
     # -- scoring --------------------------------------------------------------
 
+    def _use_threads(self, others: int | None = None) -> int:
+        n = self.threads or auto_threads(others)
+        if n != self._threads_set:
+            # A batch of more than one token runs on n_threads_batch (§3.6): set both.
+            self.llm._ctx.set_n_threads(n, n)
+            self._threads_set = n
+        return n
+
     def _should_abort(self, _data: ctypes.c_void_p) -> bool:
         deadline = self._deadline
         return deadline is not None and time.monotonic() > deadline
@@ -424,11 +482,17 @@ class Scorer:
             if deadline is not None and time.monotonic() > deadline:
                 self.stats["aborted"] += 1
                 raise ScoreTimeout("the deadline passed before evaluation")
+            # Two looks at the run queue, a tokenization (milliseconds) apart: a kernel
+            # thread's blip is gone by the second, a competing process is not.
+            others = other_runnable() if not self.threads else 0
             toks = self._tokens(command)
             while len(toks) >= self.llm.n_ctx() - 1 and len(command) > 8:
                 command = command[: len(command) // 2]
                 toks = self._tokens(command)
             self._deadline = deadline
+            if not self.threads:
+                others = min(others, other_runnable())
+            threads = self._use_threads(others)
             try:
                 raw, evaluated = self._probs(toks)
             finally:
@@ -440,7 +504,7 @@ class Scorer:
             return Score(LABELS[best], float(probs[best]),
                          tuple(float(p) for p in probs),  # type: ignore[arg-type]
                          tuple(float(p) for p in raw),  # type: ignore[arg-type]
-                         evaluated, (time.perf_counter() - t0) * 1000)
+                         evaluated, (time.perf_counter() - t0) * 1000, threads)
 
     def info(self) -> dict:
         return {"model": str(self.model_path), "form": self.form,

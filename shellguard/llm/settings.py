@@ -8,7 +8,7 @@ model = "tinyllama-1.1b-chat"  # a built-in name or one under [llm.models.NAME]
 # url = "https://..."          # or a GGUF by URL, with
 # sha256 = "64 hex digits"
 inference_timeout_ms = 2000    # past this the heuristic's answer (ask) stands
-threads = 1                    # threads per command (the prefix loads with up to 4)
+threads = "auto"               # per command: "auto" (all free cores, up to 4) or a number
 confidence = 0.6               # below: the heuristic's class stays, the model's guess is shown
 read_confidence = 0.9          # at or above (and allow_read): the model may let READ pass
 allow_read = false             # false | "known" (programs the rules know) | true
@@ -33,7 +33,7 @@ DEFAULTS: dict[str, object] = {
     "enabled": True,
     "model": "tinyllama-1.1b-chat",
     "inference_timeout_ms": 2000,
-    "threads": 1,
+    "threads": "auto",
     "confidence": 0.6,
     "read_confidence": 0.9,
     "allow_read": False,
@@ -48,7 +48,7 @@ KEYS = frozenset(DEFAULTS) | {"models", "path", "url", "sha256"}
 class LlmSettings:
     enabled: bool = True
     inference_timeout_ms: int = 2000
-    threads: int = 1
+    threads: int = 0  # 0: "auto"
     confidence: float = 0.6
     read_confidence: float = 0.9
     allow_read: bool | str = False
@@ -76,14 +76,21 @@ class LlmSettings:
                 s.calibrate = table["calibrate"]
             else:
                 bad("calibrate", "true or false")
-        for key, lo, hi in (("inference_timeout_ms", 10, 600_000), ("threads", 1, 256),
-                            ("idle_unload_s", 5, 7 * 86400)):
+        for key, lo, hi in (("inference_timeout_ms", 10, 600_000), ("idle_unload_s", 5, 7 * 86400)):
             if key in table:
                 v = table[key]
                 if isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi:
                     setattr(s, key, v)
                 else:
                     bad(key, f"a whole number from {lo} to {hi}")
+        if "threads" in table:
+            v = table["threads"]
+            if v == "auto":
+                s.threads = 0
+            elif isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 256:
+                s.threads = v
+            else:
+                bad("threads", 'a whole number from 1 to 256, or "auto"')
         for key in ("confidence", "read_confidence"):
             if key in table:
                 v = table[key]
@@ -115,7 +122,9 @@ class LlmSettings:
                 rows.append((key, self.raw[key], True))
         for key in ("inference_timeout_ms", "threads", "confidence", "read_confidence",
                     "allow_read", "idle_unload_s", "calibrate"):
-            rows.append((key, getattr(self, key), key in self.raw))
+            value = getattr(self, key)
+            rows.append((key, "auto" if key == "threads" and value == 0 else value,
+                         key in self.raw))
         return rows
 
 

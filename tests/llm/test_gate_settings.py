@@ -67,7 +67,10 @@ def test_settings_defaults_and_problems() -> None:
     bad = LlmSettings.from_table({"threads": 0, "confidence": "high", "allow_read": "yes",
                                   "enabled": 1, "inference_timeout_ms": True})
     assert len(bad.problems) == 5
-    assert bad.threads == DEFAULTS["threads"] and bad.allow_read is False
+    assert bad.threads == 0 and DEFAULTS["threads"] == "auto" and bad.allow_read is False
+    assert LlmSettings.from_table({"threads": "auto"}).threads == 0
+    assert LlmSettings.from_table({"threads": 3}).threads == 3
+    assert dict((k, v) for k, v, _ in LlmSettings.from_table({}).effective())["threads"] == "auto"
     assert LlmSettings.from_table({"allow_read": "known"}).allow_read == "known"
     assert KEYS <= _LLM_KEYS  # config.py accepts every key the LLM reads
 

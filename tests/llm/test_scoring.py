@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -9,7 +11,15 @@ import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
 
-from shellguard.llm.scoring import LABELS, SHOTS, Score, Scorer, ScoreTimeout  # noqa: E402
+from shellguard.llm.scoring import (  # noqa: E402
+    LABELS,
+    SHOTS,
+    Score,
+    Scorer,
+    ScoreTimeout,
+    auto_threads,
+    cores,
+)
 from shellguard.verdict import Crud  # noqa: E402
 
 COMMANDS = ["frobctl delete cluster prod", "ls -la", "zap --all", "tool set x=1 && echo ok",
@@ -132,6 +142,31 @@ def test_two_threads_share_one_model_safely(scorer) -> None:
         t.join()
     for c in COMMANDS:
         assert results[c] == [serial[c]] * 6
+
+
+def test_auto_threads_back_off_when_other_processes_want_the_cores(tiny_chat) -> None:
+    """threads=0 uses the free cores; busy loops on every core leave it one thread."""
+    auto = Scorer(tiny_chat, threads=0, shots=SHOTS[:3])
+    fixed = Scorer(tiny_chat, threads=1, shots=SHOTS[:3])
+    try:
+        assert 1 <= auto.score("ls -la").threads <= min(4, cores())
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(cores() + 1)]
+        try:
+            time.sleep(0.3)
+            assert auto_threads() == 1
+            loaded = auto.score("frobctl delete cluster prod")
+            assert loaded.threads == 1
+        finally:
+            for p in busy:
+                p.kill()
+                p.wait()
+        alone = fixed.score("frobctl delete cluster prod")
+        assert alone.threads == 1 and loaded.label == alone.label
+        assert loaded.probs == pytest.approx(alone.probs, abs=1e-4)
+    finally:
+        auto.close()
+        fixed.close()
 
 
 def test_labels_are_the_crud_classes() -> None:
