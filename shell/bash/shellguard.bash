@@ -73,6 +73,8 @@ _SHELLGUARD_KEY_ACCEPT='\C-x\C-_a'
 _SHELLGUARD_KEY_EDIT='\C-x\C-_e'
 _SHELLGUARD_CWD_FOR=
 _SHELLGUARD_CWD_JSON=
+_SHELLGUARD_TIMEOUT_FOR=      # the SHELLGUARD_TIMEOUT last checked ("" = unset: 3 s)
+_SHELLGUARD_TIMEOUT_OK=3
 declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowed here
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
@@ -170,8 +172,8 @@ _shellguard_parse() {
     set -f
     # shellcheck disable=SC2206  # split at quotes on purpose, globbing off
     p=($1)
-    [[ ${p[1]} == id && ${p[3]} == classification && ${p[7]} == confidence &&
-       ${p[9]} == reasoning && ${p[13]} == source && ${p[17]} == action ]] || return 1
+    [[ ${p[1]}:${p[3]}:${p[7]}:${p[9]}:${p[13]}:${p[17]} == id:classification:confidence:reasoning:source:action ]] ||
+      return 1
     class=${p[5]} reason=${p[11]} action=${p[19]}
   else
     # A reason with a quote in it: cut at the keys instead (rare).
@@ -182,20 +184,23 @@ _shellguard_parse() {
   [[ -n $class && $class != *[!A-Z]* ]] || return 1
   case $action in allow | confirm | deny) ;; *) return 1 ;; esac
   if [[ $reason == *\\* ]]; then
+    # Only an escape can put a control character in it (JSON strings hold none).
     reason=${reason//\\\"/\"}
     reason=${reason//\\\//\/}
     builtin printf -v reason '%b' "$reason"     # \\ \n \t \uXXXX
+    reason=${reason//[[:cntrl:]]/ }
   fi
-  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action
-  _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
+  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action _SHELLGUARD_REASON=$reason
 }
 
 _shellguard_query() {
   # Classify $1 (with $2 = yes|no|always: report that answer instead, without waiting
   # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
   # answer "confirm") when no answer can be had.
-  local answer=${2-} esc why='' reply reply_id line timeout id rc
-  _shellguard_json_escape "$1"; esc=$REPLY
+  local answer=${2-} esc=$1 why='' reply reply_id line timeout id rc
+  if [[ $esc == *[\\\"[:cntrl:]]* ]]; then
+    _shellguard_json_escape "$esc"; esc=$REPLY
+  fi
   if [[ $_SHELLGUARD_CWD_FOR != "$PWD" ]]; then
     _shellguard_json_escape "$PWD"
     _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
@@ -222,9 +227,12 @@ _shellguard_query() {
     if (( _SHELLGUARD_FRESH )); then
       timeout=${SHELLGUARD_START_TIMEOUT:-20}
       [[ $timeout =~ ^[0-9]+(\.[0-9]+)?$ && $timeout != 0 ]] || timeout=20
+    elif [[ ${SHELLGUARD_TIMEOUT-} == "$_SHELLGUARD_TIMEOUT_FOR" ]]; then
+      timeout=$_SHELLGUARD_TIMEOUT_OK       # checked when it was last set
     else
       timeout=${SHELLGUARD_TIMEOUT:-3}
       [[ $timeout == +([0-9])?(.+([0-9])) && $timeout != 0 ]] || timeout=3
+      _SHELLGUARD_TIMEOUT_FOR=${SHELLGUARD_TIMEOUT-} _SHELLGUARD_TIMEOUT_OK=$timeout
     fi
     while true; do
       # Wait (with the timeout) for the first byte only: bash's read -t pays for every
@@ -760,8 +768,6 @@ _shellguard_prompt() {
       export SHELLGUARD_BASH_HOOK=debug-trap
     fi
   fi
-  # (_shellguard_arm, inlined)
-  [[ $_SHELLGUARD_MODE == own ]] && builtin trap '_shellguard_debug "$_"' DEBUG
   if (( ! _SHELLGUARD_VI_BOUND )) && [[ -o vi ]]; then
     _shellguard_bind_keys vi-insert vi-command
     _SHELLGUARD_VI_BOUND=1
@@ -790,6 +796,9 @@ _shellguard_prompt() {
     # flag it clears for that is set again (the guard above keeps it set now).
     __bp_preexec_interactive_mode=on
   fi
+  # (_shellguard_arm, inlined) Last: every command after it in this function would
+  # fire the trap (about 15 us each); only the return does.
+  [[ $_SHELLGUARD_MODE == own ]] && builtin trap '_shellguard_debug "$_"' DEBUG
   return "$ret"
 }
 

@@ -111,11 +111,22 @@ def program_name(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-def _slot_matches(slot: tuple[str, ...], word: str, ignore_case: bool) -> bool:
+@cache
+def _patterns(patterns: tuple[str, ...], ignore_case: bool) -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """Glob patterns as (the literal words, one regex for the rest): most are literal."""
+    if ignore_case:
+        patterns = tuple(p.lower() for p in patterns)
+    literal = frozenset(p for p in patterns if not any(c in p for c in "*?["))
+    globs = [fnmatch.translate(p) for p in patterns if p not in literal]
+    return literal, re.compile("|".join(globs)) if globs else None
+
+
+def _glob_any(patterns: tuple[str, ...], word: str, ignore_case: bool = False) -> bool:
+    """``fnmatchcase(word, p)`` for any p (case-folded both sides with ``ignore_case``)."""
+    literal, rest = _patterns(patterns, ignore_case)
     if ignore_case:
         word = word.lower()
-        return any(fnmatch.fnmatchcase(word, p.lower()) for p in slot)
-    return any(fnmatch.fnmatchcase(word, p) for p in slot)
+    return word in literal or (rest is not None and rest.match(word) is not None)
 
 
 def _match_subcommand(slots: tuple[tuple[str, ...], ...], words: tuple[str, ...],
@@ -133,7 +144,7 @@ def _match_subcommand(slots: tuple[tuple[str, ...], ...], words: tuple[str, ...]
             if used is not None:
                 return skip + used
         return None
-    if not words or not _slot_matches(slot, words[0], ignore_case):
+    if not words or not _glob_any(slot, words[0], ignore_case):
         return None
     used = _match_subcommand(rest, words[1:], ignore_case)
     return None if used is None else used + 1
@@ -304,13 +315,13 @@ class RuleSet:
             return None
         if rule.max_args is not None and len(rest) > rule.max_args:
             return None
-        if rule.args and not any(fnmatch.fnmatchcase(a, p) for a in rest for p in rule.args):
+        if rule.args and not any(_glob_any(rule.args, a) for a in rest):
             return None
         if rule.double_dash is not None and rule.double_dash != view.double_dash:
             return None
         for flag, pattern in rule.option_values:
             values = view.option_values.get(flag, [])
-            if not any(fnmatch.fnmatch(v.lower(), pattern.lower()) for v in values):
+            if not any(_glob_any((pattern,), v, ignore_case=True) for v in values):
                 return None
         if rule.argv_regex is not None and not _regex(rule.argv_regex).search(" ".join(view.tokens)):
             return None
