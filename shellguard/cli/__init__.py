@@ -7,10 +7,12 @@ Errors reach the user as one line (``shellguard: ...``), never as a traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from shellguard import __version__
-from shellguard.errors import ExitCode, ShellguardError
+
+TYPE_CHECKING = False  # typing and collections cost milliseconds at every shell start
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["main"]
 
@@ -36,6 +38,8 @@ def build_parser(only: str | None = None):  # type: ignore[no-untyped-def]
     at every start, so it must not import every other command's module."""
     import argparse  # not at import time: `shellguard serve` starts without it
 
+    from shellguard.errors import ExitCode
+
     class _Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # type: ignore[override]
             self.print_usage(sys.stderr)
@@ -58,6 +62,12 @@ def build_parser(only: str | None = None):  # type: ignore[no-untyped-def]
     return parser
 
 
+def _plain_init(args: list[str]) -> bool:
+    """``init zsh|bash|xonsh`` with at most ``--agent``: the start-up fast path."""
+    return (len(args) in (2, 3) and args[0] == "init" and args[1] in ("zsh", "bash", "xonsh")
+            and args[2:] in ([], ["--agent"]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     if args_list == ["serve"]:
@@ -65,6 +75,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shellguard.server import serve
 
         return serve()
+    if args_list == ["--version"]:
+        sys.stdout.write(f"shellguard {__version__}\n")
+        return 0
+    if _plain_init(args_list):
+        # Every shell start runs this: print the script with nothing but os and sys
+        # imported. Any problem falls through to the full path, which reports it.
+        try:
+            from shellguard.shells import render
+
+            sys.stdout.write(render(args_list[1], agent=len(args_list) == 3))
+            return 0
+        except Exception:  # noqa: BLE001, S110 - reported by the full path below
+            pass
+    from shellguard.errors import ExitCode, ShellguardError
+
     first = args_list[0] if args_list else ""
     parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(args_list)

@@ -92,6 +92,17 @@ def test_init_command_prints_the_script(capsys):
     assert capsys.readouterr().out == shells.render("bash")
 
 
+def test_init_runs_at_shell_start_without_the_heavy_imports():
+    """`eval "$(shellguard init zsh)"` pays for every module it imports, at every start."""
+    probe = ("import sys; from shellguard.cli import main; assert main(['init', 'zsh']) == 0; "
+             "heavy = {'argparse', 'pathlib', 'shlex', 'typing', 'shellguard.errors', "
+             "'shellguard.classify'} & set(sys.modules); sys.stderr.write(repr(sorted(heavy)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout == shells.render("zsh")
+    assert out.stderr == "[]"
+
+
 def test_init_help_teaches_one_line_per_shell(capsys):
     with pytest.raises(SystemExit):
         main(["init", "--help"])
