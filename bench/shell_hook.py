@@ -6,6 +6,9 @@ the zle-line-finish hook with BUFFER set, then the precmd hook; bash: the `bind 
 Enter check with READLINE_LINE set, then the prompt hook), against the same loop
 calling an empty function. Added = with - without; median and p99. Not included:
 zle's own dispatch of the hook (add-zle-hook-widget), the same with or without us.
+Three cases: a line new to the classifier (" x<n>" appended, so it is parsed and
+matched every time), a line it has seen (its answer cache), and a line the shell
+allowed before in this directory (the shell's own cache, the default).
 
 Start-up: `SHELL -i -c exit` with and without the script (sourced from a file, as a
 plugin manager or a cached `shellguard init` would), with `eval "$(shellguard init
@@ -55,15 +58,17 @@ _sg_once() {
   _shellguard_line_finish
   _shellguard_precmd
 }
-_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE
+_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
+                # $6 "new": append " x<n>" so that the classifier has never seen the line
   zmodload zsh/datetime
   local SHELLGUARD_CACHE=$5
   local -i i
-  local t0 t1
+  local t0 t1 line=$3
   local -a out
   for (( i = 0; i < $2; i++ )); do
+    [[ $6 == new ]] && line="$3 x$(( ++_sg_n ))"
     t0=$EPOCHREALTIME
-    $1 "$3"
+    $1 "$line"
     t1=$EPOCHREALTIME
     out+=$(( (t1 - t0) * 1e6 ))
   done
@@ -78,12 +83,14 @@ _sg_once() {
   _shellguard_enter
   _shellguard_prompt 0 "$_SHELLGUARD_MODE"
 }
-_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE
+_sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
+                # $6 "new": append " x<n>" so that the classifier has never seen the line
   local SHELLGUARD_CACHE=$5
-  local i t0 t1 out=()
+  local i t0 t1 out=() line=$3
   for (( i = 0; i < $2; i++ )); do
+    [[ $6 == new ]] && line="$3 x$(( ++_sg_n ))"
     t0=${EPOCHREALTIME/[.,]/}
-    "$1" "$3"
+    "$1" "$line"
     t1=${EPOCHREALTIME/[.,]/}
     out+=($(( t1 - t0 )))
   done
@@ -124,7 +131,8 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
 
 
-def per_command(kind: str, root: Path, runs: int, cache: str) -> dict[str, tuple[float, float]]:
+def per_command(kind: str, root: Path, runs: int, cache: str,
+                new: str = "same") -> dict[str, tuple[float, float]]:
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
@@ -143,8 +151,9 @@ def per_command(kind: str, root: Path, runs: int, cache: str) -> dict[str, tuple
                 path.unlink(missing_ok=True)
             # Interleave with and without in blocks so that load changes hit both.
             for _ in range(4):
-                child.sendline(f"_sg_bench _sg_once {runs // 4} {command!r} {out_with} {cache}; "
-                               f"_sg_bench _sg_noop {runs // 4} {command!r} {out_without} {cache}"
+                child.sendline(f"_sg_bench _sg_once {runs // 4} {command!r} {out_with} {cache} "
+                               f"{new}; _sg_bench _sg_noop {runs // 4} {command!r} {out_without} "
+                               f"{cache} {new}"
                                "; printf '%s-%s\\n' DONE 1")
                 child.expect(r"DONE-1\r?\n")
             with_us = [float(x) for x in out_with.read_text().split()]
@@ -226,12 +235,14 @@ def main() -> int:
         if not shutil.which(kind):
             print(f"{kind}: not installed, skipped")
             continue
-        for cache, what in (("0", "asking the classifier every time (SHELLGUARD_CACHE=0)"),
-                            ("1", "a line allowed before in this directory (the default)")):
+        for cache, new, what in (
+                ("0", "new", "a line new to the classifier (parsed and matched)"),
+                ("0", "same", "asking the classifier every time (SHELLGUARD_CACHE=0)"),
+                ("1", "same", "a line allowed before in this directory (the default)")):
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
                 print(f"\n{kind}: added per READ command on Enter, {what}, runs={args.runs}")
                 for command, (median, p99) in per_command(kind, Path(tmp), args.runs,
-                                                          cache).items():
+                                                          cache, new).items():
                     print(f"  {command:<40} median {median / 1000:6.3f} ms   "
                           f"p99 {p99 / 1000:6.3f} ms")
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:

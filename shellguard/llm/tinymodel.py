@@ -14,9 +14,10 @@ Needs the ``gguf`` package (part of the ``llm`` extra) and numpy.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["write_tiny_llama", "CHATML_TEMPLATE", "LABEL_WORDS"]
+__all__ = ["write_tiny_llama", "write_llama", "Shape", "Vocab", "CHATML_TEMPLATE", "LABEL_WORDS"]
 
 #: A ChatML template like SmolLM2's, so tests exercise the chat-template path.
 CHATML_TEMPLATE = (
@@ -32,7 +33,11 @@ LABEL_WORDS = ("READ", "CREATE", "UPDATE", "DELETE", "Read", "Create", "Update",
                "system")
 
 
-def _vocab(chat: bool) -> list[tuple[str, float, int]]:
+#: A vocabulary: (token text, score, token type) per token, ids in order.
+Vocab = list[tuple[str | bytes, float, int]]
+
+
+def _vocab(chat: bool) -> Vocab:
     import gguf
 
     t = gguf.TokenType
@@ -54,39 +59,68 @@ def _vocab(chat: bool) -> list[tuple[str, float, int]]:
     return toks
 
 
+@dataclass(frozen=True)
+class Shape:
+    """The hyperparameters of a llama-architecture model."""
+
+    n_embd: int
+    n_ff: int
+    blocks: int
+    heads: int
+    kv_heads: int
+    context: int = 1024
+
+
+TINY = {"F32": Shape(64, 128, 2, 4, 2), "Q8_0": Shape(256, 512, 2, 4, 2)}
+
+
 def write_tiny_llama(path: str | os.PathLike[str], quant: str = "F32", seed: int = 0,
                      chat_template: str | None = CHATML_TEMPLATE) -> Path:
     """Write a random-weight llama GGUF (F32: ~0.6 MB; Q8_0: ~2 MB) and return its path.
 
     ``chat_template=None`` writes a model without a template (the plain few-shot format).
     """
+    if quant not in TINY:
+        raise ValueError(f"quant must be F32 or Q8_0, not {quant!r}")
+    return write_llama(path, _vocab(chat_template is not None), TINY[quant], quant,
+                       chat_template=chat_template, seed=seed, name="shellguard-tiny-random")
+
+
+def write_llama(path: str | os.PathLike[str], vocab: Vocab, shape: Shape, tensor_type: str,
+                chat_template: str | None = None, seed: int = 0,
+                name: str = "shellguard-random") -> Path:
+    """A random-weight llama GGUF of any shape; 2-D weights as F32, F16 or Q8_0.
+
+    Written one tensor at a time, then moved into place. Token ids 0, 1, 2 are
+    <unk>, <s>, </s>.
+    """
     import gguf
     import numpy as np
 
-    if quant not in ("F32", "Q8_0"):
-        raise ValueError(f"quant must be F32 or Q8_0, not {quant!r}")
-    toks = _vocab(chat_template is not None)
-    nv = len(toks)
-    ne, nff = (64, 128) if quant == "F32" else (256, 512)
-    nl, nh, nkv = 2, 4, 2
+    if tensor_type not in ("F32", "F16", "Q8_0"):
+        raise ValueError(f"tensor_type must be F32, F16 or Q8_0, not {tensor_type!r}")
+    nv, ne, nff = len(vocab), shape.n_embd, shape.n_ff
+    nh, nkv = shape.heads, shape.kv_heads
     hd = ne // nh
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     w = gguf.GGUFWriter(str(tmp), "llama")
-    w.add_name("shellguard-tiny-random")
-    w.add_context_length(1024)
+    w.add_name(name)
+    w.add_context_length(shape.context)
     w.add_embedding_length(ne)
-    w.add_block_count(nl)
+    w.add_block_count(shape.blocks)
     w.add_feed_forward_length(nff)
     w.add_head_count(nh)
     w.add_head_count_kv(nkv)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_rope_dimension_count(hd)
     w.add_rope_freq_base(1e4)
+    if tensor_type == "F16":
+        w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     w.add_tokenizer_model("llama")
-    w.add_token_list([t[0].encode() for t in toks])
-    w.add_token_scores([t[1] for t in toks])
-    w.add_token_types([t[2] for t in toks])
+    w.add_token_list([t[0].encode() if isinstance(t[0], str) else t[0] for t in vocab])
+    w.add_token_scores([t[1] for t in vocab])
+    w.add_token_types([t[2] for t in vocab])
     w.add_bos_token_id(1)
     w.add_eos_token_id(2)
     w.add_unk_token_id(0)
@@ -96,28 +130,31 @@ def write_tiny_llama(path: str | os.PathLike[str], quant: str = "F32", seed: int
     rng = np.random.default_rng(seed)
     qtype = gguf.GGMLQuantizationType.Q8_0
 
-    def weight(*shape: int) -> None:
-        return (rng.standard_normal(shape) * 0.02).astype(np.float32)
+    def weight(*dims: int):  # type: ignore[no-untyped-def]
+        return (rng.standard_normal(dims) * 0.02).astype(np.float32)
 
     def add(name: str, array) -> None:  # type: ignore[no-untyped-def]
-        if quant == "Q8_0" and array.ndim == 2:
+        if array.ndim == 2 and tensor_type == "Q8_0":
             w.add_tensor(name, gguf.quants.quantize(array, qtype), raw_dtype=qtype)
+        elif array.ndim == 2 and tensor_type == "F16":
+            w.add_tensor(name, array.astype(np.float16))
         else:
             w.add_tensor(name, array)
 
+    ones = np.ones(ne, np.float32)
     add("token_embd.weight", weight(nv, ne))
-    for i in range(nl):
+    for i in range(shape.blocks):
         p = f"blk.{i}."
-        add(p + "attn_norm.weight", np.ones(ne, np.float32))
+        add(p + "attn_norm.weight", ones)
         add(p + "attn_q.weight", weight(nh * hd, ne))
         add(p + "attn_k.weight", weight(nkv * hd, ne))
         add(p + "attn_v.weight", weight(nkv * hd, ne))
         add(p + "attn_output.weight", weight(ne, nh * hd))
-        add(p + "ffn_norm.weight", np.ones(ne, np.float32))
+        add(p + "ffn_norm.weight", ones)
         add(p + "ffn_gate.weight", weight(nff, ne))
         add(p + "ffn_up.weight", weight(nff, ne))
         add(p + "ffn_down.weight", weight(ne, nff))
-    add("output_norm.weight", np.ones(ne, np.float32))
+    add("output_norm.weight", ones)
     add("output.weight", weight(nv, ne))
     w.write_header_to_file()
     w.write_kv_data_to_file()
