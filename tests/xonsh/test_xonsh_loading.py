@@ -88,15 +88,21 @@ def test_readline_shell_asks_once_per_block(tmp_path: Path) -> None:
         sh.close()
 
 
-def test_non_interactive_without_a_terminal_refuses(tmp_path: Path) -> None:
+@pytest.mark.parametrize("load", [
+    "xontrib load shellguard",
+    # shell/xonsh/README.md's 5 ms form: xonsh's own lookup skipped, the same guard
+    "from xontrib.shellguard import _load_xontrib_; _load_xontrib_(__xonsh__)",
+])
+def test_non_interactive_without_a_terminal_refuses(tmp_path: Path, load: str) -> None:
     env = hermetic_env(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     (work / "victim").write_text("keep\n")
-    script = "xontrib load shellguard\necho read-ok\nrm victim\necho after\n"
+    script = f"{load}\necho read-ok\nrm victim\necho after\n"
     done = subprocess.run([str(XONSH), "--no-rc", "-c", script], cwd=work, env=env,
                           capture_output=True, text=True, timeout=60, start_new_session=True)
     assert "read-ok" in done.stdout
     assert "no terminal to ask on" in done.stderr
     assert (work / "victim").exists()
+
 
