@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import time
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from shellguard.classify import Classifier
 from shellguard.guard import Guard
 from shellguard.protocol import encode_response
+from shellguard.rules.engine import _glob_any
 from shellguard.server import answer
 from shellguard.verdict import Crud
 
@@ -68,3 +70,18 @@ def test_one_megabyte_line_is_bounded() -> None:
     assert verdict.confirm
     reply = answer(GUARD, json.dumps({"id": 1, "command": "ls " + "b" * 900_000}).encode())
     assert reply.classification in ("READ", "CREATE", "UPDATE", "DELETE")
+
+
+GLOB_ALPHABET = st.sampled_from("ab-.*?[]!^/\\")
+
+
+@FAST
+@given(st.lists(st.text(GLOB_ALPHABET, max_size=6), min_size=1, max_size=4),
+       st.text(st.sampled_from("abAB-./[]!^*?\\"), max_size=6), st.booleans())
+def test_rule_patterns_match_as_fnmatch_does(patterns: list[str], word: str, fold: bool) -> None:
+    """The engine's set-plus-one-regex matcher answers as fnmatchcase per pattern."""
+    if fold:
+        expected = any(fnmatch.fnmatchcase(word.lower(), p.lower()) for p in patterns)
+    else:
+        expected = any(fnmatch.fnmatchcase(word, p) for p in patterns)
+    assert _glob_any(tuple(patterns), word, fold) == expected
