@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from shellguard.config import load_config
 from shellguard.errors import ExitCode, ShellguardError
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     pull.add_argument("--url", help="URL of a GGUF file")
     pull.add_argument("--sha256", metavar="HEX", help="its SHA-256 (required with --url)")
     pull.add_argument("--size", type=int, metavar="BYTES", help="its size, if known")
+    pull.add_argument("--no-prepare", action="store_true",
+                      help="do not evaluate the model's few-shot prompt now (the model daemon "
+                           "then does it on first use)")
     pull.set_defaults(handler=run_pull)
     for name, helptext, handler in (
             ("list", "list the models: present, verified, configured, in use", run_list),
@@ -76,9 +80,45 @@ def run_pull(args: argparse.Namespace) -> int:
         sys.stderr.write(f"downloading {spec.name}{size} to {spec.file}\n")
     path = pull(spec)
     print(path)
+    if not args.no_prepare:
+        _prepare(path)
     if args.url:
         sys.stderr.write(f"to use it, set in the config: [llm] path = \"{path}\"\n")
     return 0
+
+
+def _prepare(path: Path) -> None:
+    """Evaluate the few-shot prompt now, while the user expects to wait, not at the first
+    unknown command. A child process, as in the daemon: a native crash (a bad llama.cpp
+    build) must not look like a failed download. Problems are a warning: the file is good."""
+    import importlib.util
+    import subprocess
+    import time
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        sys.stderr.write("shellguard: llama-cpp-python is not installed (pip install "
+                         "'shellguard[llm]'); the model is not used until it is\n")
+        return
+    sys.stderr.write("preparing it: the few-shot prompt is evaluated once and saved (a 1.1B "
+                     "model takes about 20 s on two cores)\n")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "shellguard.llm.daemon", "--model", str(path),
+                           "--prepare"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    if done.returncode == 0:
+        sys.stderr.write(f"ready (prepared in {time.monotonic() - start:.1f} s)\n")
+        return
+    lines = done.stderr.strip().splitlines()
+    why = lines[-1] if lines else f"exit status {done.returncode}"
+    if done.returncode < 0:
+        import signal
+
+        try:
+            why = f"it crashed with {signal.Signals(-done.returncode).name}"
+        except ValueError:
+            why = f"it crashed with signal {-done.returncode}"
+    sys.stderr.write(f"shellguard: the model is downloaded, but llama.cpp could not prepare it "
+                     f"({why}); run 'shellguard doctor'\n")
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -206,15 +206,36 @@ def _bind(path: Path) -> socket.socket:
     return sock
 
 
+def prepare(model: Path, threads: int) -> int:
+    """Load the model and evaluate its few-shot prompt, which the scorer saves; 1 and one
+    line on stderr if it cannot. ``shellguard model pull`` runs this, so that the
+    daemon's first start reads the prompt back instead of spending the tens of seconds
+    a 1.1B model needs on it then."""
+    try:
+        from shellguard.llm.scoring import Scorer
+
+        scorer = Scorer(model, threads=threads)
+    except Exception as exc:  # LoadError, ImportError, anything: one line
+        text = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        sys.stderr.write(f"{text}\n")
+        return 1
+    scorer.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shellguard.llm.daemon")
     parser.add_argument("--model", required=True, type=Path)
     parser.add_argument("--threads", type=int, default=0, help="0: auto, per command")
     parser.add_argument("--idle", type=float, default=900.0)
     parser.add_argument("--no-calibrate", action="store_true")
+    parser.add_argument("--prepare", action="store_true",
+                        help="evaluate and save the few-shot prompt, then exit (no socket)")
     args = parser.parse_args(argv)
     # libgomp spin-waits by default, which hurts on a busy 2-core machine (field notes §3.6).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if args.prepare:
+        return prepare(args.model, args.threads)
     rt = prepare_runtime_dir()
     lock = open(rt / "llm.lock", "w")  # noqa: SIM115 - held for the life of the process
     try:

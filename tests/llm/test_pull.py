@@ -301,7 +301,10 @@ def test_cli_pull_list_verify_rm(server, capsys) -> None:
                    f'sha256 = "{SHA}"\nsize = {len(BODY)}\n')
     assert main(["model", "pull"]) == 0
     path = catalog.models_dir() / "m.gguf"
-    assert capsys.readouterr().out.strip() == str(path)
+    out, err = capsys.readouterr()
+    assert out.strip() == str(path)
+    # random bytes are no GGUF: the download stands, preparing it is a one-line warning
+    assert "downloaded, but llama.cpp could not prepare it" in err
     assert main(["model", "list"]) == 0
     listing = capsys.readouterr().out
     assert "mine\tverified,configured\t" in listing
@@ -317,6 +320,31 @@ def test_cli_pull_list_verify_rm(server, capsys) -> None:
     assert not path.exists()
     assert main(["model", "pull", "--url", server.url()]) == ExitCode.USAGE
     assert main(["model", "pull", "--url", server.url(), "--sha256", "abc"]) == ExitCode.USAGE
+
+
+def test_pull_prepares_the_prompt_for_the_daemon(server, tiny_chat, capsys) -> None:
+    """After the download the few-shot prompt is evaluated and saved, so that the model
+    daemon's first start reads it back (a 1.1B model needs tens of seconds for it)."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
+    from shellguard.cli import main
+    from shellguard.llm.scoring import Scorer
+
+    body = tiny_chat.read_bytes()
+    server.files["/tiny.gguf"] = body
+    sha = hashlib.sha256(body).hexdigest()
+    states = Path(os.environ["XDG_CACHE_HOME"]) / "shellguard" / "llm"
+    assert main(["model", "pull", "--url", server.url("/tiny.gguf"), "--sha256", sha,
+                 "--no-prepare"]) == 0
+    assert not list(states.glob("prefix-*.state"))
+    assert main(["model", "pull", "--url", server.url("/tiny.gguf"), "--sha256", sha]) == 0
+    out, err = capsys.readouterr()
+    assert "ready (prepared in" in err
+    assert len(list(states.glob("prefix-*.state"))) == 1
+    scorer = Scorer(out.strip().splitlines()[-1])  # what the daemon does at its start
+    try:
+        assert scorer.prefix_from_cache
+    finally:
+        scorer.close()
 
 
 def test_config_shows_every_llm_setting(capsys) -> None:
