@@ -51,6 +51,23 @@ def test_rule_not_example(rule, example: str, tmp_path) -> None:
     assert rule.id not in verdict.rule_ids
 
 
+def stale_known_misses(rules, cwd: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Known misses the engine now gets right (they belong in the tested examples)."""
+    classifier = Classifier(rules)
+    return [(rule.id, example) for rule in rules.all_rules() for example in rule.known_miss
+            if rule.id in (v := classifier.classify(example, cwd)).rule_ids
+            and v.crud == rule.crud]
+
+
+def test_no_known_miss_is_right_by_now(tmp_path) -> None:
+    assert stale_known_misses(RULES, str(tmp_path)) == [], "move them from known_miss to examples"
+    (tmp_path / "mine.toml").write_text(  # the check itself: a "miss" that is right is found
+        '[[rule]]\nid = "mine.ship"\nprogram = "shipctl"\nclass = "UPDATE"\nwhy = "ships"\n'
+        'examples = ["shipctl now"]\nknown_miss = ["shipctl later", "sudo rm -rf x"]\n')
+    assert stale_known_misses(load_rules([tmp_path], use_cache=False), str(tmp_path)) == [
+        ("mine.ship", "shipctl later")]
+
+
 def test_user_rule_file_overrides_and_broken_file_is_reported(tmp_path) -> None:
     (tmp_path / "mine.toml").write_text(
         '[[rule]]\nid = "mine.deploy"\nprogram = "deployctl"\nsubcommand = ["ship"]\n'
