@@ -7,7 +7,9 @@ Run: .venv/bin/python bench/xonsh_hook.py [--n 2000] [--starts 10]
 Per command, measured inside a xonsh process that loaded the xontrib, with a warm
 co-process: what xonsh runs for one typed line, that is the ``on_pre_prompt`` reset,
 the ``on_transform_command`` handler (source split + one round trip for subprocess
-lines) and the ``on_pre_spec_run`` check of the line's command. Start-up: the time an
+lines) and the ``on_pre_spec_run`` check of the line's command; once for a line allowed
+before in the directory (the guard's cache answers, the default) and once with
+``SHELLGUARD_CACHE=0`` (a round trip every time). Start-up: the time an
 interactive xonsh (in a pty) takes to show its first prompt, without the xontrib and
 with it loaded by name (xonsh then scans every installed package's entry points), by
 module (``-f``) or by its entry function, and the time of that line itself in the rc
@@ -84,10 +86,11 @@ LOAD_FORMS = {"name": "xontrib load shellguard", "module": "xontrib load -f xont
                         "._load_xontrib_(__xonsh__)"}
 
 
-def per_command(env: dict[str, str], base: Path, n: int) -> dict:
+def per_command(env: dict[str, str], base: Path, n: int, cache: str = "1") -> dict:
     script = base / "bench.xsh"
     script.write_text(INSIDE)
-    env = dict(env, SG_BENCH_N=str(n), SG_BENCH_COMMANDS=json.dumps([COMMANDS, PYTHON_LINES]))
+    env = dict(env, SG_BENCH_N=str(n), SG_BENCH_COMMANDS=json.dumps([COMMANDS, PYTHON_LINES]),
+               SHELLGUARD_CACHE=cache)
     done = subprocess.run([str(XONSH), "--no-rc", str(script)], env=env, cwd=base,
                           capture_output=True, text=True, timeout=600)
     for line in done.stdout.splitlines():
@@ -138,15 +141,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sg-xonsh-bench-") as tmp:
         base = Path(tmp)
         env = hermetic_env(base)
-        result = per_command(env, base, args.n)
-        print(f"xonsh hook per READ command ({args.n} calls each, warm co-process); "
-              "target median <= 500 us, p99 <= 2000 us")
-        for cmd, row in result["commands"].items():
-            if "skipped" in row:
-                print(f"  {cmd:24s} skipped: {row['skipped']}")
-            else:
-                print(f"  {cmd:24s} median {row['median_us']:7.1f} us   "
-                      f"p99 {row['p99_us']:7.1f} us")
+        for cache, what in (("1", "a line allowed before in this directory (the default)"),
+                            ("0", "asking the co-process every time (SHELLGUARD_CACHE=0)")):
+            result = per_command(env, base, args.n, cache)
+            print(f"xonsh hook per READ command, {what} ({args.n} calls each, warm "
+                  "co-process); target median <= 500 us, p99 <= 2000 us")
+            for cmd, row in result["commands"].items():
+                if "skipped" in row:
+                    print(f"  {cmd:24s} skipped: {row['skipped']}")
+                else:
+                    print(f"  {cmd:24s} median {row['median_us']:7.1f} us   "
+                          f"p99 {row['p99_us']:7.1f} us")
         starts = startup(env, base, args.starts)
         plain, plain_min, _ = starts.pop("without")
         print(f"interactive xonsh (--rc FILE -i in a pty), of {args.starts} starts; target "

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["config_dir", "config_file", "data_dir", "state_dir", "cache_dir", "runtime_dir",
            "user_rules_dir"]
 
 
-def _xdg(var: str, fallback: str) -> Path:
-    value = os.environ.get(var, "")
-    base = Path(value) if value and os.path.isabs(value) else Path.home() / fallback
-    return base / "shellguard"
+def _xdg(var: str, fallback: str, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    value = env.get(var, "")
+    if value and os.path.isabs(value):
+        return Path(value) / "shellguard"
+    home = env.get("HOME", "")
+    return (Path(home) if home else Path.home()) / fallback / "shellguard"
 
 
-def config_dir() -> Path:
-    return _xdg("XDG_CONFIG_HOME", ".config")
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``env``: another environment than this process's (a xonsh session's, say)."""
+    return _xdg("XDG_CONFIG_HOME", ".config", env)
 
 
-def config_file() -> Path:
-    override = os.environ.get("SHELLGUARD_CONFIG", "")
-    return Path(override) if override else config_dir() / "config.toml"
+def config_file(env: Mapping[str, str] | None = None) -> Path:
+    override = (os.environ if env is None else env).get("SHELLGUARD_CONFIG", "")
+    return Path(override) if override else config_dir(env) / "config.toml"
 
 
 def user_rules_dir() -> Path:

@@ -25,6 +25,7 @@ import time
 from typing import Any
 
 from shellguard import paths
+from shellguard.xonsh_guard.allowed import AllowedLines
 from shellguard.xonsh_guard.coprocess import Coprocess, Reply
 
 # .source and .question are imported at the first command and the first question:
@@ -93,6 +94,7 @@ class XonshGuard:
         self._confirmed = _NOTHING_CONFIRMED  # strictest class the person said yes to
         self._in_line = False
         self._passed: set[str] = set()  # argvs the backstop let through on this line
+        self.allowed = AllowedLines()  # lines allowed before, per directory
 
     # -- settings -------------------------------------------------------------
 
@@ -113,6 +115,11 @@ class XonshGuard:
     def _environment(self) -> dict[str, str]:
         env = getattr(self.xsh, "env", None)
         return env.detype() if env is not None else dict(os.environ)
+
+    def _cache_env(self) -> dict[str, str]:
+        """What the allow cache depends on, from this session's environment."""
+        names = ("SHELLGUARD_CACHE", "SHELLGUARD_CONFIG", "XDG_CONFIG_HOME", "HOME")
+        return {name: str(value) for name in names if (value := self._env(name)) not in (None, "")}
 
     def _cwd(self) -> str:
         try:
@@ -168,9 +175,15 @@ class XonshGuard:
         to on this line (the backstop seeing the commands of a confirmed line).
         """
         cwd = self._cwd()
+        cache_env = self._cache_env()
+        if self.allowed.usable(cache_env, self.coprocess.pid) and self.allowed.get(cwd, text):
+            self._passed.add(text)
+            return True  # allowed before here: no round trip
         self.coprocess.timeout = self._timeout()
         reply = self.coprocess.classify(text, cwd)
         if reply is not None and reply.action == "allow":
+            if self.allowed.usable(cache_env, self.coprocess.pid):
+                self.allowed.add(cwd, text, reply.classification)
             self._passed.add(text)
             return True
         if reply is not None and reply.action == "deny":

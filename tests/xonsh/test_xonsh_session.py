@@ -197,8 +197,9 @@ def test_hung_coprocess_costs_the_timeout_then_asks(sh: Xonsh) -> None:
     os.kill(hung, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        # even a READ line is asked about; well before the 10 s start-up grace would end
-        sh.send("echo read-ok")
+        # even a READ line (one not allowed before: those need no round trip) is asked
+        # about; well before the 10 s start-up grace would end
+        sh.send("echo read-ok-while-hung")
         sh.child.expect(QUESTION, timeout=8)
         waited = time.monotonic() - started
         assert "did not answer" in sh.child.before

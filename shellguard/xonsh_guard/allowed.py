@@ -1,0 +1,54 @@
+"""Lines allowed before in a directory are allowed again without asking the co-process.
+
+The same rule as the zsh and bash integrations' caches (most lines typed are
+repeats): only "allow" answers are kept, per (directory, text); everything is
+forgotten when the config file changes (path, mtime or size) or the co-process is
+replaced; nothing is kept with ``SHELLGUARD_CACHE=0`` or when the config asks for
+every decision in the audit log (the co-process must then see every line).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from shellguard import paths
+
+__all__ = ["AllowedLines"]
+
+
+class AllowedLines:
+    def __init__(self, limit: int = 500) -> None:
+        self.limit = limit
+        self._lines: dict[tuple[str, str], str] = {}
+        self._stamp: tuple[object, ...] | None = None
+        self._off = False
+
+    def usable(self, env: Mapping[str, str], coprocess_pid: int | None) -> bool:
+        """May the cache answer now? (Checks the config file: one stat.)"""
+        if env.get("SHELLGUARD_CACHE", "1") == "0":
+            return False
+        config = paths.config_file(env)
+        try:
+            st = os.stat(config)
+            stamp: tuple[object, ...] = (coprocess_pid, str(config), st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = (coprocess_pid, str(config), None, None)
+        if stamp != self._stamp:
+            self._lines.clear()
+            self._stamp = stamp
+            try:
+                text = config.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._off = "audit" in text and "all" in text  # as the shells test it: erring off
+        return not self._off
+
+    def get(self, cwd: str, text: str) -> str | None:
+        """The class the co-process allowed ``text`` with in ``cwd``, if it did."""
+        return self._lines.get((cwd, text))
+
+    def add(self, cwd: str, text: str, classification: str) -> None:
+        if len(self._lines) >= self.limit:
+            self._lines.clear()
+        self._lines[(cwd, text)] = classification

@@ -1,0 +1,79 @@
+"""Lines allowed before in a directory need no round trip, as in zsh and bash."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from xonsh_harness import XONSH, hermetic_env
+
+from shellguard.xonsh_guard.allowed import AllowedLines
+
+#: Runs inside a real xonsh: the guard's own line check, counting the co-process's
+#: answers by wrapping its real classify (nothing is replaced).
+SCRIPT = r"""
+import json, os, time
+xontrib load shellguard
+from shellguard.xonsh_guard import hooks
+guard = hooks._GUARD
+guard._whole_blocks = lambda: True  # as under prompt_toolkit
+calls = []
+real = guard.coprocess.classify
+guard.coprocess.classify = lambda text, cwd: calls.append(text) or real(text, cwd)
+
+def line(text):
+    guard.end_line()
+    ran = hooks._on_transform_command(text + "\n") is None
+    return ran
+
+out = {}
+out["first"] = (line("ls -la"), len(calls))
+out["again"] = (line("ls -la"), len(calls))
+cfg = os.path.join($XDG_CONFIG_HOME, "shellguard", "config.toml")
+os.makedirs(os.path.dirname(cfg), exist_ok=True)
+with open(cfg, "w") as f:
+    f.write("# changed\n")
+out["config changed"] = (line("ls -la"), len(calls))
+out["again after"] = (line("ls -la"), len(calls))
+os.chdir($HOME)
+out["other directory"] = (line("ls -la"), len(calls))
+$SHELLGUARD_CACHE = "0"
+out["cache off"] = (line("ls -la"), len(calls))
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_a_repeated_line_asks_the_coprocess_once(tmp_path: Path) -> None:
+    env = hermetic_env(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    script = tmp_path / "allowed.xsh"
+    script.write_text(SCRIPT)
+    done = subprocess.run([str(XONSH), "--no-rc", str(script)], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120, start_new_session=True)
+    lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
+    assert lines, done.stdout + done.stderr
+    out = json.loads(lines[-1][len("RESULT "):])
+    assert out == {"first": [True, 1], "again": [True, 1], "config changed": [True, 2],
+                   "again after": [True, 2], "other directory": [True, 3],
+                   "cache off": [True, 4]}
+
+
+def test_only_what_may_be_cached_is(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    env = {"SHELLGUARD_CONFIG": str(cfg)}
+    allowed = AllowedLines(limit=2)
+    assert allowed.usable(env, 1)
+    allowed.add("/w", "ls", "READ")
+    assert allowed.get("/w", "ls") == "READ" and allowed.get("/x", "ls") is None
+    assert allowed.usable(env, 2) and allowed.get("/w", "ls") is None  # co-process replaced
+    allowed.add("/w", "a", "READ")
+    allowed.add("/w", "b", "READ")
+    allowed.add("/w", "c", "READ")  # over the limit: forget, do not grow
+    assert allowed.get("/w", "a") is None and allowed.get("/w", "c") == "READ"
+    cfg.write_text('[audit]\naudit = "all"\n')  # every decision must reach the audit log
+    assert not allowed.usable(env, 2)
+    cfg.write_text("")
+    assert allowed.usable(env, 2) and allowed.get("/w", "c") is None  # config changed
+    assert not allowed.usable({**env, "SHELLGUARD_CACHE": "0"}, 2)
