@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 from enum import IntEnum
 
-__all__ = ["ExitCode", "ShellguardError"]
+__all__ = ["ExitCode", "ShellguardError", "signal_name"]
 
 
 class ExitCode(IntEnum):
@@ -30,3 +31,11 @@ class ShellguardError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+def signal_name(returncode: int) -> str:
+    """The signal that ended a child process (``returncode`` < 0), by name where it has one."""
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from shellguard.config import load_config
-from shellguard.errors import ExitCode, ShellguardError
+from shellguard.errors import ExitCode, ShellguardError, signal_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -111,12 +111,7 @@ def _prepare(path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     why = lines[-1] if lines else f"exit status {done.returncode}"
     if done.returncode < 0:
-        import signal
-
-        try:
-            why = f"it crashed with {signal.Signals(-done.returncode).name}"
-        except ValueError:
-            why = f"it crashed with signal {-done.returncode}"
+        why = f"it crashed with {signal_name(done.returncode)}"
     sys.stderr.write(f"shellguard: the model is downloaded, but llama.cpp could not prepare it "
                      f"({why}); run 'shellguard doctor'\n")
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import sys
 import threading
@@ -28,6 +27,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from shellguard import paths
+from shellguard.errors import signal_name
 from shellguard.llm.catalog import ModelSpec
 from shellguard.llm.daemon import daemon_key, socket_path
 from shellguard.llm.gate import gate
@@ -215,11 +215,7 @@ class LlmClient:
     def _reap(self, proc) -> None:  # type: ignore[no-untyped-def]
         code = proc.wait()
         if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            self._crash = name
+            self._crash = signal_name(code)
 
     def _restart(self) -> None:
         unload(timeout=2.0)

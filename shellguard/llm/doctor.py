@@ -15,6 +15,8 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
+from shellguard.errors import signal_name
+
 __all__ = ["check_build", "BuildCheck", "REBUILD_HINT", "LLAMA_VERSION"]
 
 LLAMA_VERSION = "0.3.36"
@@ -75,12 +77,8 @@ def check_build(timeout: float = 120.0, python: str | None = None,
                                  "AMX, that fail here; rebuild it without them: "
                                  + REBUILD_HINT, info)
     if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return BuildCheck(False, f"llama-cpp-python crashed with {name} evaluating a tiny "
-                                 f"model; reinstall it: {REBUILD_HINT}", info)
+        return BuildCheck(False, f"llama-cpp-python crashed with {signal_name(code)} "
+                                 f"evaluating a tiny model; reinstall it: {REBUILD_HINT}", info)
     if "No module named 'llama_cpp'" in out:
         return BuildCheck(False, "llama-cpp-python is not installed, so the local model is "
                                  f"off; install it: {REBUILD_HINT}")
