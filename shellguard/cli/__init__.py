@@ -62,12 +62,6 @@ def build_parser(only: str | None = None):  # type: ignore[no-untyped-def]
     return parser
 
 
-def _plain_init(args: list[str]) -> bool:
-    """``init zsh|bash|xonsh`` with at most ``--agent``: the start-up fast path."""
-    return (len(args) in (2, 3) and args[0] == "init" and args[1] in ("zsh", "bash", "xonsh")
-            and args[2:] in ([], ["--agent"]))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     if args_list == ["serve"]:
@@ -78,14 +72,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list == ["--version"]:
         sys.stdout.write(f"shellguard {__version__}\n")
         return 0
-    if _plain_init(args_list):
-        # Every shell start runs this: print the script with nothing but os and sys
-        # imported. Any problem falls through to the full path, which reports it.
+    if args_list[:1] == ["init"] and len(args_list) in (2, 3) and args_list[2:] in ([], ["--agent"]):
+        # `init SHELL [--agent]` runs at every shell start: print the script with nothing
+        # but os and sys imported. Anything else falls through to the full path, which
+        # reports it.
         try:
-            from shellguard.shells import render
+            from shellguard.shells import SHELLS, render
 
-            sys.stdout.write(render(args_list[1], agent=len(args_list) == 3))
-            return 0
+            if args_list[1] in SHELLS:
+                sys.stdout.write(render(args_list[1], agent=len(args_list) == 3))
+                return 0
         except Exception:  # noqa: BLE001, S110 - reported by the full path below
             pass
     from shellguard.errors import ExitCode, ShellguardError
