@@ -55,6 +55,8 @@ class Guard:
     def __init__(self, config: Config | None = None, rules: RuleSet | None = None,
                  use_llm: bool = True, config_path: Path | None = None) -> None:
         self._config_path = config_path
+        # Resolved once: the co-process stats it on every request.
+        self._watched = config_path or paths.config_file()
         self._explicit_config = config is not None
         self.config = config if config is not None else load_config(config_path)
         self._mtime = self._config_mtime()
@@ -80,7 +82,7 @@ class Guard:
         if self._explicit_config:
             return 0.0
         try:
-            return os.stat(self._config_path or paths.config_file()).st_mtime
+            return os.stat(self._watched).st_mtime
         except OSError:
             return 0.0
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shellguard.classify import Classifier
 from shellguard.guard import Guard
 from shellguard.protocol import encode_response
-from shellguard.rules.engine import _glob_any
+from shellguard.rules.engine import ArgvView, _glob_any, builtin_rules
 from shellguard.server import answer
 from shellguard.verdict import Crud
 
@@ -85,3 +85,34 @@ def test_rule_patterns_match_as_fnmatch_does(patterns: list[str], word: str, fol
     else:
         expected = any(fnmatch.fnmatchcase(word, p) for p in patterns)
     assert _glob_any(tuple(patterns), word, fold) == expected
+
+
+RULES = builtin_rules()
+
+
+def _words_of(program: str) -> list[str]:
+    """The words a program's rules look for (subcommands, flags, arguments), and a few
+    they do not."""
+    words = {"x", "-", "--", "README.md"}
+    for rule in RULES._rules_for(program):
+        words.update(p for slot in rule.subcommand for p in slot)
+        words.update((*rule.flags, *rule.no_flags, *rule.args))
+    return sorted(words)
+
+
+PROGRAM_WORDS = {name: _words_of(name) for name in sorted(RULES._by_program)}
+
+
+@FAST
+@given(st.sampled_from(sorted(PROGRAM_WORDS)).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(st.sampled_from(PROGRAM_WORDS[name]), max_size=4))))
+def test_subcommand_index_answers_as_a_full_scan(case: tuple[str, list[str]]) -> None:
+    """Trying only the rules a first word can match finds the rule that scanning all of
+    the program's rules, most specific first, would find."""
+    program, words = case
+    spec = RULES.program(program)
+    view = ArgvView.of((program, *words), spec)
+    expected = next((rule for rule in RULES._rules_for(program)
+                     if RULES._matches(rule, view, spec) is not None), None)
+    found = RULES.match_view(view)
+    assert (found.rule if found else None) == expected

@@ -150,6 +150,14 @@ def _match_subcommand(slots: tuple[tuple[str, ...], ...], words: tuple[str, ...]
     return None if used is None else used + 1
 
 
+def _literal_first_slot(rule: Rule, ignore_case: bool) -> frozenset[str] | None:
+    """The words a rule's first subcommand slot can match, when they are all literal."""
+    if not rule.subcommand or rule.subcommand[0] == ("**",):
+        return None
+    literal, rest = _patterns(rule.subcommand[0], ignore_case)
+    return literal if rest is None else None
+
+
 class _Unpickling(dict):
     """A dict whose values may be pickled bytes, unpickled on first access.
 
@@ -189,6 +197,9 @@ class RuleSet:
         self._by_program: dict[str, list[Rule]] = _Unpickling()
         self.errors: list[str] = []
         self.files: list[Path] = []
+        # (program, first positional) -> the rules that can match it (see _candidates)
+        self._by_word: dict[tuple[str, str | None], list[Rule]] = {}
+        self._first_words: dict[str, frozenset[str]] = {}
 
     # -- loading ------------------------------------------------------------
 
@@ -257,7 +268,38 @@ class RuleSet:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_rules"] = None  # rebuilt from _by_program when asked for
+        state["_by_word"] = {}  # rebuilt as commands come
+        state["_first_words"] = {}
         return state
+
+    def _candidates(self, name: str, first: str | None, ignore_case: bool) -> list[Rule]:
+        """The program's rules that can match when its first positional is ``first``.
+
+        A rule whose first subcommand slot lists only literal words can match only one of
+        those words: ``git status`` need not try the 150 other git rules. The list keeps
+        the most-specific-first order, so the answer is the one a full scan would give.
+        Built once per (program, word); every word no rule names shares one entry (None),
+        so what users type cannot grow the index.
+        """
+        if first is not None and ignore_case:
+            first = first.lower()
+        found = self._by_word.get((name, first))
+        if found is not None:
+            return found
+        rules = self._rules_for(name)
+        words = self._first_words.get(name)
+        if words is None:
+            words = frozenset(w for rule in rules for w in _literal_first_slot(rule, ignore_case) or ())
+            self._first_words[name] = words
+        if first not in words:
+            first = None
+            found = self._by_word.get((name, None))
+            if found is not None:
+                return found
+        found = [rule for rule in rules
+                 if (literal := _literal_first_slot(rule, ignore_case)) is None or first in literal]
+        self._by_word[(name, first)] = found
+        return found
 
     def strip_examples(self) -> None:
         """Drop examples (test data) to keep the cached set small and quick to load."""
@@ -273,6 +315,8 @@ class RuleSet:
         for rules in index.values():
             rules.sort(key=lambda r: (r.specificity, r.crud), reverse=True)
         self._by_program = _Unpickling(index)
+        self._by_word = {}
+        self._first_words = {}
 
     # -- lookup -------------------------------------------------------------
 
@@ -291,7 +335,8 @@ class RuleSet:
     def match_view(self, view: ArgvView) -> Match | None:
         """:meth:`match` for an argv already split (the classifier splits it once)."""
         program = self.programs.get(view.program)
-        for rule in self._rules_for(view.program):
+        first = view.positionals[0] if view.positionals else None
+        for rule in self._candidates(view.program, first, bool(program and program.ignore_case)):
             used = self._matches(rule, view, program)
             if used is not None:
                 return Match(rule, view, used)
