@@ -6,9 +6,11 @@ the zle-line-finish hook with BUFFER set, then the precmd hook; bash: the `bind 
 Enter check with READLINE_LINE set, then the prompt hook), against the same loop
 calling an empty function. Added = with - without; median and p99. Not included:
 zle's own dispatch of the hook (add-zle-hook-widget), the same with or without us.
-Three cases: a line new to the classifier (" x<n>" appended, so it is parsed and
-matched every time), a line it has seen (its answer cache), and a line the shell
-allowed before in this directory (the shell's own cache, the default).
+Four cases: a line new to the classifier (" x<n>" appended, so it is parsed and
+matched every time) pasted and entered at once; the same line typed (zsh asks the
+classifier while a line is typed, so Enter finds the answer ready; the time that
+costs per key is printed too); a line the classifier has seen (its answer cache);
+and a line the shell allowed before in this directory (the shell's own cache).
 
 Start-up: `SHELL -i -c exit` with and without the script (sourced from a file, as a
 plugin manager or a cached `shellguard init` would), with `eval "$(shellguard init
@@ -58,15 +60,31 @@ _sg_once() {
   _shellguard_line_finish
   _shellguard_precmd
 }
+_sg_typed() {
+  # What zle does while the line is typed: the pre-redraw hook sends it, and the zle -F
+  # handler takes the reply when it comes. $1 line, $2 file for the two times (us).
+  local CONTEXT=start PREBUFFER= BUFFER=$1 t0 t1 t2
+  t0=$EPOCHREALTIME
+  _shellguard_prefetch
+  t1=$EPOCHREALTIME
+  while (( _SHELLGUARD_PRE_ID )); do
+    zselect -t 500 -r $_SHELLGUARD_R || break
+    t2=$EPOCHREALTIME
+    _shellguard_prefetched $_SHELLGUARD_R
+  done
+  print -r -- $(( (t1 - t0) * 1e6 )) $(( (EPOCHREALTIME - t2) * 1e6 )) >> $2
+}
 _sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
-                # $6 "new": append " x<n>" so that the classifier has never seen the line
-  zmodload zsh/datetime
+                # $6 "new": append " x<n>" so that the classifier has never seen the line;
+                # "typed": the same, and the line was sent while it was typed (prefetch)
+  zmodload zsh/datetime zsh/zselect
   local SHELLGUARD_CACHE=$5
   local -i i
   local t0 t1 line=$3
   local -a out
   for (( i = 0; i < $2; i++ )); do
-    [[ $6 == new ]] && line="$3 x$(( ++_sg_n ))"
+    [[ $6 == (new|typed) ]] && line="$3 x$(( ++_sg_n ))"
+    [[ $6 == typed && $1 != _sg_noop ]] && _sg_typed $line $4.keys
     t0=$EPOCHREALTIME
     $1 "$line"
     t1=$EPOCHREALTIME
@@ -132,7 +150,9 @@ def _stats(values: list[float]) -> tuple[float, float]:
 
 
 def per_command(kind: str, root: Path, runs: int, cache: str,
-                new: str = "same") -> dict[str, tuple[float, float]]:
+                new: str = "same") -> dict[str, tuple[float, ...]]:
+    """Per command: (median, p99) added on Enter, in us; for "typed" also the medians
+    of the two steps while typing (sending the line, taking the reply)."""
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
@@ -161,6 +181,12 @@ def per_command(kind: str, root: Path, runs: int, cache: str,
             med_w, p99_w = _stats(with_us)
             med_0, p99_0 = _stats(without_us)
             results[command] = (med_w - med_0, p99_w - med_0)
+            keys = Path(f"{out_with}.keys")
+            if keys.exists():
+                pairs = [line.split() for line in keys.read_text().splitlines()]
+                keys.unlink()
+                results[command] += (statistics.median(float(a) for a, _ in pairs),
+                                     statistics.median(float(b) for _, b in pairs))
         return results
     finally:
         child.sendline("exit")
@@ -235,16 +261,22 @@ def main() -> int:
         if not shutil.which(kind):
             print(f"{kind}: not installed, skipped")
             continue
+        cases = [("0", "new", "a line new to the classifier, pasted and entered at once")]
+        if kind == "zsh":
+            cases.append(("1", "typed", "a line new to the classifier, typed (asked while typed)"))
         for cache, new, what in (
-                ("0", "new", "a line new to the classifier (parsed and matched)"),
+                *cases,
                 ("0", "same", "asking the classifier every time (SHELLGUARD_CACHE=0)"),
                 ("1", "same", "a line allowed before in this directory (the default)")):
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
                 print(f"\n{kind}: added per READ command on Enter, {what}, runs={args.runs}")
-                for command, (median, p99) in per_command(kind, Path(tmp), args.runs,
-                                                          cache, new).items():
+                for command, (median, p99, *keys) in per_command(kind, Path(tmp), args.runs,
+                                                                  cache, new).items():
                     print(f"  {command:<40} median {median / 1000:6.3f} ms   "
                           f"p99 {p99 / 1000:6.3f} ms")
+                    if keys:
+                        print(f"  {'':<40} while typing, per key: sending {keys[0] / 1000:.3f} ms, "
+                              f"taking the reply {keys[1] / 1000:.3f} ms (medians)")
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
             results = start_up(kind, Path(tmp), args.starts)
             print(f"{kind}: start-up, median of {args.starts} (first prompt: of "

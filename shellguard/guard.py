@@ -63,6 +63,7 @@ class Guard:
         self._explicit_rules = rules
         self._use_llm = use_llm
         self.classifier = self._build_classifier()
+        self._rules_only: Classifier | None = None  # for prefetch, built when first needed
 
     # -- assembly -----------------------------------------------------------
 
@@ -103,6 +104,20 @@ class Guard:
     def check(self, command: str, cwd: str | None = None) -> Decision:
         verdict = self.classifier.classify(command, cwd)
         return Decision(verdict, decide(verdict, command, cwd, self.config))
+
+    def prefetch(self, command: str, cwd: str | None = None) -> Decision:
+        """:meth:`check` for a line still being typed: the rules only, never the LLM.
+
+        "allow" only when no part of the line fell to the heuristic (which the LLM may
+        overrule): the shell keeps an "allow" for Enter and asks again about the rest.
+        """
+        if self._rules_only is None or self._rules_only.rules is not self.classifier.rules:
+            self._rules_only = Classifier(self.classifier.rules, None)
+        verdict = self._rules_only.classify(command, cwd)
+        action = decide(verdict, command, cwd, self.config)
+        if action == "allow" and any(f.source == "heuristic" for f in verdict.findings):
+            action = "confirm"
+        return Decision(verdict, action)
 
     def safe_decision(self, reason: str) -> Decision:
         """The answer when nothing better can be had: ask."""

@@ -1,6 +1,8 @@
 """The co-process protocol: one JSON object per line each way.
 
 Request:  ``{"id": 1, "command": "rm -rf build", "cwd": "/home/me/app", "shell": "zsh"}``
+(optional: ``"answer"``, to record what a person answered; ``"prefetch": true``, for a
+line still being typed: see :class:`Request`)
 Response: ``{"id": 1, "classification": "DELETE", "confidence": 0.95, "reasoning": "...",
 "source": "rules", "action": "confirm"}`` plus ``"error"`` when the request was bad.
 
@@ -42,6 +44,10 @@ class Request:
     #: (yes | no | always | timeout | blocked) in the audit log. The response is the
     #: same classification answer as for any request.
     answer: str | None = None
+    #: Optional, sent by a shell while the line is still being typed, so that Enter can
+    #: find the answer ready. Such a request never waits for the LLM and is never
+    #: logged; its action is "allow" only when the rules alone allow the line.
+    prefetch: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,10 @@ def decode_request(line: bytes) -> Request:
     answer = data.get("answer")
     if answer is not None and answer not in ANSWERS:
         raise ProtocolError(f"'answer' must be one of {', '.join(ANSWERS)}", request_id)
-    return Request(request_id, command, cwd, shell, answer)
+    prefetch = data.get("prefetch", False)
+    if not isinstance(prefetch, bool):
+        raise ProtocolError("'prefetch' must be true or false", request_id)
+    return Request(request_id, command, cwd, shell, answer, prefetch)
 
 
 def encode_response(response: Response) -> bytes:

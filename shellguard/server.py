@@ -78,8 +78,9 @@ def _response(request_id: int | str | None, decision: Decision, error: str | Non
 
 def _audit(guard: Guard, request: Request, decision: Decision) -> None:
     """Log what a shell reports it answered, deny decisions, and every decision under
-    ``audit = "all"``. A confirm decision is logged once, when its answer comes back."""
-    if request.answer is None and decision.action == "confirm":
+    ``audit = "all"``. A confirm decision is logged once, when its answer comes back;
+    a prefetch (a line still being typed) never."""
+    if request.prefetch or (request.answer is None and decision.action == "confirm"):
         return
     if (request.answer is None and decision.action == "allow"
             and guard.config.audit.get("audit") != "all"):
@@ -99,7 +100,10 @@ def answer(guard: Guard, line: bytes | None) -> Response:
         request: Request = decode_request(line)
         request_id = request.id
         guard.reload_if_changed()
-        decision = guard.check(request.command, request.cwd)
+        if request.prefetch:
+            decision = guard.prefetch(request.command, request.cwd)
+        else:
+            decision = guard.check(request.command, request.cwd)
         _audit(guard, request, decision)
         return _response(request_id, decision)
     except ProtocolError as exc:

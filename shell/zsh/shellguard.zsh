@@ -16,8 +16,9 @@
 #   SHELLGUARD_START_TIMEOUT=20   the same for the first answer of a fresh co-process
 #                                 (it has to start Python and load the rules first)
 #   SHELLGUARD_COLOR=auto         auto | always | never (NO_COLOR also turns colour off)
-#   SHELLGUARD_CACHE=1            0: ask the classifier about every line, even one it
-#                                 allowed in this directory before
+#   SHELLGUARD_CACHE=1            0: ask the classifier about every line on Enter, even
+#                                 one it allowed in this directory before or while the
+#                                 line was typed
 # `shellguard off` / `shellguard on` switch the guard for this shell only.
 #
 # Naming (zsh-autosuggestions' habit): SHELLGUARD_* settings, _SHELLGUARD_* state,
@@ -38,6 +39,10 @@
 #   each way; every answer carries the request's id.
 # - When no answer can be had (dead twice, timeout, garbled, wrong id) the line is
 #   asked about: the safe answer wins.
+# - Prefetch: while a line is typed, a zle-line-pre-redraw hook sends it to the
+#   classifier ("prefetch": rules only, never logged; one request in flight) and a
+#   `zle -F` handler keeps an "allow" answer for the text, so that Enter on a line new
+#   to this shell finds its answer ready. Anything else is asked for again on Enter.
 
 [[ -o interactive ]] || return 0
 # (a pattern, not is-at-least: loading that function costs a millisecond at start-up)
@@ -65,6 +70,8 @@ typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON=
 typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -g _SHELLGUARD_CACHE_STAMP=
+typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd, request in flight
+typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
 typeset -gi _SHELLGUARD_CACHE_OFF=0
 
 # -- helpers --------------------------------------------------------------------------
@@ -118,10 +125,23 @@ _shellguard_json_escape() {
   REPLY=$s
 }
 
+_shellguard_cwd_json() {
+  # $PWD as a JSON string body in REPLY, escaped once per directory. (internal)
+  if [[ $_SHELLGUARD_CWD_FOR != $PWD ]]; then
+    _shellguard_json_escape $PWD
+    _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
+  fi
+  REPLY=$_SHELLGUARD_CWD_JSON
+}
+
 # -- the co-process -------------------------------------------------------------------
 
 _shellguard_stop() {
   emulate -L zsh
+  if (( _SHELLGUARD_PRE_FD >= 0 )); then
+    builtin zle -F $_SHELLGUARD_PRE_FD 2>/dev/null
+  fi
+  _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0 _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY=
   if (( _SHELLGUARD_W >= 0 )); then
     { exec {_SHELLGUARD_W}>&- } 2>/dev/null
   fi
@@ -146,7 +166,6 @@ _shellguard_start() {
   _shellguard_stop
   builtin zmodload zsh/system zsh/datetime 2>/dev/null
   builtin zmodload -F zsh/files b:zf_mkdir b:zf_rm 2>/dev/null
-  builtin zmodload -F zsh/stat b:zstat 2>/dev/null
   _shellguard_find_python || return 1
   local state=${XDG_STATE_HOME:-$HOME/.local/state}/shellguard
   [[ -d $state ]] || zf_mkdir -p -m 700 -- $state 2>/dev/null
@@ -182,6 +201,9 @@ _shellguard_start() {
   ) &!
   _SHELLGUARD_PID=$!
   _SHELLGUARD_FRESH=1
+  # Answers to prefetch requests are read while zle waits for keys.
+  builtin zle -F $_SHELLGUARD_R _shellguard_prefetched 2>/dev/null && _SHELLGUARD_PRE_FD=$_SHELLGUARD_R
+  return 0
 }
 
 _shellguard_send() {
@@ -256,11 +278,7 @@ _shellguard_query() {
   # answer "confirm") when no answer can be had. (internal)
   local answer=${2-} esc cwd why= timeout
   _shellguard_json_escape $1; esc=$REPLY
-  if [[ $_SHELLGUARD_CWD_FOR != $PWD ]]; then
-    _shellguard_json_escape $PWD
-    _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
-  fi
-  cwd=$_SHELLGUARD_CWD_JSON
+  _shellguard_cwd_json; cwd=$REPLY
   local -i attempt rc
   for attempt in 1 2; do
     if (( _SHELLGUARD_PID <= 0 )) || ! builtin kill -0 $_SHELLGUARD_PID 2>/dev/null; then
@@ -269,6 +287,8 @@ _shellguard_query() {
         break
       fi
     fi
+    # A prefetch still in flight is given up: its reply is skipped below, as an old one.
+    _SHELLGUARD_PRE_ID=0
     (( ++_SHELLGUARD_ID ))
     _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"zsh\"${answer:+,\"answer\":\"$answer\"}}"
     rc=$?
@@ -315,6 +335,64 @@ _shellguard_query() {
   return 1
 }
 
+# -- prefetch: the answer is asked for while the line is typed -------------------------
+
+_shellguard_prefetch() {
+  # zle-line-pre-redraw (every key): send the text as it stands, unless an answer is
+  # already on its way (one in flight: nothing can pile up in the pipe).
+  emulate -L zsh
+  (( _SHELLGUARD_PRE_FD >= 0 && ! _SHELLGUARD_PRE_ID )) || return 0
+  local text=$PREBUFFER$BUFFER
+  local key=$PWD$'\x1f'$text
+  [[ $key != $_SHELLGUARD_PRE_SENT && $key != $_SHELLGUARD_PRE_KEY &&
+     $text == *[^[:space:]]* && -z ${_SHELLGUARD_ALLOWED[$key]-} ]] || return 0
+  [[ $CONTEXT == (start|cont) ]] || return 0
+  (( ${#text} < 4096 )) || return 0           # a long paste: Enter asks
+  _shellguard_disabled && return 0
+  # Off with the cache. (Whether the config changed since is checked on Enter, which
+  # then drops the answer.)
+  [[ ${SHELLGUARD_CACHE:-1} != 0 ]] && (( ! _SHELLGUARD_CACHE_OFF )) || return 0
+  local esc
+  _shellguard_json_escape $text; esc=$REPLY
+  _shellguard_cwd_json
+  (( ++_SHELLGUARD_ID ))
+  _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$REPLY\",\"shell\":\"zsh\",\"prefetch\":true}" ||
+    return 0
+  _SHELLGUARD_PRE_ID=$_SHELLGUARD_ID _SHELLGUARD_PRE_SENT=$key
+}
+
+_shellguard_prefetched() {
+  # zle -F handler on the reply FIFO ($1; $2 set on an error): keep an "allow" answer
+  # to the prefetch in flight, for its text and directory; drop other lines (late
+  # replies to answer reports, which nobody waits for).
+  emulate -L zsh
+  local chunk line class
+  local -i got
+  if [[ -z ${2-} ]] && sysread -i $1 chunk 2>/dev/null; then
+    _SHELLGUARD_BUF+=$chunk
+  else
+    # End of file or an error: the co-process is gone (the next Enter replaces it).
+    # A FIFO at its end stays readable, so the handler must go, or zle would spin.
+    (( $? == 5 )) || [[ -n ${2-} ]] || return 0     # 5: end of file
+    builtin zle -F $1 2>/dev/null
+    _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0
+    return 0
+  fi
+  while [[ $_SHELLGUARD_BUF == *$'\n'* ]]; do
+    line=${_SHELLGUARD_BUF%%$'\n'*}
+    _SHELLGUARD_BUF=${_SHELLGUARD_BUF:$(( ${#line} + 1 ))}
+    [[ $line == '{"id":'<->,* ]] || continue
+    got=${${line#\{\"id\":}%%,*}
+    (( got == _SHELLGUARD_PRE_ID )) || continue
+    _SHELLGUARD_PRE_ID=0
+    class=${${line#*,\"classification\":\"}%%\"*}
+    # (strings in a reply escape their quotes: only the key itself can match)
+    if [[ $line == *',"action":"allow"'* && -n $class && $class != *[^A-Z]* ]]; then
+      _SHELLGUARD_PRE_KEY=$_SHELLGUARD_PRE_SENT _SHELLGUARD_PRE_CLASS=$class
+    fi
+  done
+}
+
 # -- deciding -------------------------------------------------------------------------
 
 _shellguard_incomplete_extra() {
@@ -350,8 +428,8 @@ _shellguard_decide() {
 }
 
 _shellguard_cache_usable() {
-  # May the allow cache answer now? It is emptied when the config file changes (mtime,
-  # size) or the co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the
+  # May the allow cache answer now? It is emptied when the config file changes or the
+  # co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the
   # config asks for every decision in the audit log (then the classifier must see
   # every line). (internal)
   [[ ${SHELLGUARD_CACHE:-1} == 0 ]] && return 1
@@ -363,12 +441,14 @@ _shellguard_cache_usable() {
       cfg=$HOME/.config/shellguard/config.toml
     fi
   fi
-  local -a st
-  zstat -A st +mtime +size -- $cfg 2>/dev/null || st=(none)
-  if [[ "$_SHELLGUARD_PID:$cfg:$st" != $_SHELLGUARD_CACHE_STAMP ]]; then
-    _SHELLGUARD_ALLOWED=()
-    _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID:$cfg:$st" _SHELLGUARD_CACHE_OFF=0
-    [[ -r $cfg && "$(<$cfg)" == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
+  # The (small) file itself is the stamp: $(<file) forks nothing and costs less than a
+  # zstat, and it sees changes within one second, which an mtime does not.
+  local content=
+  [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
+  if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_PRE_KEY=
+    _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
+    [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
   fi
   (( ! _SHELLGUARD_CACHE_OFF ))
 }
@@ -395,6 +475,14 @@ _shellguard_classify() {
     if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
       _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
       _SHELLGUARD_REASON="allowed before in this directory"
+      return 0
+    fi
+    if [[ $key == $_SHELLGUARD_PRE_KEY ]]; then
+      # The classifier allowed this very text while it was typed.
+      _SHELLGUARD_CLASS=$_SHELLGUARD_PRE_CLASS _SHELLGUARD_ACTION=allow
+      _SHELLGUARD_REASON="allowed by the rules while it was typed"
+      (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
+      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
       return 0
     fi
   fi
@@ -521,9 +609,10 @@ _shellguard_line_finish() {
   # (case patterns, unlike [[ ]] ones, mean the same under every option.)
   local _sg_text=$PREBUFFER$BUFFER
   local -i _sg_incomplete=2
-  # (A line allowed before here was complete then, and is now: skip the probe. Whether
-  # the cache still holds is checked later, under emulate.)
-  if [[ -z ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$_sg_text]-} ]]; then
+  # (A line allowed here needs no probe: if zsh wants more lines after all, the last
+  # line's hook sees the whole construct. Whether the cache holds is checked later.)
+  if [[ -z ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$_sg_text]-} &&
+        $PWD$'\x1f'$_sg_text != $_SHELLGUARD_PRE_KEY ]]; then
     case $_sg_text in
       *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
     esac
@@ -689,6 +778,7 @@ _shellguard_precmd() {
      ! builtin zstyle -g hooks zle-line-finish widgets ||
      (( ! ${hooks[(I)<->:_shellguard_line_finish]} )); then
     add-zle-hook-widget line-finish _shellguard_line_finish
+    add-zle-hook-widget line-pre-redraw _shellguard_prefetch
   fi
   # Start the classifier now, in the background, so the first command does not wait
   # for Python (start-up itself only pays for the fork).

@@ -190,6 +190,20 @@ def test_always_answer_is_recorded_and_used(shell):
     shell.sync()
 
 
+def test_allowed_lines_are_checked_again_when_the_config_changes(shell):
+    """The shell remembers lines allowed here, until the config file changes."""
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    for _ in range(2):
+        shell.line("cat notes.txt")
+        assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
+        shell.sync()
+    config = shell.config / "shellguard" / "config.toml"
+    config.write_text(config.read_text() + '[policy]\ndeny = ["cat notes.txt"]\n')
+    shell.line("cat notes.txt")
+    after = shell.sync()
+    assert "refused by policy" in after and "CAT-OK" not in after
+
+
 def test_off_and_on(shell):
     one, two = shell.home / "one", shell.home / "two"
     one.write_text("x")

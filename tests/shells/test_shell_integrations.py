@@ -3,6 +3,10 @@ bash-preexec, a plugin that replaces zle-line-finish, sourcing twice."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 from shell_harness import AUTOSUGGEST, BASH_PREEXEC, HIGHLIGHT
 
@@ -179,3 +183,44 @@ def test_bash_leaves_someone_elses_debug_trap_alone(spawn):
     assert victim.exists()
     shell.line("printf 'seen-%s\\n' $(( _seen > 0 ))")
     shell.expect(r"seen-1\r?\n")
+
+
+def _type_slowly(shell, text: str) -> None:
+    shell.send("\x15")
+    for char in text:
+        shell.send(char)
+        time.sleep(0.02)
+    time.sleep(1.5)  # a person's pause before Enter; the answer takes a millisecond or so
+
+
+def test_zsh_asks_while_the_line_is_typed(spawn):
+    """zsh sends the line to the classifier as it is typed: Enter on a READ line new to
+    the shell then needs no round trip. A stopped co-process shows it: no wait, no
+    question. A config change between typing and Enter still counts."""
+    shell = spawn("zsh", env={"SHELLGUARD_TIMEOUT": "3"})
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    _type_slowly(shell, "cat notes.txt")
+    pid = shell.serve_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        shell.send("\r")
+        assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
+        assert time.monotonic() - started < 2.5
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    shell.sync()
+
+    _type_slowly(shell, "cat ./notes.txt")
+    config = shell.config / "shellguard" / "config.toml"
+    config.write_text(config.read_text() + '[policy]\ndeny = ["cat ./notes.txt"]\n')
+    shell.send("\r")
+    after = shell.sync()
+    assert "refused by policy" in after and "CAT-OK" not in after
+    # and a line the rules do not allow is asked about on Enter as before
+    _type_slowly(shell, "rm notes.txt")
+    shell.send("\r")
+    assert "DELETE" in shell.question()
+    shell.send("n")
+    shell.sync()
+    assert (shell.home / "notes.txt").exists()
