@@ -7,7 +7,9 @@ Response: ``{"id": 1, "classification": "DELETE", "confidence": 0.95, "reasoning
 "source": "rules", "action": "confirm"}`` plus ``"error"`` when the request was bad.
 
 Shells parse the answer with a regex, so responses are always compact, on one
-line, with the keys in this order.
+line, with the keys in this order. ``shellguard serve --pad N`` pads each response
+line with spaces (still one JSON line) to a multiple of N bytes: bash reads a line
+from a pipe one byte per system call, but a known number of bytes in one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ ANSWERS = ("yes", "no", "always", "timeout", "blocked")
 MAX_LINE_BYTES = 1 << 20
 #: JSON nesting deeper than this is refused before it can exhaust the decoder's stack.
 MAX_NESTING = 64
+#: Longer reasons are cut: with escapes, a reply stays under 4096 bytes.
+MAX_REASON_CHARS = 400
 
 
 class ProtocolError(ValueError):
@@ -130,15 +134,24 @@ def decode_request(line: bytes) -> Request:
     return Request(request_id, command, cwd, shell, answer, prefetch)
 
 
-def encode_response(response: Response) -> bytes:
+def encode_response(response: Response, pad: int = 0) -> bytes:
+    """One line, newline included; with ``pad``, spaces make it a multiple of ``pad`` bytes."""
+    reasoning = response.reasoning
+    if len(reasoning) > MAX_REASON_CHARS:
+        # One line on a terminal; and a reply stays within one atomic pipe write
+        # (PIPE_BUF), which the shells' block reads rely on.
+        reasoning = reasoning[:MAX_REASON_CHARS - 3] + "..."
     data: dict[str, object] = {
         "id": response.id,
         "classification": response.classification,
         "confidence": round(response.confidence, 3),
-        "reasoning": response.reasoning,
+        "reasoning": reasoning,
         "source": response.source,
         "action": response.action,
     }
     if response.error is not None:
-        data["error"] = response.error
-    return json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+        data["error"] = response.error[:200]
+    line = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    if pad > 1:
+        line += b" " * (-(len(line) + 1) % pad)
+    return line + b"\n"

@@ -122,7 +122,8 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def serve(guard: Guard | None = None) -> int:
+def serve(guard: Guard | None = None, pad: int = 0) -> int:
+    """Answer requests on stdin until EOF; ``pad``: see :func:`encode_response`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -134,7 +135,7 @@ def serve(guard: Guard | None = None) -> int:
         sys.stderr.write(f"shellguard: {problem}\n")
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     for line in _lines(0):
-        data = encode_response(answer(guard, line))
+        data = encode_response(answer(guard, line), pad)
         try:
             view = memoryview(data)
             while view:

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from shellguard.guard import Guard
-from shellguard.protocol import MAX_LINE_BYTES, decode_request
+from shellguard.protocol import MAX_LINE_BYTES, decode_request, encode_response
 from shellguard.server import answer
 
 KEYS = ["id", "classification", "confidence", "reasoning", "source", "action"]
@@ -141,3 +141,36 @@ def test_prefetch_field_is_validated() -> None:
     assert not decode_request(b'{"id": 1, "command": "ls"}').prefetch
     guard = Guard(use_llm=False)
     assert "prefetch" in answer(guard, b'{"id": 1, "command": "ls", "prefetch": 1}').error
+
+
+def test_pad_makes_every_reply_a_multiple_of_the_block(tmp_path) -> None:
+    """`serve --pad N` (bash reads known lengths in one system call): each reply line,
+    error replies included, is padded with spaces and stays one JSON line."""
+    requests = b'{"id":1,"command":"ls"}\n{"id":2,"command":"rm -rf build"}\nnot json\n'
+    # a reason that names a long path makes a reply longer than one block
+    requests += json.dumps({"id": 4, "command": "echo hi > /tmp/" + "x" * 300}).encode() + b"\n"
+    proc = subprocess.run([sys.executable, "-m", "shellguard", "serve", "--pad", "256"],
+                          input=requests, capture_output=True, timeout=30)
+    lines = proc.stdout.splitlines(keepends=True)
+    assert len(lines) == 4
+    for line in lines:
+        assert len(line) % 256 == 0 and line.endswith(b"\n")
+        assert json.loads(line)["action"] in ("allow", "confirm", "deny")
+    assert [json.loads(line)["id"] for line in lines] == [1, 2, None, 4]
+    assert len(lines[3]) > 256
+
+
+def test_pad_must_be_a_number_of_bytes() -> None:
+    proc = subprocess.run([sys.executable, "-m", "shellguard", "serve", "--pad", "-3"],
+                          input=b"", capture_output=True, timeout=30)
+    assert proc.returncode != 0 and b"--pad" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_a_reply_fits_one_atomic_pipe_write() -> None:
+    """Long reasons are cut, so that every reply is one write of at most 4096 bytes
+    (bash reads the rest of a reply without a timeout once its first byte is there)."""
+    guard = Guard(use_llm=False)
+    command = "echo hi > /tmp/" + "\u00e9" * 3000
+    reply = encode_response(answer(guard, json.dumps({"id": 1, "command": command}).encode()), 256)
+    assert len(reply) <= 4096 and len(reply) % 256 == 0
+    assert json.loads(reply)["reasoning"].endswith("...")

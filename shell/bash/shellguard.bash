@@ -152,7 +152,7 @@ _shellguard_start() {
   # The group's 2>/dev/null hides bash's "coproc still exists" warning after a
   # restart; the co-process's own stderr goes to the log. cd / so that it keeps no
   # directory busy; -P keeps the current directory off Python's sys.path.
-  { coproc _SHELLGUARD_CP { builtin cd / 2>/dev/null || exit; exec "$py" -P -m shellguard serve 2>>"$log"; }; } 2>/dev/null
+  { coproc _SHELLGUARD_CP { builtin cd / 2>/dev/null || exit; exec "$py" -P -m shellguard serve --pad 256 2>>"$log"; }; } 2>/dev/null
   _SHELLGUARD_PID=${_SHELLGUARD_CP_PID:-0}
   (( _SHELLGUARD_PID > 0 )) || return 1
   # Use copies: the coproc's own fds are closed in subshells and when bash reaps it.
@@ -235,16 +235,20 @@ _shellguard_query() {
       _SHELLGUARD_TIMEOUT_FOR=${SHELLGUARD_TIMEOUT-} _SHELLGUARD_TIMEOUT_OK=$timeout
     fi
     while true; do
-      # Wait (with the timeout) for the first byte only: bash's read -t pays for every
-      # byte it reads (~3 us each). The server writes each reply in one go, so the
-      # rest of the line is already there.
+      # Only the first byte is read with the timeout: bash's read -t costs ~0.2 ms
+      # for more than one character. A line it reads one byte per system call, but a
+      # known length in one: the co-process pads every reply with spaces to a multiple
+      # of 256 bytes (serve --pad 256) and writes it in one go, so the rest is there.
       IFS= builtin read -r -t "$timeout" -N 1 -u "$_SHELLGUARD_R" reply
       rc=$?
+      (( rc == 0 )) && { IFS= builtin read -r -N 255 -u "$_SHELLGUARD_R" line; rc=$?; reply+=$line; }
+      while (( rc == 0 )) && [[ $reply != *$'\n' ]]; do
+        IFS= builtin read -r -N 256 -u "$_SHELLGUARD_R" line
+        rc=$?
+        reply+=$line
+      done
       (( rc == 0 )) || break
-      IFS= builtin read -r -u "$_SHELLGUARD_R" line
-      rc=$?
-      reply+=$line
-      (( rc == 0 )) || break
+      reply=${reply%\}*}'}'          # the padding and the newline
       [[ $reply == '{"id":'+([0-9]),* ]] || { rc=2; break; }
       reply_id=${reply#\{\"id\":}
       reply_id=${reply_id%%,*}

@@ -64,11 +64,12 @@ def build_parser(only: str | None = None):  # type: ignore[no-untyped-def]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
-    if args_list == ["serve"]:
+    if args_list == ["serve"] or (args_list[:2] == ["serve", "--pad"] and len(args_list) == 3
+                                  and args_list[2].isdigit() and int(args_list[2]) <= 65536):
         # the shells start this once per session: skip building every command's parser
         from shellguard.server import serve
 
-        return serve()
+        return serve(pad=int(args_list[2]) if len(args_list) == 3 else 0)
     if args_list == ["--version"]:
         sys.stdout.write(f"shellguard {__version__}\n")
         return 0

@@ -17,4 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                     '"...", "source": "rules", "action": "confirm"}). Ignores SIGINT; ends at '
                     "EOF. Shells start it for you.",
     )
-    p.set_defaults(handler=lambda args: serve())
+    p.add_argument("--pad", type=_block, default=0, metavar="BYTES",
+                   help="pad each response line with spaces to a multiple of BYTES (bash "
+                        "reads a known length from a pipe in one system call, a line one "
+                        "byte at a time)")
+    p.set_defaults(handler=lambda args: serve(pad=args.pad))
+
+
+def _block(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65536:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes from 0 to 65536, not {text!r}")
+    return int(text)

@@ -82,10 +82,12 @@ def guard_files(base: Path, python: str | None = None) -> dict[str, str]:
 
 
 RELAY = """#!{python} -SI
-# Stands in for `python -m shellguard serve`: relays the guard's pipe to a shared classifier.
-import os, socket, threading
+# Stands in for `python -m shellguard serve [--pad N]`: relays the guard's pipe to a shared
+# classifier, telling it first how to pad the replies.
+import os, socket, sys, threading
 s = socket.socket(socket.AF_UNIX)
 s.connect({path!r})
+s.sendall(b"%d\\n" % (int(sys.argv[sys.argv.index("--pad") + 1]) if "--pad" in sys.argv else 0))
 def up():
     while True:
         data = os.read(0, 65536)
@@ -114,9 +116,10 @@ def shared_classifier(directory: Path) -> Iterator[str]:
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
+            pad = int(self.rfile.readline())  # the relay's --pad
             for line in self.rfile:
                 with lock:
-                    data = encode_response(answer(guard, line.rstrip(b"\n")))
+                    data = encode_response(answer(guard, line.rstrip(b"\n")), pad)
                 self.wfile.write(data)
                 self.wfile.flush()
 

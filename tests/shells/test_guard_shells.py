@@ -50,6 +50,17 @@ def test_nothing_on_a_refused_line_runs(shell):
     assert not (shell.home / "made").exists()
 
 
+def test_a_long_answer_is_read_whole(shell):
+    """An answer longer than one read (bash reads replies in 256-byte blocks)."""
+    name = "long-" + "x" * 240
+    shell.line(f"printf hi > {name}")
+    asked = shell.question()
+    assert "CREATE" in asked and name in asked.replace("\r\n", "")
+    shell.send("n")
+    shell.sync()
+    assert not (shell.home / name).exists()
+
+
 def test_refused_line_status_is_not_zero(shell):
     shell.line("touch made")
     shell.question()
