@@ -444,6 +444,7 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     with_arg = program.options_with_arg
     read_only = set(_setting(program, "read_only_options", []))
     no_command = False
+    host: int | None = None
     i = 1
     while i < len(words):
         text = words[i].text
@@ -451,7 +452,13 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
             i += 1
             break
         if not _is_option(text):
-            break
+            if host is not None:
+                break
+            # OpenSSH reads options after the host too (`ssh db -N -L ...`); the command
+            # starts at the first word after the host that is not one.
+            host = i
+            i += 1
+            continue
         if text in read_only:
             return [Finding(part, Crud.READ, f"{name} {text} only reports",
                             rule_id=f"{name}.read-only")]
@@ -464,7 +471,10 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         if "N" in text[1:] and not text.startswith("--"):
             no_command = True
         i += 1
-    rest = words[i + 1:] if i < len(words) else ()
+    if host is None and i < len(words):
+        host = i  # `ssh -- host command`
+        i += 1
+    rest = words[i:] if host is not None else ()
     if not rest:
         if no_command:
             return [Finding(part, Crud.READ, f"{name} -N only forwards ports",
