@@ -106,12 +106,16 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     session = False
     if _setting(program, "options_anywhere", False):
         # su/runuser: `su root -c 'cmd'` puts the script option after the user name
+        # `script -c 'make' build.log` also writes its log (or ./typescript)
+        writes = _setting(program, "writes_why", "")
+        also = [Finding(part, Crud.CREATE, writes, rule_id=f"{name}.writes")] if writes else []
         for k, word in enumerate(words[1:], start=1):
             if word.text.split("=", 1)[0] in script_options:
                 if "=" in word.text:
-                    return classifier.script(word.text.split("=", 1)[1], ctx, depth + 1, "nested")
+                    return classifier.script(word.text.split("=", 1)[1], ctx, depth + 1,
+                                             "nested") + also
                 if k + 1 < len(words):
-                    return _payload(classifier, words[k + 1], part, ctx, depth)
+                    return _payload(classifier, words[k + 1], part, ctx, depth) + also
         bare = Crud.parse(_setting(program, "bare_class", "UPDATE"))
         return [Finding(part, bare, _setting(program, "bare_why", f"{name} opens a session"),
                         rule_id=f"{name}.session", confirm=True)]
