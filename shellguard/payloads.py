@@ -68,6 +68,9 @@ _SQL_SIDE_EFFECT = _Lazy(r"\b(pg_terminate_backend|pg_cancel_backend|pg_drop_rep
                          r"pg_promote|dblink_exec|sys_exec|xp_cmdshell)\s*\(|"
                          r"\binto\s+(outfile|dumpfile)\b|\binto\s+(temp\w*\s+|unlogged\s+)?"
                          r"(table\s+)?\w+\s+from\b", re.I)
+_SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
+#: PRAGMAs that set something: `name = value`, and the ones that act when read.
+_SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
 _SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 
 
@@ -84,13 +87,15 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             effects.append(CodeEffect(crud, f"sqlite {verb} {_VERB_TEXT[crud]}"))
             continue
         text = " ".join(stmt.split()[:4])
-        if verb == "with":  # a CTE: the statement after it decides
-            for w in words[1:]:
-                if w in _SQL_DELETE | {"insert", "update", "merge"}:
-                    verb = w
-                    break
-            else:
-                verb = "select"
+        if verb == "with":
+            # A CTE: any data-changing statement in it decides, also inside a bracket
+            # (`WITH d AS (DELETE ... RETURNING *) SELECT ...`), the most severe first.
+            found = set(_SQL_CTE_VERBS.findall(stmt.lower()))
+            verb = next((v for v in ("delete", "truncate", "drop", "update", "merge", "insert")
+                         if v in found), "select")
+        if verb == "pragma" and _SQL_PRAGMA_SETS.search(stmt):
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' changes a database setting"))
+            continue
         if verb == "alter":
             if " drop " in f" {stmt.lower()} ":
                 effects.append(CodeEffect(Crud.DELETE, f"SQL '{text}' drops part of a table"))
@@ -131,13 +136,18 @@ _MONGO = [
                              r"findOneAndReplace|renameCollection|bulkWrite|updateUser|"
                              r"grantRolesToUser|revokeRolesFromUser|setProfilingLevel|"
                              r"adminCommand|runCommand|shutdownServer)\s*\(")),
+    (Crud.UPDATE, _Lazy(r"\b(rs\.(stepDown|reconfig|add|addArb|remove|freeze|syncFrom|"
+                             r"initiate)|sh\.\w+|db\.fsyncLock|db\.fsyncUnlock)\s*\(")),
     (Crud.CREATE, _Lazy(r"\.(insertOne|insertMany|insert|save|createCollection|"
                              r"createIndex(es)?|createUser|createRole|createView)\s*\(")),
+    # aggregation stages that write a collection
+    (Crud.CREATE, _Lazy(r"""["']?(\$out|\$merge)["']?\s*:""")),
 ]
 
 
 def mongo_effects(code: str) -> list[CodeEffect]:
-    effects = [CodeEffect(crud, f"Mongo {m.group(1)}() {_VERB_TEXT[crud]}")
+    effects = [CodeEffect(crud, f"Mongo {m.group(1)}{'' if m.group(1)[0] == '$' else '()'} "
+                                f"{_VERB_TEXT[crud]}")
                for crud, pattern in _MONGO for m in pattern.finditer(code)]
     if not effects:
         effects.append(CodeEffect(Crud.READ, "the Mongo script only reads"))

@@ -361,8 +361,10 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     name = program.name
     sql_options = set(_setting(program, "sql_options", []))
     file_options = set(_setting(program, "file_options", []))
+    output_options = set(_setting(program, "output_options", []))
     read_only = set(_setting(program, "read_only_options", []))
     operand_index = _setting(program, "sql_operand", -1)
+    outputs: list[str] = []
     with_arg = program.options_with_arg
     statements: list[Word] = []
     files: list[str] = []
@@ -385,6 +387,13 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
                 elif i + 1 < len(words):
                     target.append(words[i + 1] if target is statements else words[i + 1].text)
                     i += 1
+            elif key in output_options:
+                # `psql -c 'SELECT ...' -o out.txt`: the results go to a file
+                if eq:
+                    outputs.append(value)
+                elif i + 1 < len(words):
+                    outputs.append(words[i + 1].text)
+                    i += 1
             elif text[:2] in sql_options and len(text) > 2 and not text.startswith("--"):
                 rest = text[2:]
                 statements.append(Word(rest, rest))
@@ -396,8 +405,11 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
         i += 1
     if operand_index >= 0 and len(operands) > operand_index:
         statements.extend(operands[operand_index:operand_index + 1])
+    written = [Finding(part, Crud.CREATE, f"{name} writes its output to {target}",
+                       rule_id=f"{name}.output")
+               for target in outputs if target not in ("-", "/dev/null", "/dev/stdout")]
     if statements:
-        findings: list[Finding] = []
+        findings: list[Finding] = list(written)
         for word in statements:
             if word.dynamic:
                 findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})",
