@@ -362,6 +362,9 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     sql_options = set(_setting(program, "sql_options", []))
     file_options = set(_setting(program, "file_options", []))
     output_options = set(_setting(program, "output_options", []))
+    # `sqlite3 -cmd SQL db`: run before the main statements (or before the session)
+    setup_options = set(_setting(program, "setup_sql_options", []))
+    setup: list[Word] = []
     read_only = set(_setting(program, "read_only_options", []))
     operand_index = _setting(program, "sql_operand", -1)
     outputs: list[str] = []
@@ -387,6 +390,9 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
                 elif i + 1 < len(words):
                     target.append(words[i + 1] if target is statements else words[i + 1].text)
                     i += 1
+            elif key in setup_options and not eq and i + 1 < len(words):
+                setup.append(words[i + 1])
+                i += 1
             elif key in output_options:
                 # `psql -c 'SELECT ...' -o out.txt`: the results go to a file
                 if eq:
@@ -408,17 +414,14 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     written = [Finding(part, Crud.CREATE, f"{name} writes its output to {target}",
                        rule_id=f"{name}.output")
                for target in outputs if target not in ("-", "/dev/null", "/dev/stdout")]
+    if setup:
+        before = _sql_findings(part, name, setup)
+        rest = sql_handler(classifier, tuple(w for w in words if w not in setup
+                                             and w.text not in setup_options), program, cmd,
+                           ctx, depth) or []
+        return before + rest
     if statements:
-        findings: list[Finding] = list(written)
-        for word in statements:
-            if word.dynamic:
-                findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})",
-                                              Crud.UPDATE))
-                continue
-            for effect in payloads.sql_effects(word.text):
-                findings.append(Finding(part, effect.crud, effect.reason, rule_id=f"{name}.sql",
-                                        confidence=0.9))
-        return findings
+        return written + _sql_findings(part, name, statements)
     if files:
         return _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
     body = cmd.stdin_body
@@ -428,6 +431,17 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
         return _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
     return _session(part, name)
+
+
+def _sql_findings(part: str, name: str, statements: list[Word]) -> list[Finding]:
+    findings: list[Finding] = []
+    for word in statements:
+        if word.dynamic:
+            findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})", Crud.UPDATE))
+            continue
+        findings.extend(Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9)
+                        for e in payloads.sql_effects(word.text))
+    return findings
 
 
 def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
