@@ -414,23 +414,17 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     written = [Finding(part, Crud.CREATE, f"{name} writes its output to {target}",
                        rule_id=f"{name}.output")
                for target in outputs if target not in ("-", "/dev/null", "/dev/stdout")]
-    if setup:
-        before = _sql_findings(part, name, setup)
-        rest = sql_handler(classifier, tuple(w for w in words if w not in setup
-                                             and w.text not in setup_options), program, cmd,
-                           ctx, depth) or []
-        return before + rest
+    first = _sql_findings(part, name, setup)  # -cmd SQL runs before anything else
     if statements:
-        return written + _sql_findings(part, name, statements)
+        return first + written + _sql_findings(part, name, statements)
     if files:
-        return _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
+        return first + _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
     body = cmd.stdin_body
     if body is not None:
-        return [Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9)
-                for e in payloads.sql_effects(body)]
+        return first + _sql_findings(part, name, [Word(body, body)])
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
-        return _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
-    return _session(part, name)
+        return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
+    return first + _session(part, name)
 
 
 def _sql_findings(part: str, name: str, statements: list[Word]) -> list[Finding]:
