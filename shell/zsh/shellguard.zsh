@@ -64,6 +64,7 @@ builtin setopt no_aliases
 # directly it is read from the `shellguard` command's #! line, once.
 typeset -g _SHELLGUARD_PYTHON=${_SHELLGUARD_PYTHON-}
 typeset -gi _SHELLGUARD_PID=0 _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_K=-1 _SHELLGUARD_ID=0
+typeset -gi _SHELLGUARD_GOT=0             # the id of the reply line last taken (_shellguard_pop)
 typeset -gi _SHELLGUARD_FRESH=0 _SHELLGUARD_ARMED=0 _SHELLGUARD_SKIP=0
 typeset -g _SHELLGUARD_BUF= _SHELLGUARD_NOTE= _SHELLGUARD_DEFERRED= _SHELLGUARD_HISTORY=
 typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON=
@@ -214,25 +215,30 @@ _shellguard_send() {
   builtin print -r -u $_SHELLGUARD_W -- $1 2>/dev/null
 }
 
+_shellguard_pop() {
+  # Take one whole line off the read buffer into REPLY, and its id into _SHELLGUARD_GOT
+  # (-1 when it is not a reply); 1 when no whole line is there yet. (internal)
+  [[ $_SHELLGUARD_BUF == *$'\n'* ]] || return 1
+  REPLY=${_SHELLGUARD_BUF%%$'\n'*}
+  # (an offset, not ${BUF#*$'\n'}: zsh matches a leading * slowly, ~0.15 ms here)
+  _SHELLGUARD_BUF=${_SHELLGUARD_BUF:$(( ${#REPLY} + 1 ))}
+  _SHELLGUARD_GOT=-1
+  [[ $REPLY == '{"id":'<->,* ]] && _SHELLGUARD_GOT=${${REPLY#\{\"id\":}%%,*}
+  return 0
+}
+
 _shellguard_recv() {
   # Read the answer with id $1 within $2 seconds into REPLY. (internal)
   # 0 answered, 1 timed out, 2 garbled or out of step, 3 end of file.
   # One sysread normally brings the whole line (the server writes it in one go).
-  local -i id=$1 got
-  local line chunk start=$EPOCHREALTIME
+  local -i id=$1
+  local chunk start=$EPOCHREALTIME
   local -F left=$2
   while true; do
-    if [[ $_SHELLGUARD_BUF == *$'\n'* ]]; then
-      line=${_SHELLGUARD_BUF%%$'\n'*}
-      # (an offset, not ${BUF#*$'\n'}: zsh matches a leading * slowly, ~0.15 ms here)
-      _SHELLGUARD_BUF=${_SHELLGUARD_BUF:$(( ${#line} + 1 ))}
-      [[ $line == '{"id":'<->,* ]] || return 2
-      got=${${line#\{\"id\":}%%,*}
-      if (( got == id )); then
-        REPLY=$line
-        return 0
-      fi
-      (( got < id )) && continue   # the late answer to an earlier request (an answer report)
+    if _shellguard_pop; then
+      (( _SHELLGUARD_GOT == id )) && return 0
+      # the late answer to an earlier request (an answer report, a prefetch given up)
+      (( _SHELLGUARD_GOT >= 0 && _SHELLGUARD_GOT < id )) && continue
       return 2
     fi
     sysread -t $left -i $_SHELLGUARD_R chunk
@@ -366,8 +372,7 @@ _shellguard_prefetched() {
   # to the prefetch in flight, for its text and directory; drop other lines (late
   # replies to answer reports, which nobody waits for).
   emulate -L zsh
-  local chunk line class
-  local -i got
+  local chunk class REPLY       # (REPLY local: a handler must not change the user's)
   if [[ -z ${2-} ]] && sysread -i $1 chunk 2>/dev/null; then
     _SHELLGUARD_BUF+=$chunk
   else
@@ -378,16 +383,12 @@ _shellguard_prefetched() {
     _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0
     return 0
   fi
-  while [[ $_SHELLGUARD_BUF == *$'\n'* ]]; do
-    line=${_SHELLGUARD_BUF%%$'\n'*}
-    _SHELLGUARD_BUF=${_SHELLGUARD_BUF:$(( ${#line} + 1 ))}
-    [[ $line == '{"id":'<->,* ]] || continue
-    got=${${line#\{\"id\":}%%,*}
-    (( got == _SHELLGUARD_PRE_ID )) || continue
+  while _shellguard_pop; do
+    (( _SHELLGUARD_GOT > 0 && _SHELLGUARD_GOT == _SHELLGUARD_PRE_ID )) || continue
     _SHELLGUARD_PRE_ID=0
-    class=${${line#*,\"classification\":\"}%%\"*}
+    class=${${REPLY#*,\"classification\":\"}%%\"*}
     # (strings in a reply escape their quotes: only the key itself can match)
-    if [[ $line == *',"action":"allow"'* && -n $class && $class != *[^A-Z]* ]]; then
+    if [[ $REPLY == *',"action":"allow"'* && -n $class && $class != *[^A-Z]* ]]; then
       _SHELLGUARD_PRE_KEY=$_SHELLGUARD_PRE_SENT _SHELLGUARD_PRE_CLASS=$class
     fi
   done
