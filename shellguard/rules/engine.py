@@ -63,14 +63,20 @@ class ArgvView:
                     values.setdefault(key, []).append(tokens[i + 1])
                     i += 1
             else:
-                flags.append(tok)
                 if tok in with_arg:
+                    flags.append(tok)
                     if i + 1 < len(tokens):
                         values.setdefault(tok, []).append(tokens[i + 1])
                         i += 1
                 elif tok[:2] in with_arg and len(tok) > 2 and not (program and program.single_dash_long):
+                    # `sort -oout.txt`: the option with its value attached (both kept:
+                    # zip's -sf is an option of its own)
+                    flags.extend((tok, tok[:2]))
                     values.setdefault(tok[:2], []).append(tok[2:].lstrip("="))
-                elif "=" in tok:
+                    i += 1
+                    continue
+                flags.append(tok)
+                if "=" in tok:
                     key, _, value = tok.partition("=")
                     values.setdefault(key, []).append(value)
             i += 1
