@@ -13,7 +13,8 @@ from pathlib import Path
 from shellguard import paths
 from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
-from shellguard.policy import decide
+from shellguard.parse.plain import plain_commands
+from shellguard.policy import decide, reads_run_unasked
 from shellguard.rules.engine import RuleSet, builtin_rules, load_rules
 from shellguard.verdict import Crud, Finding, Verdict
 
@@ -118,6 +119,24 @@ class Guard:
         if action == "allow" and any(f.source == "heuristic" for f in verdict.findings):
             action = "confirm"
         return Decision(verdict, action)
+
+    def read_prefixes(self, command: str) -> tuple[str, ...]:
+        """The read-only prefixes (``ls``, ``git status -c ...``) of a plain line's
+        commands, when this config runs every READ line unasked: a shell that keeps them
+        lets later plain lines made of them through without asking (see
+        :meth:`RuleSet.read_only_prefix`). Empty for any other line."""
+        commands = plain_commands(command)
+        if commands is None or not reads_run_unasked(self.config):
+            return ()
+        found: list[str] = []
+        for words in commands:
+            prefix = self.classifier.rules.read_only_prefix(words)
+            # a deny entry that is one word denies exactly that line
+            if prefix is not None and words[0] not in self.config.deny:
+                text = str(prefix)
+                if text not in found:
+                    found.append(text)
+        return tuple(found)
 
     def safe_decision(self, reason: str) -> Decision:
         """The answer when nothing better can be had: ask."""

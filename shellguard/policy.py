@@ -13,7 +13,7 @@ import os
 from shellguard.config import Config
 from shellguard.verdict import Crud, Verdict
 
-__all__ = ["decide"]
+__all__ = ["decide", "reads_run_unasked"]
 
 
 def _matches(entry: str, command: str, verdict: Verdict, all_parts: bool) -> bool:
@@ -44,3 +44,13 @@ def decide(verdict: Verdict, command: str, cwd: str | None, config: Config) -> s
     if action == "allow" and verdict.confirm:
         return "confirm"
     return action
+
+
+def reads_run_unasked(config: Config) -> bool:
+    """Does this config let every READ line run unasked? Not when READ asks, or when a
+    deny entry (a command with arguments, or a glob) may match a line that only reads:
+    rule ids match only parts that do more (or must ask), and a bare word only the
+    line that is that word (``Guard.read_prefixes`` leaves such a program out)."""
+    if config.actions.get(Crud.READ, "confirm") != "allow":
+        return False
+    return not any(ch in entry for entry in config.deny for ch in " \t*?[")

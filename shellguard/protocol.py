@@ -4,7 +4,10 @@ Request:  ``{"id": 1, "command": "rm -rf build", "cwd": "/home/me/app", "shell":
 (optional: ``"answer"``, to record what a person answered; ``"prefetch": true``, for a
 line still being typed: see :class:`Request`)
 Response: ``{"id": 1, "classification": "DELETE", "confidence": 0.95, "reasoning": "...",
-"source": "rules", "action": "confirm"}`` plus ``"error"`` when the request was bad.
+"source": "rules", "action": "confirm"}`` plus ``"read_prefixes"`` when a plain line's
+commands start with read-only prefixes (``"ls,git status -c --exec"``: after those
+words, any words but the options listed only read; shells may keep them and let later
+plain lines made of them through unasked) and ``"error"`` when the request was bad.
 
 Shells parse the answer with a regex, so responses are always compact, on one
 line, with the keys in this order. ``shellguard serve --pad N`` pads each response
@@ -28,6 +31,8 @@ MAX_LINE_BYTES = 1 << 20
 MAX_NESTING = 64
 #: Longer reasons are cut: with escapes, a reply stays under 4096 bytes.
 MAX_REASON_CHARS = 400
+#: Read-only prefixes beyond this many characters are left out of a reply.
+MAX_PREFIXES_CHARS = 1000
 
 
 class ProtocolError(ValueError):
@@ -63,6 +68,9 @@ class Response:
     source: str
     action: str
     error: str | None = None
+    #: Read-only prefixes of the line's commands, for the shells to keep (see
+    #: ``Guard.read_prefixes``); sent only when there are any.
+    read_prefixes: tuple[str, ...] = ()
 
 
 def _nesting_depth(text: str) -> int:
@@ -149,6 +157,12 @@ def encode_response(response: Response, pad: int = 0) -> bytes:
         "source": response.source,
         "action": response.action,
     }
+    if response.read_prefixes:
+        prefixes = ",".join(response.read_prefixes)
+        if len(prefixes) > MAX_PREFIXES_CHARS:  # keep the reply within one pipe write
+            prefixes = prefixes[:MAX_PREFIXES_CHARS].rpartition(",")[0]
+        if prefixes:
+            data["read_prefixes"] = prefixes
     if response.error is not None:
         data["error"] = response.error[:200]
     line = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")

@@ -69,11 +69,11 @@ def _lines(fd: int) -> Iterator[bytes | None]:
             start = nl + 1
 
 
-def _response(request_id: int | str | None, decision: Decision, error: str | None = None
-              ) -> Response:
+def _response(request_id: int | str | None, decision: Decision, error: str | None = None,
+              read_prefixes: tuple[str, ...] = ()) -> Response:
     verdict = decision.verdict
     return Response(request_id, verdict.crud.name, verdict.confidence, verdict.reason,
-                    verdict.source, decision.action, error)
+                    verdict.source, decision.action, error, read_prefixes)
 
 
 def _audit(guard: Guard, request: Request, decision: Decision) -> None:
@@ -105,7 +105,7 @@ def answer(guard: Guard, line: bytes | None) -> Response:
         else:
             decision = guard.check(request.command, request.cwd)
         _audit(guard, request, decision)
-        return _response(request_id, decision)
+        return _response(request_id, decision, read_prefixes=guard.read_prefixes(request.command))
     except ProtocolError as exc:
         rid = exc.request_id if exc.request_id is not None else request_id
         return _response(rid, guard.safe_decision("the request could not be read"), str(exc))

@@ -11,14 +11,16 @@ import os
 import pickle
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
 from shellguard.rules.schema import Program, Rule, RuleError, build_program, build_rule
+from shellguard.verdict import Crud
 
-__all__ = ["RuleSet", "ArgvView", "Match", "load_rules", "builtin_rules", "DATA_DIR"]
+__all__ = ["RuleSet", "ArgvView", "Match", "ReadPrefix", "load_rules", "builtin_rules",
+           "DATA_DIR"]
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -206,6 +208,8 @@ class RuleSet:
         # (program, first positional) -> the rules that can match it (see _candidates)
         self._by_word: dict[tuple[str, str | None], list[Rule]] = {}
         self._first_words: dict[str, frozenset[str]] = {}
+        # (program, first positional or None) -> its read-only prefix (see read_only_prefix)
+        self._read_only: dict[tuple[str, str | None], ReadPrefix | None] = {}
 
     # -- loading ------------------------------------------------------------
 
@@ -276,6 +280,7 @@ class RuleSet:
         state["_rules"] = None  # rebuilt from _by_program when asked for
         state["_by_word"] = {}  # rebuilt as commands come
         state["_first_words"] = {}
+        state["_read_only"] = {}
         return state
 
     def _candidates(self, name: str, first: str | None, ignore_case: bool) -> list[Rule]:
@@ -323,6 +328,7 @@ class RuleSet:
         self._by_program = _Unpickling(index)
         self._by_word = {}
         self._first_words = {}
+        self._read_only = {}
 
     # -- lookup -------------------------------------------------------------
 
@@ -378,8 +384,100 @@ class RuleSet:
             return None
         return used
 
+    def read_only_prefix(self, words: Sequence[str]) -> ReadPrefix | None:
+        """The leading words (``ls``, ``git status``) after which any words but the
+        prefix's ``unless`` options make a READ command, or None.
+
+        True of a program (or of its first positional) when no handler looks inside it,
+        one rule with no condition beyond those words only reads (so some rule always
+        matches), and every other rule that could match either only reads or cannot
+        match without one of its options present (those become ``unless``). The shells
+        let a line of plain words through on it without a round trip: it must never
+        hold for a command that may do more than read.
+        """
+        if not words or not _PREFIX_WORD.fullmatch(words[0]):
+            return None
+        name = words[0]
+        found = self._read_prefix(name, None)
+        if found is None and len(words) > 1 and _PREFIX_WORD.fullmatch(words[1]):
+            found = self._read_prefix(name, words[1])
+        return found
+
+    def _read_prefix(self, name: str, first: str | None) -> ReadPrefix | None:
+        key = (name, first)
+        if key in self._read_only:
+            return self._read_only[key]
+        found = None
+        program = self.programs.get(name)
+        if program is None or not (program.handler or program.ignore_case):
+            rules = self._rules_for(name) if first is None else self._candidates(name, first, False)
+            if any(_only_reads(rule) and _matches_anything_after(rule, first) for rule in rules):
+                unless: set[str] = set()
+                for rule in rules:
+                    gate = _options_it_needs(rule)
+                    if gate is None:
+                        break
+                    unless.update(gate)
+                else:
+                    if len(unless) <= _MAX_UNLESS and all(_OPTION.fullmatch(o) for o in unless):
+                        words = name if first is None else f"{name} {first}"
+                        found = ReadPrefix(words, tuple(sorted(unless)))
+        if len(self._read_only) < 4096:  # what users type must not grow it without bound
+            self._read_only[key] = found
+        return found
+
     def all_rules(self) -> Iterable[Rule]:
         return self.rules.values()
+
+
+#: A word a read-only prefix may hold: a program or subcommand name, nothing a shell expands.
+_PREFIX_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+#: An option a prefix's ``unless`` may hold (shells test words against it as a pattern).
+_OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
+#: A prefix with more options than this to rule out is not worth a shell's time.
+_MAX_UNLESS = 24
+
+
+@dataclass(frozen=True)
+class ReadPrefix:
+    """``words`` (``git status``) followed by any words, none of them one of the options
+    in ``unless`` (``--output``, ``--output=x``; ``-o`` also inside ``-xo``), only reads."""
+
+    words: str
+    unless: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return " ".join((self.words, *self.unless))
+
+
+def _only_reads(rule: Rule) -> bool:
+    return (rule.crud == Crud.READ and not rule.writes and not rule.writes_option
+            and not rule.confirm and not rule.runs and not rule.runs_option)
+
+
+def _options_it_needs(rule: Rule) -> frozenset[str] | None:
+    """Options without which ``rule`` cannot do more than read (empty: it only reads);
+    None when no option set can tell (it may match, and write, with none given)."""
+    if _only_reads(rule):
+        return frozenset()
+    if rule.crud == Crud.READ and not (rule.writes or rule.confirm or rule.runs):
+        # reads unless an option names what it writes or runs
+        return frozenset(rule.writes_option) | {o.partition("=")[0] for o in rule.runs_option}
+    needed = set(rule.flags) | set(rule.all_flags) | {flag for flag, _ in rule.option_values}
+    return frozenset(needed) if needed else None
+
+
+def _matches_anything_after(rule: Rule, first: str | None) -> bool:
+    """Does ``rule`` match every argv that starts with the program (and ``first``)?"""
+    if first is None:
+        if rule.subcommand:
+            return False
+    elif len(rule.subcommand) != 1 or rule.subcommand[0] == ("**",) or \
+            not _glob_any(rule.subcommand[0], first):
+        return False
+    return not (rule.flags or rule.all_flags or rule.no_flags or rule.args or rule.option_values
+                or rule.argv_regex is not None or rule.double_dash is not None
+                or rule.max_args is not None or (rule.min_args or 0) > 0)
 
 
 def builtin_files() -> list[Path]:

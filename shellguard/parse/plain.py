@@ -1,0 +1,81 @@
+"""Plain lines: no quoting, expansion, redirection, grouping or continuation.
+
+A plain line splits into its commands at ``| & ;`` and into words at spaces exactly
+as a shell splits it, so a shell can look at one without a parser. The shells test
+the same characters before letting a line through on the read-only prefixes the
+co-process names (:meth:`shellguard.rules.engine.RuleSet.read_only_prefix`).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands"]
+
+#: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
+#: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
+PLAIN_LINE = re.compile(r"[A-Za-z0-9 _./:=,@%+~*?|&;-]*")
+_SEPARATOR = re.compile(r"[|&;]")
+
+
+def plain_commands(line: str) -> list[list[str]] | None:
+    """The words of each command of a plain line, or None when the line is not plain
+    (or ends in ``|`` or ``&&``, where the shell asks for more)."""
+    text = line.rstrip(" ")
+    if not PLAIN_LINE.fullmatch(text) or text.endswith(("|", "&&")):
+        return None
+    commands = [words for piece in _SEPARATOR.split(text) if (words := piece.split())]
+    return commands or None
+
+
+class ReadPrefixes:
+    """The read-only prefixes a shell keeps from the co-process's replies, and the plain
+    lines they let through. The zsh and bash scripts do the same in their own words
+    (``_shellguard_keep_reads``, ``_shellguard_plain_reads``); a test holds them to this."""
+
+    def __init__(self, limit: int = 500) -> None:
+        self.limit = limit
+        self._kept: dict[str, tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+    def keep(self, field: str) -> None:
+        """Keep the prefixes of a reply's ``read_prefixes`` ("ls,git status -c --exec")."""
+        if len(self._kept) >= self.limit:
+            self._kept.clear()
+        for entry in field.split(","):
+            words, _, unless = entry.partition(" -")
+            if words:
+                self._kept[words] = tuple(("-" + unless).split()) if unless else ()
+
+    def lets_through(self, line: str) -> bool:
+        """Is every command of plain ``line`` a kept prefix and words without its options?"""
+        if not self._kept:
+            return False
+        commands = plain_commands(line)
+        if commands is None:
+            return False
+        for words in commands:
+            if words[0] in self._kept:
+                unless, rest = self._kept[words[0]], words[1:]
+            elif len(words) > 1 and f"{words[0]} {words[1]}" in self._kept:
+                unless, rest = self._kept[f"{words[0]} {words[1]}"], words[2:]
+            else:
+                return False
+            if any(_has_option(word, option) for word in rest if word.startswith("-")
+                   for option in unless):
+                return False
+        return True
+
+
+def _has_option(word: str, option: str) -> bool:
+    """``--output``, ``--output=x``, ``-ofile``; and ``-o`` inside a cluster (``-xo``).
+    Errs towards yes: a "yes" only costs a round trip."""
+    if word.startswith(option):
+        return True
+    return (len(option) == 2 and option[1] != "-" and word[1:2] not in ("", "-")
+            and option[1] in word[2:])

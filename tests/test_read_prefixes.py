@@ -1,0 +1,181 @@
+"""Read-only prefixes: what lets a shell run a plain line without asking the co-process.
+
+A shell keeps the prefixes the co-process names (``ls``, ``git status -c --exec``) and
+lets a plain line through when each of its commands starts with one and has none of
+its options. These tests hold the claim to the classifier itself: for every prefix the
+rule files give, lines made of it and words from that program's own rules must be
+READ and allowed; a derivation that forgets a rule's options must be caught.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from shellguard.config import Config
+from shellguard.guard import Guard
+from shellguard.parse.plain import ReadPrefixes, plain_commands
+from shellguard.protocol import MAX_PREFIXES_CHARS, Response, encode_response
+from shellguard.rules import engine
+from shellguard.rules.engine import RuleSet, load_rules
+from shellguard.server import answer
+from shellguard.verdict import Crud
+
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=,@%+~*?-]+")
+
+
+def shell_lets_through(line: str, kept: dict[str, tuple[str, ...]]) -> bool:
+    """What a shell that kept these prefixes decides about ``line``."""
+    prefixes = ReadPrefixes()
+    prefixes.keep(",".join(" ".join((words, *unless)) for words, unless in kept.items()))
+    return prefixes.lets_through(line)
+
+
+def _kept(prefix: engine.ReadPrefix) -> dict[str, tuple[str, ...]]:
+    return {prefix.words: prefix.unless}
+
+
+def _vocabulary(rules: RuleSet, name: str) -> list[str]:
+    """Words that matter to this program's rules: their options, values and subcommands."""
+    words = {"-h", "--help", "--version", "x", "file.txt", "/tmp/out", "-", "--", "-rf",
+             "--force", "--output=o.txt", "-o", "o.txt", "--dry-run", "-n", "1"}
+    program = rules.program(name)
+    if program is not None:
+        words.update(program.options_with_arg)
+        words.update(program.dry_run)
+    for rule in rules._rules_for(name):
+        words.update(rule.flags + rule.all_flags + rule.no_flags + rule.writes_option)
+        words.update(o.partition("=")[0] for o in rule.runs_option)
+        for flag, pattern in rule.option_values:
+            value = pattern.replace("*", "v").replace("?", "v")
+            words.update((flag, value, f"{flag}={value}"))
+        for slot in rule.subcommand:
+            words.update(w.replace("*", "v") for w in slot if w != "**")
+        words.update(a.replace("*", "v") for a in rule.args)
+    return sorted(w for w in words if _PLAIN_WORD.fullmatch(w))
+
+
+def _prefixes(rules: RuleSet) -> list[engine.ReadPrefix]:
+    found = {}
+    for name in list(rules._by_program):
+        if not _PLAIN_WORD.fullmatch(name):
+            continue
+        top = rules.read_only_prefix([name])
+        if top is not None:
+            found[top.words] = top
+            continue
+        for rule in rules._rules_for(name):
+            for word in engine._literal_first_slot(rule, False) or ():
+                prefix = rules.read_only_prefix([name, word])
+                if prefix is not None:
+                    found[prefix.words] = prefix
+    return list(found.values())
+
+
+def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
+    """Plain lines a shell would let through on a prefix that are not READ and allowed."""
+    guard = Guard(Config(), rules, use_llm=False)
+    rng = random.Random(seed)
+    bad = []
+    for prefix in _prefixes(rules):
+        vocabulary = _vocabulary(rules, prefix.words.split()[0])
+        for _ in range(samples):
+            line = " ".join([prefix.words] + rng.choices(vocabulary, k=rng.randint(0, 4)))
+            if not shell_lets_through(line, _kept(prefix)):
+                continue
+            decision = guard.check(line, "/tmp")
+            if decision.action != "allow" or decision.verdict.crud != Crud.READ:
+                bad.append(f"{line!r} ({prefix}): {decision.verdict.crud.name} "
+                           f"{decision.action}, {decision.verdict.reason}")
+    return bad
+
+
+RULES = load_rules(use_cache=False)
+
+
+def test_examples_of_prefixes() -> None:
+    def named(line: str) -> str | None:
+        prefix = RULES.read_only_prefix(line.split())
+        return None if prefix is None else str(prefix)
+
+    assert named("ls -la") == "ls"
+    assert named("cat notes.txt") == "cat"
+    assert named("tree -L 2") == "tree -o"                  # -o writes the tree to a file
+    status = named("git status --short")
+    assert status is not None and status.startswith("git status ")
+    assert {"-c", "--exec", "--upload-pack"} <= set(status.split()[2:])
+    assert named("git diff") is not None and "--output" in named("git diff")
+    assert named("enable -n echo") == "enable -f"           # -f loads a shared library
+    # a handler looks inside: never a prefix
+    for line in ("find . -name x", "sudo ls", "env ls", "xargs ls", "bash -c ls",
+                 "python3 -c 1", "psql -c x", "ssh host ls", "time ls"):
+        assert named(line) is None, line
+    # rules that need no option to write
+    for line in ("rm x", "sort data", "uniq a b", "date 0101", "git branch", "git stash list",
+                 "kubectl delete pod x", "docker run x", "tee out", "cp a b", "curl x"):
+        assert named(line) is None, line
+
+
+def test_every_prefix_only_reads_with_its_own_words() -> None:
+    bad = counterexamples(RULES, samples=12)
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_a_derivation_that_ignores_options_is_caught(monkeypatch) -> None:
+    """The check above can fail: treat every rule that needs an option as only reading,
+    and lines such as `tree -o out.txt` come through."""
+    monkeypatch.setattr(engine, "_options_it_needs",
+                        lambda rule: frozenset() if rule.flags or rule.writes_option
+                        or engine._only_reads(rule) else None)
+    broken = load_rules(use_cache=False)
+    assert counterexamples(broken, samples=12)
+
+
+@pytest.mark.parametrize(("line", "commands"), [
+    ("ls -la", [["ls", "-la"]]),
+    ("  ls | grep x;cat y && wc -l &  ", [["ls"], ["grep", "x"], ["cat", "y"], ["wc", "-l"]]),
+    ("ls |& grep x", [["ls"], ["grep", "x"]]),
+    ("ls *.txt ~/x a=b", [["ls", "*.txt", "~/x", "a=b"]]),
+    ("ls |", None), ("ls &&", None), ("ls ||", None), ("", None), (";", None),
+    ("ls > x", None), ("ls 'a b'", None), ("ls $HOME", None), ("ls `x`", None),
+    ("ls # x", None), ("!!", None), ("ls\nrm x", None), ("ls (x)", None), ("ls [ab]", None),
+    ("ls {a,b}", None), ("ls a\\ b", None), ("^ls^rm", None), ("ls é", None), ("ls\t-l", None),
+])
+def test_plain_lines(line: str, commands: list[list[str]] | None) -> None:
+    assert plain_commands(line) == commands
+
+
+def test_guard_names_prefixes_only_when_the_config_runs_reads_unasked(tmp_path) -> None:
+    rules = load_rules(use_cache=False)
+
+    def prefixes(config: Config, line: str = "ls -la | grep x; rm y") -> tuple[str, ...]:
+        return Guard(config, rules, use_llm=False).read_prefixes(line)
+
+    assert prefixes(Config()) == ("ls", "grep")
+    assert prefixes(Config(), "ls > out") == ()                        # not plain
+    assert prefixes(Config(), "git status") != ()
+    strict = Config()
+    strict.actions[Crud.READ] = "confirm"
+    assert prefixes(strict) == ()
+    assert prefixes(Config(deny=("ls *secret*",))) == ()               # a glob may match
+    assert prefixes(Config(deny=("cat notes.txt",))) == ()             # so may a command
+    assert prefixes(Config(deny=("git.push-force",))) == ("ls", "grep")  # a rule id cannot
+    assert prefixes(Config(deny=("ls",))) == ("grep",)                 # nor can another word
+
+
+def test_replies_carry_prefixes_after_the_action() -> None:
+    guard = Guard(use_llm=False)
+    reply = json.loads(encode_response(answer(guard, b'{"id":1,"command":"ls -la | grep x"}')))
+    assert list(reply)[-2:] == ["action", "read_prefixes"]
+    assert reply["read_prefixes"] == "ls,grep"
+    reply = json.loads(encode_response(answer(guard, b'{"id":2,"command":"ls > x"}')))
+    assert "read_prefixes" not in reply
+    # a long list is cut at a whole prefix, so the reply stays one pipe write
+    many = tuple(f"tool{n} --option-{n}" for n in range(200))
+    reply = json.loads(encode_response(Response(3, "READ", 0.9, "x", "rules", "allow",
+                                                read_prefixes=many)))
+    kept = reply["read_prefixes"].split(",")
+    assert len(reply["read_prefixes"]) <= MAX_PREFIXES_CHARS and kept == list(many[:len(kept)])
