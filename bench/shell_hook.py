@@ -261,7 +261,9 @@ def main() -> int:
         if not shutil.which(kind):
             print(f"{kind}: not installed, skipped")
             continue
-        cases = [("0", "new", "a line new to the classifier, pasted and entered at once")]
+        cases = [("0", "new", "a line new to the classifier, pasted and entered at once"),
+                 ("1", "new", "a new line whose commands start as lines before did (the "
+                              "read-only prefixes the shell keeps)")]
         if kind == "zsh":
             cases.append(("1", "typed", "a line new to the classifier, typed (asked while typed)"))
         for cache, new, what in (

@@ -68,6 +68,7 @@ _SHELLGUARD_BP_SWAPPED=0      # our trap stands in for bash-preexec's while a li
 _SHELLGUARD_CLASS=
 _SHELLGUARD_ACTION=
 _SHELLGUARD_REASON=
+_SHELLGUARD_NEW_READS=        # read-only prefixes named by the last reply
 _SHELLGUARD_KEY_CHECK='\C-x\C-_c'
 _SHELLGUARD_KEY_ACCEPT='\C-x\C-_a'
 _SHELLGUARD_KEY_EDIT='\C-x\C-_e'
@@ -76,6 +77,7 @@ _SHELLGUARD_CWD_JSON=
 _SHELLGUARD_TIMEOUT_FOR=      # the SHELLGUARD_TIMEOUT last checked ("" = unset: 3 s)
 _SHELLGUARD_TIMEOUT_OK=3
 declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowed here
+declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " options it must not have "
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
 
@@ -183,6 +185,11 @@ _shellguard_parse() {
   fi
   [[ -n $class && $class != *[!A-Z]* ]] || return 1
   case $action in allow | confirm | deny) ;; *) return 1 ;; esac
+  _SHELLGUARD_NEW_READS=
+  if [[ $1 == *'"read_prefixes":"'* ]]; then
+    _SHELLGUARD_NEW_READS=${1#*\"read_prefixes\":\"}
+    _SHELLGUARD_NEW_READS=${_SHELLGUARD_NEW_READS%%\"*}
+  fi
   if [[ $reason == *\\* ]]; then
     # Only an escape can put a control character in it (JSON strings hold none).
     reason=${reason//\\\"/\"}
@@ -198,6 +205,7 @@ _shellguard_query() {
   # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
   # answer "confirm") when no answer can be had.
   local answer=${2-} esc=$1 why='' reply reply_id line timeout id rc
+  _SHELLGUARD_NEW_READS=
   if [[ $esc == *[\\\"[:cntrl:]]* ]]; then
     _shellguard_json_escape "$esc"; esc=$REPLY
   fi
@@ -348,7 +356,7 @@ _shellguard_cache_usable() {
   fi
   [[ -r $cfg ]] && IFS= builtin read -r -d '' content < "$cfg"
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != "$_SHELLGUARD_CACHE_STAMP" ]]; then
-    _SHELLGUARD_ALLOWED=()
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=()
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content"
     _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
@@ -380,18 +388,79 @@ _shellguard_classify() {
       _SHELLGUARD_REASON="allowed before in this directory"
       return 0
     fi
+    if (( ${#_SHELLGUARD_READS[@]} )) && _shellguard_plain_reads "$1"; then
+      _SHELLGUARD_CLASS=READ _SHELLGUARD_ACTION=allow
+      _SHELLGUARD_REASON="only runs commands that read"
+      return 0
+    fi
   fi
   _shellguard_query "$1"
+  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
+     _shellguard_cache_usable; then
+    if [[ $_SHELLGUARD_ACTION == allow ]]; then
+      (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
+      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+    fi
+    [[ -n $_SHELLGUARD_NEW_READS ]] && _shellguard_keep_reads "$_SHELLGUARD_NEW_READS"
+  fi
   case $_SHELLGUARD_ACTION in
-    allow)
-      if (( cache )) && _shellguard_cache_usable; then
-        (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
-        _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
-      fi
-      return 0 ;;
+    allow) return 0 ;;
     deny) return 2 ;;
   esac
   return 1
+}
+
+_shellguard_keep_reads() {
+  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
+  # those words, any words but those options only read (RuleSet.read_only_prefix).
+  local entry words IFS=,
+  (( ${#_SHELLGUARD_READS[@]} < 500 )) || _SHELLGUARD_READS=()
+  for entry in $1; do     # no pattern characters: the co-process sends none
+    words=${entry%% -*}
+    _SHELLGUARD_READS[$words]="${entry#"$words"} "
+  done
+}
+
+_shellguard_plain_reads() {
+  # Is $1 a plain line (shellguard/parse/plain.py: no quoting, expansion, redirection,
+  # grouping, continuation or tab, so it splits at | & ; and spaces as bash splits it)
+  # whose every command starts with a kept read-only prefix, with none of its options
+  # after? (Cut with parameter expansions, not arrays: this runs on Enter. Any word may
+  # be looked up: an expanded subscript of * or @ is a plain key.)
+  local t=${1%"${1##*[! ]}"}
+  case $t in
+    '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'&&') return 1 ;;
+  esac
+  local rest=$t cmd first word unless opt
+  while [[ -n $rest ]]; do
+    cmd=${rest%%[\|\&\;]*}
+    rest=${rest:${#cmd}+1}
+    cmd=${cmd#"${cmd%%[! ]*}"}
+    [[ -n $cmd ]] || continue
+    first=${cmd%% *}
+    cmd=${cmd:${#first}}
+    unless=${_SHELLGUARD_READS[$first]-}
+    if [[ -z $unless ]]; then
+      cmd=${cmd#"${cmd%%[! ]*}"}
+      word=${cmd%% *}
+      unless=${_SHELLGUARD_READS[$first $word]-}
+      [[ -n $word && -n $unless ]] || return 1
+      cmd=${cmd:${#word}}
+    fi
+    [[ $unless == ' ' || $cmd != *-* ]] && continue
+    local IFS=' '     # for `in $unless` (no pattern characters in it)
+    while [[ $cmd == *[!\ ]* ]]; do
+      cmd=${cmd#"${cmd%%[! ]*}"}
+      word=${cmd%% *}
+      cmd=${cmd:${#word}}
+      [[ $word == -* ]] || continue
+      for opt in $unless; do
+        # --output, --output=x, -ofile; and -o inside a cluster such as -xo
+        [[ $word == "$opt"* || ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
+      done
+    done
+  done
+  return 0
 }
 
 _shellguard_colour() {

@@ -67,9 +67,10 @@ typeset -gi _SHELLGUARD_PID=0 _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_K=-1
 typeset -gi _SHELLGUARD_GOT=0             # the id of the reply line last taken (_shellguard_pop)
 typeset -gi _SHELLGUARD_FRESH=0 _SHELLGUARD_ARMED=0 _SHELLGUARD_SKIP=0
 typeset -g _SHELLGUARD_BUF= _SHELLGUARD_NOTE= _SHELLGUARD_DEFERRED= _SHELLGUARD_HISTORY=
-typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON=
+typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON= _SHELLGUARD_NEW_READS=
 typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
+typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " options it must not have "
 typeset -g _SHELLGUARD_CACHE_STAMP=
 typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd, request in flight
 typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
@@ -269,6 +270,8 @@ _shellguard_parse() {
     class=${class%%\"*} action=${action%%\"*} reason=${reason%\",\"source\":\"*}
   fi
   [[ -n $class && $class != *[^A-Z]* && $action == (allow|confirm|deny) ]] || return 1
+  _SHELLGUARD_NEW_READS=
+  [[ $REPLY == *'"read_prefixes":"'* ]] && _SHELLGUARD_NEW_READS=${${REPLY#*\"read_prefixes\":\"}%%\"*}
   if [[ $reason == *\\* ]]; then
     reason=${reason//\\\"/\"}
     reason=${reason//\\\//\/}
@@ -283,6 +286,7 @@ _shellguard_query() {
   # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
   # answer "confirm") when no answer can be had. (internal)
   local answer=${2-} esc cwd why= timeout
+  _SHELLGUARD_NEW_READS=
   _shellguard_json_escape $1; esc=$REPLY
   _shellguard_cwd_json; cwd=$REPLY
   local -i attempt rc
@@ -391,6 +395,9 @@ _shellguard_prefetched() {
     if [[ $REPLY == *',"action":"allow"'* && -n $class && $class != *[^A-Z]* ]]; then
       _SHELLGUARD_PRE_KEY=$_SHELLGUARD_PRE_SENT _SHELLGUARD_PRE_CLASS=$class
     fi
+    # (a config change since is caught on Enter, which then drops these with the cache)
+    [[ $REPLY == *'"read_prefixes":"'* ]] &&
+      _shellguard_keep_reads ${${REPLY#*\"read_prefixes\":\"}%%\"*}
   done
 }
 
@@ -447,7 +454,7 @@ _shellguard_cache_usable() {
   local content=
   [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_PRE_KEY=
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_PRE_KEY=
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
   fi
@@ -486,18 +493,74 @@ _shellguard_classify() {
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
       return 0
     fi
+    if (( ${#_SHELLGUARD_READS} )) && _shellguard_plain_reads $text; then
+      _SHELLGUARD_CLASS=READ _SHELLGUARD_ACTION=allow
+      _SHELLGUARD_REASON="only runs commands that read"
+      return 0
+    fi
   fi
   _shellguard_query $text
+  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
+     _shellguard_cache_usable; then
+    if [[ $_SHELLGUARD_ACTION == allow ]]; then
+      (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
+      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+    fi
+    [[ -n $_SHELLGUARD_NEW_READS ]] && _shellguard_keep_reads $_SHELLGUARD_NEW_READS
+  fi
   case $_SHELLGUARD_ACTION in
-    allow)
-      if (( cache )) && _shellguard_cache_usable; then
-        (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
-        _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
-      fi
-      return 0 ;;
+    allow) return 0 ;;
     deny) return 2 ;;
   esac
   return 1
+}
+
+_shellguard_keep_reads() {
+  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
+  # those words, any words but those options only read (RuleSet.read_only_prefix).
+  # (internal)
+  emulate -L zsh
+  local entry words
+  (( ${#_SHELLGUARD_READS} < 500 )) || _SHELLGUARD_READS=()
+  for entry in ${(s:,:)1}; do
+    words=${entry%% -*}
+    _SHELLGUARD_READS[$words]="${entry#$words} "
+  done
+}
+
+_shellguard_plain_reads() {
+  # Is $1 a plain line (shellguard/parse/plain.py: no quoting, expansion, redirection,
+  # grouping, continuation or tab, so it splits at | & ; and spaces as zsh splits it)
+  # whose every command starts with a kept read-only prefix, with none of its options
+  # after? (Any word may be looked up: an expanded subscript is a plain key.) (internal)
+  emulate -L zsh
+  local t=${1%"${1##*[^ ]}"}
+  [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *\| && $t != *\&\& ]] ||
+    return 1
+  local IFS=' ' rest=$t cmd unless word opt
+  local -i skip
+  local -a w
+  while [[ -n $rest ]]; do
+    cmd=${rest%%[\|\&\;]*}
+    rest=${rest:$(( ${#cmd} + 1 ))}
+    w=(${=cmd})
+    (( $#w )) || continue
+    skip=1 unless=${_SHELLGUARD_READS[$w[1]]-}
+    if [[ -z $unless ]]; then
+      (( $#w > 1 )) || return 1
+      skip=2 unless=${_SHELLGUARD_READS[$w[1] $w[2]]-}
+      [[ -n $unless ]] || return 1
+    fi
+    [[ $unless == ' ' ]] && continue
+    for word in $w[skip+1,-1]; do
+      [[ $word == -* ]] || continue
+      for opt in ${=unless}; do
+        # --output, --output=x, -ofile; and -o inside a cluster such as -xo
+        [[ $word == ${opt}* || ( $opt == -[^-] && $word == -[^-]*${opt[2]}* ) ]] && return 1
+      done
+    done
+  done
+  return 0
 }
 
 _shellguard_colour() {

@@ -1,7 +1,8 @@
 """Lines allowed before in a directory are allowed again without asking the co-process.
 
 The same rule as the zsh and bash integrations' caches (most lines typed are
-repeats): only "allow" answers are kept, per (directory, text); everything is
+repeats): only "allow" answers are kept, per (directory, text), with the read-only
+prefixes replies name (a new plain line made of them needs no round trip); everything is
 forgotten when the config file changes (path, mtime or size) or the co-process is
 replaced; nothing is kept with ``SHELLGUARD_CACHE=0`` or when the config asks for
 every decision in the audit log (the co-process must then see every line).
@@ -13,6 +14,7 @@ import os
 from collections.abc import Mapping
 
 from shellguard import paths
+from shellguard.parse.plain import ReadPrefixes
 
 __all__ = ["AllowedLines"]
 
@@ -21,6 +23,7 @@ class AllowedLines:
     def __init__(self, limit: int = 500) -> None:
         self.limit = limit
         self._lines: dict[tuple[str, str], str] = {}
+        self.prefixes = ReadPrefixes(limit)
         self._stamp: tuple[object, ...] | None = None
         self._off = False
 
@@ -36,6 +39,7 @@ class AllowedLines:
             stamp = (coprocess_pid, str(config), None, None)
         if stamp != self._stamp:
             self._lines.clear()
+            self.prefixes.clear()
             self._stamp = stamp
             try:
                 text = config.read_text(encoding="utf-8", errors="replace")
@@ -45,8 +49,12 @@ class AllowedLines:
         return not self._off
 
     def get(self, cwd: str, text: str) -> str | None:
-        """The class the co-process allowed ``text`` with in ``cwd``, if it did."""
-        return self._lines.get((cwd, text))
+        """The class the co-process allowed ``text`` with in ``cwd``, if it did, or READ
+        when ``text`` is a plain line of kept read-only prefixes."""
+        found = self._lines.get((cwd, text))
+        if found is None and self.prefixes.lets_through(text):
+            return "READ"
+        return found
 
     def add(self, cwd: str, text: str, classification: str) -> None:
         if len(self._lines) >= self.limit:

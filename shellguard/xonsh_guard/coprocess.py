@@ -44,6 +44,7 @@ class Reply(NamedTuple):
     reasoning: str
     action: str  # allow | confirm | deny
     source: str = ""
+    read_prefixes: str = ""  # see shellguard.parse.plain.ReadPrefixes
 
 
 class _NoAnswer(Exception):
@@ -275,7 +276,9 @@ def _reply(answer: dict[str, object]) -> Reply:
     if action not in ACTIONS or not isinstance(cls, str) or not isinstance(reason, str):
         raise _NoAnswer("the classifier's answer was incomplete")
     source = answer.get("source")
-    return Reply(cls, reason, str(action), source if isinstance(source, str) else "")
+    prefixes = answer.get("read_prefixes")
+    return Reply(cls, reason, str(action), source if isinstance(source, str) else "",
+                 prefixes if isinstance(prefixes, str) else "")
 
 
 def _close_pipes(proc: subprocess.Popen[bytes]) -> None:

@@ -181,6 +181,9 @@ class XonshGuard:
             return True  # allowed before here: no round trip
         self.coprocess.timeout = self._timeout()
         reply = self.coprocess.classify(text, cwd)
+        if reply is not None and reply.read_prefixes and \
+                self.allowed.usable(cache_env, self.coprocess.pid):
+            self.allowed.prefixes.keep(reply.read_prefixes)
         if reply is not None and reply.action == "allow":
             if self.allowed.usable(cache_env, self.coprocess.pid):
                 self.allowed.add(cwd, text, reply.classification)

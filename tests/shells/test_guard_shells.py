@@ -215,6 +215,40 @@ def test_allowed_lines_are_checked_again_when_the_config_changes(shell):
     assert "refused by policy" in after and "CAT-OK" not in after
 
 
+def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
+    """A reply names `cat` a read-only prefix; a new plain line of `cat` commands then
+    runs even with the co-process stopped. A line with more in it still waits for the
+    co-process (and asks when it does not answer), and a config change drops the
+    prefixes with the other answers the shell keeps."""
+    shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    shell.line("cat notes.txt")
+    shell.expect(r"CAT-OK\r?\n")
+    shell.sync()
+    pid = shell.serve_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        shell.line("cat -n notes.txt ./notes.txt")
+        assert "Proceed" not in shell.expect(r"2\s+CAT-OK\r?\n")
+        assert time.monotonic() - started < 1.5
+        shell.line("cat notes.txt > copy.txt")
+        assert "no answer" in shell.question()
+        shell.send("n")
+        shell.sync()
+        assert not (shell.home / "copy.txt").exists()
+    finally:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    shell.line("cat -E notes.txt")              # the new co-process names cat again
+    shell.expect(r"CAT-OK\$\r?\n")
+    config = shell.config / "shellguard" / "config.toml"
+    config.write_text(config.read_text() + '[policy]\ndeny = ["cat *notes*"]\n')
+    shell.line("cat -A notes.txt")
+    after = shell.sync()
+    assert "refused by policy" in after and "CAT-OK" not in after
+
+
 def test_off_and_on(shell):
     one, two = shell.home / "one", shell.home / "two"
     one.write_text("x")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 import shutil
 import subprocess
 import sys
@@ -144,3 +146,55 @@ def test_wheel_ships_the_shell_scripts(tmp_path):
     for name in ("shellguard/shell/zsh/shellguard.zsh", "shellguard/shell/bash/shellguard.bash",
                  "shellguard/shell/zsh/shellguard.plugin.zsh"):
         assert name in names
+
+
+def _functions(kind: str, *names: str) -> str:
+    """The named functions as the shell script defines them."""
+    text = shells.script_path(kind).read_text()
+    found = [re.search(rf"^{name}\(\) {{\n.*?^}}\n", text, re.M | re.S) for name in names]
+    assert all(found), names
+    return "".join(match.group(0) for match in found)
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
+    """Both shells' `_shellguard_plain_reads` decide as the Python reference does (which
+    tests/test_read_prefixes.py holds to the classifier), on thousands of random lines."""
+    if not shutil.which(kind):
+        pytest.skip(f"{kind} is not installed")
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_read_prefixes import shell_lets_through
+
+    kept = {"ls": (), "cat": (), "grep": (), "git status": ("--config-env", "--exec", "-c"),
+            "tree": ("-o",)}
+    tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "-c", "-xc", "-cx",
+              "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
+              "~/x", "a=b", "@", "*", "-", "--"]
+    joints = [" ", " ", " ", "  ", "\t", " | ", "|", " || ", "&&", " ; ", ";", " & ", " |& "]
+    odd = ["'", '"', "$", ">", "<", "(", ")", "#", "!", "\\", "[", "]", "{", "^", "`"]
+    rng = random.Random(11)
+    lines = []
+    for _ in range(3000):
+        parts = [rng.choice(["", " ", "  "])]
+        for _ in range(rng.randint(1, 7)):
+            parts += [rng.choice(tokens), rng.choice(joints)]
+        if rng.random() < 0.15:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(odd))
+        lines.append("".join(parts).rstrip("\n"))
+    source = tmp_path / "lines"
+    source.write_text("".join(line + "\n" for line in lines))
+    kept_text = ",".join(" ".join((words, *unless)) for words, unless in kept.items())
+    script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads") + (
+        f"typeset -A _SHELLGUARD_READS\n_shellguard_keep_reads '{kept_text}'\n"
+        f"while IFS= read -r line; do\n"
+        f"  if _shellguard_plain_reads \"$line\"; then echo 1; else echo 0; fi\n"
+        f"done < {source}\n")
+    argv = [kind, "-f"] if kind == "zsh" else [kind, "--norc", "--noprofile"]
+    result = _run([*argv, "-c", script], env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    answers = result.stdout.split()
+    assert len(answers) == len(lines)
+    disagree = [(line, got) for line, got in zip(lines, answers, strict=True)
+                if got != ("1" if shell_lets_through(line, kept) else "0")]
+    assert not disagree, disagree[:10]
+    assert 0 < answers.count("1") < len(lines)       # both answers were exercised

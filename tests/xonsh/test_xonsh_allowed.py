@@ -1,4 +1,5 @@
-"""Lines allowed before in a directory need no round trip, as in zsh and bash."""
+"""Lines allowed before in a directory, and plain lines of read-only prefixes the
+co-process named, need no round trip, as in zsh and bash."""
 
 from __future__ import annotations
 
@@ -28,18 +29,26 @@ def line(text):
     return ran
 
 out = {}
-out["first"] = (line("ls -la"), len(calls))
-out["again"] = (line("ls -la"), len(calls))
+# (quoted: not a plain line, so no read-only prefix can answer for it)
+out["first"] = (line("ls '-la'"), len(calls))
+out["again"] = (line("ls '-la'"), len(calls))
 cfg = os.path.join($XDG_CONFIG_HOME, "shellguard", "config.toml")
 os.makedirs(os.path.dirname(cfg), exist_ok=True)
 with open(cfg, "w") as f:
     f.write("# changed\n")
-out["config changed"] = (line("ls -la"), len(calls))
-out["again after"] = (line("ls -la"), len(calls))
+out["config changed"] = (line("ls '-la'"), len(calls))
+out["again after"] = (line("ls '-la'"), len(calls))
 os.chdir($HOME)
-out["other directory"] = (line("ls -la"), len(calls))
+out["other directory"] = (line("ls '-la'"), len(calls))
 $SHELLGUARD_CACHE = "0"
-out["cache off"] = (line("ls -la"), len(calls))
+out["cache off"] = (line("ls '-la'"), len(calls))
+$SHELLGUARD_CACHE = "1"
+# plain lines: the reply names ls a read-only prefix, then wc; new lines of them need
+# no round trip
+out["plain"] = (line("ls -la"), len(calls))
+out["new plain line"] = (line("ls -l /tmp"), len(calls))
+out["one command new"] = (line("ls -l | wc -l"), len(calls))
+out["both known"] = (line("ls -1 | wc -c"), len(calls))
 print("RESULT " + json.dumps(out))
 """
 
@@ -57,7 +66,8 @@ def test_a_repeated_line_asks_the_coprocess_once(tmp_path: Path) -> None:
     out = json.loads(lines[-1][len("RESULT "):])
     assert out == {"first": [True, 1], "again": [True, 1], "config changed": [True, 2],
                    "again after": [True, 2], "other directory": [True, 3],
-                   "cache off": [True, 4]}
+                   "cache off": [True, 4], "plain": [True, 5], "new plain line": [True, 5],
+                   "one command new": [True, 6], "both known": [True, 6]}
 
 
 def test_only_what_may_be_cached_is(tmp_path: Path) -> None:
