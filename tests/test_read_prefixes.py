@@ -113,6 +113,9 @@ def test_examples_of_prefixes() -> None:
     for line in ("find . -name x", "sudo ls", "env ls", "xargs ls", "bash -c ls",
                  "python3 -c 1", "psql -c x", "ssh host ls", "time ls"):
         assert named(line) is None, line
+    # words that open a construct never are: a plain line let through must be complete
+    assert all(RULES.read_only_prefix([word, "ls"]) is None
+               for word in engine._RESERVED | {"!", "{", "[[", "(("})
     # rules that need no option to write
     for line in ("rm x", "sort data", "uniq a b", "date 0101", "git branch", "git stash list",
                  "kubectl delete pod x", "docker run x", "tee out", "cp a b", "curl x"):
@@ -139,7 +142,7 @@ def test_a_derivation_that_ignores_options_is_caught(monkeypatch) -> None:
     ("  ls | grep x;cat y && wc -l &  ", [["ls"], ["grep", "x"], ["cat", "y"], ["wc", "-l"]]),
     ("ls |& grep x", [["ls"], ["grep", "x"]]),
     ("ls *.txt ~/x a=b", [["ls", "*.txt", "~/x", "a=b"]]),
-    ("ls |", None), ("ls &&", None), ("ls ||", None), ("", None), (";", None),
+    ("ls |", None), ("ls &&", None), ("ls ||", None), ("ls |& ", None), ("", None), (";", None),
     ("ls > x", None), ("ls 'a b'", None), ("ls $HOME", None), ("ls `x`", None),
     ("ls # x", None), ("!!", None), ("ls\nrm x", None), ("ls (x)", None), ("ls [ab]", None),
     ("ls {a,b}", None), ("ls a\\ b", None), ("^ls^rm", None), ("ls é", None), ("ls\t-l", None),

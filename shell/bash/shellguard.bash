@@ -429,7 +429,7 @@ _shellguard_plain_reads() {
   # be looked up: an expanded subscript of * or @ is a plain key.)
   local t=${1%"${1##*[! ]}"}
   case $t in
-    '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'&&') return 1 ;;
+    '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
   local rest=$t cmd first word unless opt
   while [[ -n $rest ]]; do
@@ -597,6 +597,15 @@ _shellguard_enter() {
   # A line allowed before here ran as a whole then: nothing more to look at.
   if [[ -z ${_SHELLGUARD_LINES[*]} && -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$line]-} ]] &&
      _shellguard_cache_usable && [[ -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$line]-} ]]; then
+    _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
+    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
+    return 0
+  fi
+  # So is a plain line of commands known to read (which is complete: no operator at
+  # its end, no keyword first).
+  if [[ -z ${_SHELLGUARD_LINES[*]} ]] && (( ${#_SHELLGUARD_READS[@]} )) &&
+     _shellguard_plain_reads "$line" && _shellguard_cache_usable &&
+     (( ${#_SHELLGUARD_READS[@]} )); then
     _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
     [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
     return 0

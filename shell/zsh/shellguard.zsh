@@ -535,7 +535,7 @@ _shellguard_plain_reads() {
   # after? (Any word may be looked up: an expanded subscript is a plain key.) (internal)
   emulate -L zsh
   local t=${1%"${1##*[^ ]}"}
-  [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *\| && $t != *\&\& ]] ||
+  [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *(\||\|\&|\&\&) ]] ||
     return 1
   local IFS=' ' rest=$t cmd unless word opt
   local -i skip
@@ -672,20 +672,25 @@ _shellguard_line_finish() {
   # can leave a construct open; only then is the parser probe (~90 us) worth it.
   # (case patterns, unlike [[ ]] ones, mean the same under every option.)
   local _sg_text=$PREBUFFER$BUFFER
-  local -i _sg_incomplete=2
+  local -i _sg_incomplete=2 _sg_plain=0
   # (A line allowed here needs no probe: if zsh wants more lines after all, the last
-  # line's hook sees the whole construct. Whether the cache holds is checked later.)
+  # line's hook sees the whole construct. Whether the cache holds is checked later.
+  # Nor does a plain line of commands known to read: it is complete.)
   if [[ -z ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$_sg_text]-} &&
         $PWD$'\x1f'$_sg_text != $_SHELLGUARD_PRE_KEY ]]; then
-    case $_sg_text in
-      *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
-    esac
-    case ${${_sg_text#"${_sg_text%%[^[:space:]]*}"}%% *} in
-      for|while|until|if|case|select|function|repeat|foreach|coproc|do|then|else|elif|time|nocorrect|noglob) _sg_incomplete=0 ;;
-    esac
+    if (( ${#_SHELLGUARD_READS} )) && _shellguard_plain_reads "$_sg_text"; then
+      _sg_plain=1
+    else
+      case $_sg_text in
+        *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
+      esac
+      case ${${_sg_text#"${_sg_text%%[^[:space:]]*}"}%% *} in
+        for|while|until|if|case|select|function|repeat|foreach|coproc|do|then|else|elif|time|nocorrect|noglob) _sg_incomplete=0 ;;
+      esac
+    fi
   fi
   if (( _sg_incomplete == 0 )); then
-    _shellguard_parses $_sg_text
+    _shellguard_parses "$_sg_text"
     _sg_incomplete=$?
   fi
   emulate -L zsh
@@ -696,6 +701,8 @@ _shellguard_line_finish() {
   local text=$_sg_text
   [[ $text == *[^[:space:]]* ]] || return 0
   (( _SHELLGUARD_ARMED )) && _shellguard_disarm
+  # (the check may drop the kept prefixes: then the line is classified below)
+  (( _sg_plain )) && _shellguard_cache_usable && (( ${#_SHELLGUARD_READS} )) && return 0
   local -i verdict
   if (( _sg_incomplete == 2 )); then
     _shellguard_classify $text

@@ -20,9 +20,9 @@ _SEPARATOR = re.compile(r"[|&;]")
 
 def plain_commands(line: str) -> list[list[str]] | None:
     """The words of each command of a plain line, or None when the line is not plain
-    (or ends in ``|`` or ``&&``, where the shell asks for more)."""
+    (or ends in ``|``, ``|&`` or ``&&``, where the shell asks for more)."""
     text = line.rstrip(" ")
-    if not PLAIN_LINE.fullmatch(text) or text.endswith(("|", "&&")):
+    if not PLAIN_LINE.fullmatch(text) or text.endswith(("|", "|&", "&&")):
         return None
     commands = [words for piece in _SEPARATOR.split(text) if (words := piece.split())]
     return commands or None

@@ -395,7 +395,7 @@ class RuleSet:
         let a line of plain words through on it without a round trip: it must never
         hold for a command that may do more than read.
         """
-        if not words or not _PREFIX_WORD.fullmatch(words[0]):
+        if not words or not _PREFIX_WORD.fullmatch(words[0]) or words[0] in _RESERVED:
             return None
         name = words[0]
         found = self._read_prefix(name, None)
@@ -432,6 +432,11 @@ class RuleSet:
 
 #: A word a read-only prefix may hold: a program or subcommand name, nothing a shell expands.
 _PREFIX_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+#: Shell words that open or modify a construct: never a prefix, so that a plain line the
+#: shells let through is always complete (they skip their incomplete-line checks for it).
+_RESERVED = frozenset({"case", "coproc", "do", "done", "elif", "else", "end", "esac", "fi",
+                       "for", "foreach", "function", "if", "in", "nocorrect", "noglob", "repeat",
+                       "select", "then", "time", "until", "while"})
 #: An option a prefix's ``unless`` may hold (shells test words against it as a pattern).
 _OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
 #: A prefix with more options than this to rule out is not worth a shell's time.

@@ -249,6 +249,25 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
     assert "refused by policy" in after and "CAT-OK" not in after
 
 
+def test_user_options_do_not_change_what_the_guard_sees(spawn, kind):
+    """Options that change how words split or arrays index (zsh: sh_word_split,
+    ksh_arrays, glob_subst; bash: an odd IFS) must not make a line look plain."""
+    options = ("setopt sh_word_split ksh_arrays glob_subst" if kind == "zsh"
+               else "IFS=$'\\n'")
+    shell = spawn(kind, rc_after=options + "\n")
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    shell.line("cat notes.txt")
+    shell.expect(r"CAT-OK\r?\n")
+    shell.sync()
+    shell.line("cat -n notes.txt")
+    assert "Proceed" not in shell.expect(r"1\s+CAT-OK\r?\n")
+    shell.line("cat notes.txt > copy.txt")
+    assert "CREATE" in shell.question()
+    shell.send("n")
+    shell.sync()
+    assert not (shell.home / "copy.txt").exists()
+
+
 def test_off_and_on(shell):
     one, two = shell.home / "one", shell.home / "two"
     one.write_text("x")
