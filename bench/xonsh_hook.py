@@ -8,8 +8,9 @@ Per command, measured inside a xonsh process that loaded the xontrib, with a war
 co-process: what xonsh runs for one typed line, that is the ``on_pre_prompt`` reset,
 the ``on_transform_command`` handler (source split + one round trip for subprocess
 lines) and the ``on_pre_spec_run`` check of the line's command; once for a line allowed
-before in the directory (the guard's cache answers, the default) and once with
-``SHELLGUARD_CACHE=0`` (a round trip every time). Start-up: the time an
+before in the directory (the guard's cache answers, the default), once for a new line
+of the same commands each time (the read-only prefixes the guard keeps answer), and
+once with ``SHELLGUARD_CACHE=0`` (a round trip every time). Start-up: the time an
 interactive xonsh (in a pty) takes to show its first prompt, without the xontrib and
 with it loaded by name (xonsh then scans every installed package's entry points), by
 module (``-f``) or by its entry function, and the time of that line itself in the rc
@@ -42,6 +43,7 @@ from shellguard.xonsh_guard import hooks
 guard = hooks._GUARD
 guard._whole_blocks = lambda: True  # as under prompt_toolkit, the shell people use
 n = int($SG_BENCH_N)
+new = $SG_BENCH_NEW == "1"   # " x<i>" appended: a new line each time, same commands
 out = {"commands": {}}
 commands, python_lines = json.loads($SG_BENCH_COMMANDS)
 for cmd in commands + python_lines:
@@ -52,7 +54,10 @@ for cmd in commands + python_lines:
         out["commands"][cmd] = {"skipped": "not allowed here (it would ask)"}
         continue
     times = []
-    for _ in range(n):
+    for i in range(n):
+        if new and spec is not None:
+            line = f"{cmd} x{i}\n"
+            spec = SimpleNamespace(cmd=line.split(), alias=None)
         t = time.perf_counter_ns()
         hooks._on_pre_prompt()
         hooks._on_transform_command(line)
@@ -86,11 +91,12 @@ LOAD_FORMS = {"name": "xontrib load shellguard", "module": "xontrib load -f xont
                         "._load_xontrib_(__xonsh__)"}
 
 
-def per_command(env: dict[str, str], base: Path, n: int, cache: str = "1") -> dict:
+def per_command(env: dict[str, str], base: Path, n: int, cache: str = "1",
+                new: bool = False) -> dict:
     script = base / "bench.xsh"
     script.write_text(INSIDE)
     env = dict(env, SG_BENCH_N=str(n), SG_BENCH_COMMANDS=json.dumps([COMMANDS, PYTHON_LINES]),
-               SHELLGUARD_CACHE=cache)
+               SHELLGUARD_CACHE=cache, SG_BENCH_NEW="1" if new else "0")
     done = subprocess.run([str(XONSH), "--no-rc", str(script)], env=env, cwd=base,
                           capture_output=True, text=True, timeout=600)
     for line in done.stdout.splitlines():
@@ -141,9 +147,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sg-xonsh-bench-") as tmp:
         base = Path(tmp)
         env = hermetic_env(base)
-        for cache, what in (("1", "a line allowed before in this directory (the default)"),
-                            ("0", "asking the co-process every time (SHELLGUARD_CACHE=0)")):
-            result = per_command(env, base, args.n, cache)
+        for cache, new, what in (
+                ("1", False, "a line allowed before in this directory (the default)"),
+                ("1", True, "a new line whose commands start as lines before did (the "
+                            "read-only prefixes the guard keeps)"),
+                ("0", False, "asking the co-process every time (SHELLGUARD_CACHE=0)")):
+            result = per_command(env, base, args.n, cache, new)
             print(f"xonsh hook per READ command, {what} ({args.n} calls each, warm "
                   "co-process); target median <= 500 us, p99 <= 2000 us")
             for cmd, row in result["commands"].items():
