@@ -823,6 +823,13 @@ _shellguard_debug() {
 
 # -- every prompt ---------------------------------------------------------------------
 
+_shellguard_rehook() {
+  # Put our widget $2 back on hook $1. Taken off first: add-zle-hook-widget keeps a
+  # widget another plugin set on the hook meanwhile only when ours is not listed.
+  add-zle-hook-widget -d $1 $2
+  add-zle-hook-widget $1 $2
+}
+
 _shellguard_precmd() {
   local ret=$?
   emulate -L zsh
@@ -840,16 +847,21 @@ _shellguard_precmd() {
     fi
     _SHELLGUARD_NOTE=
   fi
-  # Self-check: a plugin loaded later may have replaced zle-line-finish (or taken
-  # us out of its hook list).
+  # Self-check: a plugin loaded later may have replaced zle-line-finish or
+  # zle-line-pre-redraw (or taken us out of their hook lists). Without the first
+  # nothing is guarded; without the second, Enter on a typed line waits for an answer.
   local -a hooks
   (( ${+widgets} )) || builtin zmodload zsh/zleparameter 2>/dev/null
   if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
         ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ]] ||
      ! builtin zstyle -g hooks zle-line-finish widgets ||
      (( ! ${hooks[(I)<->:_shellguard_line_finish]} )); then
-    add-zle-hook-widget line-finish _shellguard_line_finish
-    add-zle-hook-widget line-pre-redraw _shellguard_prefetch
+    _shellguard_rehook line-finish _shellguard_line_finish
+    _shellguard_rehook line-pre-redraw _shellguard_prefetch
+  elif [[ ${widgets[zle-line-pre-redraw]-} != user:azhw:zle-line-pre-redraw ]] ||
+       ! builtin zstyle -g hooks zle-line-pre-redraw widgets ||
+       (( ! ${hooks[(I)<->:_shellguard_prefetch]} )); then
+    _shellguard_rehook line-pre-redraw _shellguard_prefetch
   fi
   # Start the classifier now, in the background, so the first command does not wait
   # for Python (start-up itself only pays for the fork).

@@ -224,3 +224,37 @@ def test_zsh_asks_while_the_line_is_typed(spawn):
     shell.send("n")
     shell.sync()
     assert (shell.home / "notes.txt").exists()
+
+
+def test_zsh_hooks_come_back_after_a_plugin_replaces_them(spawn):
+    """A plugin that defines zle-line-pre-redraw and zle-line-finish itself, after
+    shellguard, takes our hooks away; the prompt's self-check adds them back and keeps
+    the plugin's widgets running too."""
+    shell = spawn("zsh", env={"SHELLGUARD_TIMEOUT": "3"}, rc_after=(
+        "typeset -gi _redraws=0 _finishes=0\n_my_redraw() { (( _redraws++ )) }\n"
+        "_my_finish() { (( _finishes++ )) }\n"))
+    shell.sync()                          # our hooks are in place
+    shell.line("zle -N zle-line-pre-redraw _my_redraw; zle -N zle-line-finish _my_finish")
+    assert "removes the hooks" in shell.question()    # tampering with the guard asks
+    shell.send("y")
+    shell.sync()                          # a prompt: the self-check has run
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    assert "DELETE" in shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    (shell.home / "notes.txt").write_text("CAT-OK\n")
+    _type_slowly(shell, "cat notes.txt")
+    pid = shell.serve_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        shell.send("\r")
+        assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
+        assert time.monotonic() - started < 2.5
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    shell.line("printf 'plugin-%s-%s\\n' $(( _redraws > 0 )) $(( _finishes > 0 ))")
+    shell.expect(r"plugin-1-1\r?\n")
