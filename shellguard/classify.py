@@ -208,17 +208,21 @@ class Classifier:
             if handled is not None:
                 return handled
         known = program is not None or self.rules.knows(name)
-        if known and _asks_for_help(argv[1:]):
+        view = ArgvView.of(argv, program)  # split once: the dry-run check and the rules share it
+        match = self.rules.match_view(view)
+        # --help and dry-run flags count only before a command the program runs; after
+        # it they are that command's to read (`npx some-tool -n`, `go run ./x -n 5`).
+        own = argv[:1 + _runs_from(match)] if match is not None and match.rule.runs else argv
+        if known and _asks_for_help(own[1:]):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]
-        view = ArgvView.of(argv, program)  # split once: the dry-run check and the rules share it
-        if program is not None:
-            dry = next((f for f in program.dry_run if view.has_flag(f, program.single_dash_long)),
-                       None)
+        if program is not None and program.dry_run:
+            own_view = view if own is argv else ArgvView.of(own, program)
+            dry = next((f for f in program.dry_run
+                        if own_view.has_flag(f, program.single_dash_long)), None)
             if dry is not None:
                 return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
                                 rule_id=f"{name}.dry-run")]
-        match = self.rules.match_view(view)
         if match is None:
             return self.unknown(argv, part, known)
         return self.from_rule(match, words, part, cmd, ctx, depth)
@@ -383,6 +387,17 @@ def _resolve_program(word: Word, variables: dict[str, str]) -> str | None:
         else:
             return None
     return "".join(out) or None
+
+
+def _runs_from(match) -> int:  # type: ignore[no-untyped-def]
+    """Index in the argv's tokens where the command a ``runs`` rule hands on starts
+    (their number when there is none): what the program itself reads ends there."""
+    view = match.view
+    if match.rule.runs == "after-dashdash":
+        return next((i for i, tok in enumerate(view.tokens) if tok == "--"), len(view.tokens))
+    if len(view.positional_index) > match.consumed:
+        return view.positional_index[match.consumed]
+    return len(view.tokens)
 
 
 def _reads_target(owner: SimpleCommand, path: str, ctx: Context) -> bool:

@@ -140,3 +140,21 @@ def test_nesting_limit_asks() -> None:
     assert klass(deep)[0] == "DELETE"
     verdict = C.classify("eval " * 20 + "rm x", "/")
     assert verdict.crud >= Crud.DELETE or verdict.confirm
+
+
+@pytest.mark.parametrize("command", [
+    "npx some-unknown-cli --help", "npx some-unknown-cli --version",
+    "kubectl exec pod -- some-unknown-cli --help", "uv run some-unknown-cli --help",
+])
+def test_help_after_the_command_a_program_runs_is_that_commands(command: str) -> None:
+    """`npx tool --help` is the tool's --help, not npx's: the tool decides (an unknown one
+    asks). The same for dry-run flags."""
+    assert klass(command)[1], command
+    assert klass("npx --help") == ("READ", False)
+
+
+@pytest.mark.parametrize("command", [
+    "ionice -c 3 -p 1234", "chrt -f -p 99 1234", "taskset -cp 0-3 1234",
+])
+def test_priority_wrappers_on_a_running_process_change_it(command: str) -> None:
+    assert klass(command)[0] == "UPDATE", command

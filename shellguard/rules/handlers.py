@@ -102,6 +102,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     script_options = set(_setting(program, "script_options", []))
     split_options = set(_setting(program, "split_string_options", []))
     read_only = set(_setting(program, "read_only_options", []))
+    on_process = set(_setting(program, "process_options", []))
     skip_assignments = bool(_setting(program, "skip_assignments", False))
     session = False
     if _setting(program, "options_anywhere", False):
@@ -130,6 +131,10 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in read_only:
                 return [Finding(part, Crud.READ, f"{name} {key} only reports",
                                 rule_id=f"{name}.read-only")]
+            if key in on_process:
+                # `ionice -c 3 -p 1234`: no command runs; a running process is changed
+                return [Finding(part, Crud.UPDATE, f"{name} {key} changes a running process",
+                                rule_id=f"{name}.process")]
             if key in script_options or key in split_options:
                 if "=" in text:
                     return classifier.script(text.split("=", 1)[1], ctx, depth + 1, "nested")
