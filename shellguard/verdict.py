@@ -28,7 +28,7 @@ class Crud(IntEnum):
         return cls[text.strip().upper()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """What one part of a command line does (one simple command, or one redirection).
 
@@ -45,7 +45,7 @@ class Finding:
     confirm: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The class of a whole command line: the strictest of its findings."""
 

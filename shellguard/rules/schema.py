@@ -41,7 +41,7 @@ PROGRAM_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Program:
     """How to read one program's command line."""
 
@@ -55,7 +55,7 @@ class Program:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One argv shape and what it means. See ``docs`` in README for every key."""
 
