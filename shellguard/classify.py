@@ -277,6 +277,10 @@ class Classifier:
             inner = tokens[view.positional_index[match.consumed]:]
         if not inner:
             return []
+        if len(inner) == 1 and not inner[0].dynamic and " " in inner[0].text.strip():
+            # one quoted word with spaces: a command line for a shell (`git submodule
+            # foreach 'git reset --hard'`); read as a script, which asks at least as much
+            return self.script(inner[0].text, ctx, depth + 1, "nested")
         return self.argv(tuple(inner), cmd, ctx, depth + 1)
 
     def _write_targets(self, targets: list[str], crud: Crud, why: str,

@@ -158,3 +158,12 @@ def test_help_after_the_command_a_program_runs_is_that_commands(command: str) ->
 ])
 def test_priority_wrappers_on_a_running_process_change_it(command: str) -> None:
     assert klass(command)[0] == "UPDATE", command
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("git submodule foreach 'git reset --hard'", "DELETE"),
+    ("git submodule foreach 'git clean -fdx && git pull'", "DELETE"),
+    ("kubectl exec pod -- 'rm -rf /data'", "DELETE"),
+])
+def test_a_command_handed_on_as_one_quoted_word_is_read_as_a_script(command, expected):
+    assert klass(command)[0] == expected, command
