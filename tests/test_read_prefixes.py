@@ -68,10 +68,13 @@ def _prefixes(rules: RuleSet) -> list[engine.ReadPrefix]:
             found[top.words] = top
             continue
         for rule in rules._rules_for(name):
+            second = [w for w in (rule.subcommand[1] if len(rule.subcommand) > 1 else ())
+                      if _PLAIN_WORD.fullmatch(w) and not any(c in w for c in "*?[")]
             for word in engine._literal_first_slot(rule, False) or ():
-                prefix = rules.read_only_prefix([name, word])
-                if prefix is not None:
-                    found[prefix.words] = prefix
+                for more in ([], *([w] for w in second)):
+                    prefix = rules.read_only_prefix([name, word, *more])
+                    if prefix is not None:
+                        found[prefix.words] = prefix
     return list(found.values())
 
 
@@ -109,6 +112,8 @@ def test_examples_of_prefixes() -> None:
     assert {"-c", "--exec", "--upload-pack"} <= set(status.split()[2:])
     assert named("git diff") is not None and "--output" in named("git diff")
     assert named("enable -n echo") == "enable -f"           # -f loads a shared library
+    assert named("gh pr list --state open") == "gh pr list"  # up to two subcommand words
+    assert named("gh pr merge 12") is None and named("gh pr") is None
     # a handler looks inside: never a prefix
     for line in ("find . -name x", "sudo ls", "env ls", "xargs ls", "bash -c ls",
                  "python3 -c 1", "psql -c x", "ssh host ls", "time ls"):

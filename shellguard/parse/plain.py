@@ -60,12 +60,12 @@ class ReadPrefixes:
         if commands is None:
             return False
         for words in commands:
-            if words[0] in self._kept:
-                unless, rest = self._kept[words[0]], words[1:]
-            elif len(words) > 1 and f"{words[0]} {words[1]}" in self._kept:
-                unless, rest = self._kept[f"{words[0]} {words[1]}"], words[2:]
-            else:
+            # the program and up to two subcommand words, shortest first
+            size = next((n for n in (1, 2, 3) if n <= len(words)
+                         and " ".join(words[:n]) in self._kept), 0)
+            if not size:
                 return False
+            unless, rest = self._kept[" ".join(words[:size])], words[size:]
             if any(_has_option(word, option) for word in rest if word.startswith("-")
                    for option in unless):
                 return False

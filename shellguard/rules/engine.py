@@ -208,8 +208,8 @@ class RuleSet:
         # (program, first positional) -> the rules that can match it (see _candidates)
         self._by_word: dict[tuple[str, str | None], list[Rule]] = {}
         self._first_words: dict[str, frozenset[str]] = {}
-        # (program, first positional or None) -> its read-only prefix (see read_only_prefix)
-        self._read_only: dict[tuple[str, str | None], ReadPrefix | None] = {}
+        # (program, leading positionals) -> its read-only prefix (see read_only_prefix)
+        self._read_only: dict[tuple[str, tuple[str, ...]], ReadPrefix | None] = {}
 
     # -- loading ------------------------------------------------------------
 
@@ -385,33 +385,39 @@ class RuleSet:
         return used
 
     def read_only_prefix(self, words: Sequence[str]) -> ReadPrefix | None:
-        """The leading words (``ls``, ``git status``) after which any words but the
-        prefix's ``unless`` options make a READ command, or None.
+        """The leading words (``ls``, ``git status``, ``gh pr list``: the program and up
+        to two subcommand words) after which any words but the prefix's ``unless``
+        options make a READ command, or None.
 
-        True of a program (or of its first positional) when no handler looks inside it,
-        one rule with no condition beyond those words only reads (so some rule always
-        matches), and every other rule that could match either only reads or cannot
-        match without one of its options present (those become ``unless``). The shells
-        let a line of plain words through on it without a round trip: it must never
-        hold for a command that may do more than read.
+        True when no handler looks inside the program, one rule with no condition
+        beyond those words only reads (so some rule always matches), and every other
+        rule that could match either only reads or cannot match without one of its
+        options present (those become ``unless``). The shells let a line of plain
+        words through on it without a round trip: it must never hold for a command that
+        may do more than read.
         """
         if not words or not _PREFIX_WORD.fullmatch(words[0]) or words[0] in _RESERVED:
             return None
-        name = words[0]
-        found = self._read_prefix(name, None)
-        if found is None and len(words) > 1 and _PREFIX_WORD.fullmatch(words[1]):
-            found = self._read_prefix(name, words[1])
+        found = self._read_prefix(words[0], ())
+        for depth in (1, 2):
+            if found is not None or len(words) <= depth or \
+                    not _PREFIX_WORD.fullmatch(words[depth]):
+                break
+            found = self._read_prefix(words[0], tuple(words[1:depth + 1]))
         return found
 
-    def _read_prefix(self, name: str, first: str | None) -> ReadPrefix | None:
-        key = (name, first)
+    def _read_prefix(self, name: str, sub: tuple[str, ...]) -> ReadPrefix | None:
+        # The words of a prefix are the argv's first positionals (none starts with "-"),
+        # so a rule whose subcommand slots cannot match them can never match.
+        key = (name, sub)
         if key in self._read_only:
             return self._read_only[key]
         found = None
         program = self.programs.get(name)
         if program is None or not (program.handler or program.ignore_case):
-            rules = self._rules_for(name) if first is None else self._candidates(name, first, False)
-            if any(_only_reads(rule) and _matches_anything_after(rule, first) for rule in rules):
+            rules = self._rules_for(name) if not sub else [
+                rule for rule in self._candidates(name, sub[0], False) if _may_match(rule, sub)]
+            if any(_only_reads(rule) and _matches_anything_after(rule, sub) for rule in rules):
                 unless: set[str] = set()
                 for rule in rules:
                     gate = _options_it_needs(rule)
@@ -420,8 +426,7 @@ class RuleSet:
                     unless.update(gate)
                 else:
                     if len(unless) <= _MAX_UNLESS and all(_OPTION.fullmatch(o) for o in unless):
-                        words = name if first is None else f"{name} {first}"
-                        found = ReadPrefix(words, tuple(sorted(unless)))
+                        found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
         if len(self._read_only) < 4096:  # what users type must not grow it without bound
             self._read_only[key] = found
         return found
@@ -472,13 +477,21 @@ def _options_it_needs(rule: Rule) -> frozenset[str] | None:
     return frozenset(needed) if needed else None
 
 
-def _matches_anything_after(rule: Rule, first: str | None) -> bool:
-    """Does ``rule`` match every argv that starts with the program (and ``first``)?"""
-    if first is None:
-        if rule.subcommand:
+def _may_match(rule: Rule, sub: tuple[str, ...]) -> bool:
+    """Can ``rule`` match an argv whose first positionals are ``sub``?"""
+    for slot, word in zip(rule.subcommand, sub, strict=False):
+        if slot == ("**",):
+            return True  # positions after it are not fixed: it may
+        if not _glob_any(slot, word):
             return False
-    elif len(rule.subcommand) != 1 or rule.subcommand[0] == ("**",) or \
-            not _glob_any(rule.subcommand[0], first):
+    return True
+
+
+def _matches_anything_after(rule: Rule, sub: tuple[str, ...]) -> bool:
+    """Does ``rule`` match every argv whose first positionals are ``sub``?"""
+    if len(rule.subcommand) != len(sub) or any(
+            slot == ("**",) or not _glob_any(slot, word)
+            for slot, word in zip(rule.subcommand, sub, strict=True)):
         return False
     return not (rule.flags or rule.all_flags or rule.no_flags or rule.args or rule.option_values
                 or rule.argv_regex is not None or rule.double_dash is not None

@@ -166,8 +166,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     from test_read_prefixes import shell_lets_through
 
     kept = {"ls": (), "cat": (), "grep": (), "git status": ("--config-env", "--exec", "-c"),
-            "tree": ("-o",)}
-    tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "-c", "-xc", "-cx",
+            "tree": ("-o",), "gh pr list": ("--web",)}
+    tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list",
+              "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
               "~/x", "a=b", "@", "*", "-", "--"]
     joints = [" ", " ", " ", "  ", "\t", " | ", "|", " || ", "&&", " ; ", ";", " & ", " |& "]
@@ -181,6 +182,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
         if rng.random() < 0.15:
             parts.insert(rng.randrange(len(parts) + 1), rng.choice(odd))
         lines.append("".join(parts).rstrip("\n"))
+    lines += ["gh pr list", "gh pr list --web", "gh pr list -w --webx", "gh  pr  list -R x",
+              "gh pr", "gh pr view", "gh", "ls | gh pr list -s open", "gh pr list; rm x",
+              "git status --short", "git  status", "git log"]
     source = tmp_path / "lines"
     source.write_text("".join(line + "\n" for line in lines))
     kept_text = ",".join(" ".join((words, *unless)) for words, unless in kept.items())
