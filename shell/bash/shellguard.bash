@@ -440,13 +440,17 @@ _shellguard_plain_reads() {
     first=${cmd%% *}
     cmd=${cmd:${#first}}
     unless=${_SHELLGUARD_READS[$first]-}
-    if [[ -z $unless ]]; then
+    # the program and up to two subcommand words (`gh pr list`), shortest first
+    for _ in 2 3; do
+      [[ -z $unless ]] || break
       cmd=${cmd#"${cmd%%[! ]*}"}
       word=${cmd%% *}
-      unless=${_SHELLGUARD_READS[$first $word]-}
-      [[ -n $word && -n $unless ]] || return 1
+      [[ -n $word ]] || return 1
+      first+=" $word"
+      unless=${_SHELLGUARD_READS[$first]-}
       cmd=${cmd:${#word}}
-    fi
+    done
+    [[ -n $unless ]] || return 1
     [[ $unless == ' ' || $cmd != *-* ]] && continue
     local IFS=' '     # for `in $unless` (no pattern characters in it)
     while [[ $cmd == *[!\ ]* ]]; do

@@ -545,12 +545,13 @@ _shellguard_plain_reads() {
     rest=${rest:$(( ${#cmd} + 1 ))}
     w=(${=cmd})
     (( $#w )) || continue
-    skip=1 unless=${_SHELLGUARD_READS[$w[1]]-}
-    if [[ -z $unless ]]; then
-      (( $#w > 1 )) || return 1
-      skip=2 unless=${_SHELLGUARD_READS[$w[1] $w[2]]-}
-      [[ -n $unless ]] || return 1
-    fi
+    # the program and up to two subcommand words (`gh pr list`), shortest first
+    for skip in 1 2 3; do
+      (( skip <= $#w )) || return 1
+      unless=${_SHELLGUARD_READS[${(j: :)w[1,skip]}]-}
+      [[ -n $unless ]] && break
+    done
+    [[ -n $unless ]] || return 1
     [[ $unless == ' ' ]] && continue
     for word in $w[skip+1,-1]; do
       [[ $word == -* ]] || continue
