@@ -390,9 +390,9 @@ class RuleSet:
         options make a READ command, or None.
 
         True when no handler looks inside the program, one rule with no condition
-        beyond those words only reads (so some rule always matches), and every other
-        rule that could match either only reads or cannot match without one of its
-        options present (those become ``unless``). The shells let a line of plain
+        beyond those words only reads (so some rule always matches), and every rule
+        tried before it either only reads or cannot match without one of its options
+        present (those become ``unless``). The shells let a line of plain
         words through on it without a round trip: it must never hold for a command that
         may do more than read.
         """
@@ -417,9 +417,13 @@ class RuleSet:
         if program is None or not (program.handler or program.ignore_case):
             rules = self._rules_for(name) if not sub else [
                 rule for rule in self._candidates(name, sub[0], False) if _may_match(rule, sub)]
-            if any(_only_reads(rule) and _matches_anything_after(rule, sub) for rule in rules):
+            # Rules are tried most specific first and the first that matches decides: a
+            # rule after one that only reads and always matches never decides.
+            always = next((i for i, rule in enumerate(rules)
+                           if _only_reads(rule) and _matches_anything_after(rule, sub)), None)
+            if always is not None:
                 unless: set[str] = set()
-                for rule in rules:
+                for rule in rules[:always]:
                     gate = _options_it_needs(rule)
                     if gate is None:
                         break
