@@ -173,6 +173,21 @@ class Session:
         self.line(f"printf '%s-%s\\n' SYNC {self._n}")
         return self.expect(rf"SYNC-{self._n}\r?\n", timeout)
 
+    def add_to_config(self, text: str) -> None:
+        """Append ``text`` to the config file this shell's guard reads."""
+        config = self.config / "shellguard" / "config.toml"
+        config.write_text(config.read_text() + text)
+
+    def assert_rm_asks(self) -> None:
+        """`rm victim` is asked about as DELETE, and "n" leaves the file."""
+        victim = self.home / "victim"
+        victim.write_text("x")
+        self.line("rm victim")
+        assert "DELETE" in self.question()
+        self.send("n")
+        self.sync()
+        assert victim.exists()
+
     def ps2(self) -> None:
         self.expect(r"for> " if self.kind == "zsh" else r"(\n|\x1b\[\?2004h)> ")
 

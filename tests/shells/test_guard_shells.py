@@ -164,13 +164,7 @@ def test_hung_coprocess_costs_one_timeout_then_asks(spawn, kind):
     finally:
         if alive(old):
             os.kill(old, signal.SIGKILL)
-    victim = shell.home / "victim"
-    victim.write_text("x")
-    shell.line("rm victim")
-    assert "DELETE" in shell.question()
-    shell.send("n")
-    shell.sync()
-    assert victim.exists()
+    shell.assert_rm_asks()
 
 
 def test_always_answer_is_recorded_and_used(shell):
@@ -208,8 +202,7 @@ def test_allowed_lines_are_checked_again_when_the_config_changes(shell):
         shell.line("cat notes.txt")
         assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
         shell.sync()
-    config = shell.config / "shellguard" / "config.toml"
-    config.write_text(config.read_text() + '[policy]\ndeny = ["cat notes.txt"]\n')
+    shell.add_to_config('[policy]\ndeny = ["cat notes.txt"]\n')
     shell.line("cat notes.txt")
     after = shell.sync()
     assert "refused by policy" in after and "CAT-OK" not in after
@@ -242,8 +235,7 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
             os.kill(pid, signal.SIGKILL)
     shell.line("cat -E notes.txt")              # the new co-process names cat again
     shell.expect(r"CAT-OK\$\r?\n")
-    config = shell.config / "shellguard" / "config.toml"
-    config.write_text(config.read_text() + '[policy]\ndeny = ["cat *notes*"]\n')
+    shell.add_to_config('[policy]\ndeny = ["cat *notes*"]\n')
     shell.line("cat -A notes.txt")
     after = shell.sync()
     assert "refused by policy" in after and "CAT-OK" not in after

@@ -18,13 +18,8 @@ ZSH_PLUGIN_ORDERS = {
 
 
 def _guards_rm(shell) -> None:
+    shell.assert_rm_asks()
     victim = shell.home / "victim"
-    victim.write_text("x")
-    shell.line("rm victim")
-    assert "DELETE" in shell.question()
-    shell.send("n")
-    shell.sync()
-    assert victim.exists()
     shell.line("rm victim")
     shell.question()
     shell.send("y")
@@ -193,27 +188,32 @@ def _type_slowly(shell, text: str) -> None:
     time.sleep(1.5)  # a person's pause before Enter; the answer takes a millisecond or so
 
 
+def _enter_typed_line_with_the_coprocess_stopped(shell, text: str, output: str) -> None:
+    """Type ``text`` slowly, stop the co-process, press Enter: the line must run at once
+    with no question (its answer came while it was typed)."""
+    _type_slowly(shell, text)
+    pid = shell.serve_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        shell.send("\r")
+        assert "Proceed" not in shell.expect(output)
+        assert time.monotonic() - started < 2.5
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
 def test_zsh_asks_while_the_line_is_typed(spawn):
     """zsh sends the line to the classifier as it is typed: Enter on a READ line new to
     the shell then needs no round trip. A stopped co-process shows it: no wait, no
     question. A config change between typing and Enter still counts."""
     shell = spawn("zsh", env={"SHELLGUARD_TIMEOUT": "3"})
     (shell.home / "notes.txt").write_text("CAT-OK\n")
-    _type_slowly(shell, "cat notes.txt")
-    pid = shell.serve_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        started = time.monotonic()
-        shell.send("\r")
-        assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
-        assert time.monotonic() - started < 2.5
-    finally:
-        os.kill(pid, signal.SIGCONT)
+    _enter_typed_line_with_the_coprocess_stopped(shell, "cat notes.txt", r"CAT-OK\r?\n")
     shell.sync()
 
     _type_slowly(shell, "cat ./notes.txt")
-    config = shell.config / "shellguard" / "config.toml"
-    config.write_text(config.read_text() + '[policy]\ndeny = ["cat ./notes.txt"]\n')
+    shell.add_to_config('[policy]\ndeny = ["cat ./notes.txt"]\n')
     shell.send("\r")
     after = shell.sync()
     assert "refused by policy" in after and "CAT-OK" not in after
@@ -238,23 +238,8 @@ def test_zsh_hooks_come_back_after_a_plugin_replaces_them(spawn):
     assert "removes the hooks" in shell.question()    # tampering with the guard asks
     shell.send("y")
     shell.sync()                          # a prompt: the self-check has run
-    victim = shell.home / "victim"
-    victim.write_text("x")
-    shell.line("rm victim")
-    assert "DELETE" in shell.question()
-    shell.send("n")
-    shell.sync()
-    assert victim.exists()
+    shell.assert_rm_asks()
     (shell.home / "notes.txt").write_text("CAT-OK\n")
-    _type_slowly(shell, "cat notes.txt")
-    pid = shell.serve_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        started = time.monotonic()
-        shell.send("\r")
-        assert "Proceed" not in shell.expect(r"CAT-OK\r?\n")
-        assert time.monotonic() - started < 2.5
-    finally:
-        os.kill(pid, signal.SIGCONT)
+    _enter_typed_line_with_the_coprocess_stopped(shell, "cat notes.txt", r"CAT-OK\r?\n")
     shell.line("printf 'plugin-%s-%s\\n' $(( _redraws > 0 )) $(( _finishes > 0 ))")
     shell.expect(r"plugin-1-1\r?\n")
