@@ -388,11 +388,6 @@ _shellguard_classify() {
       _SHELLGUARD_REASON="allowed before in this directory"
       return 0
     fi
-    if (( ${#_SHELLGUARD_READS[@]} )) && _shellguard_plain_reads "$1"; then
-      _SHELLGUARD_CLASS=READ _SHELLGUARD_ACTION=allow
-      _SHELLGUARD_REASON="only runs commands that read"
-      return 0
-    fi
   fi
   _shellguard_query "$1"
   if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&

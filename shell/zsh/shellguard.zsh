@@ -493,11 +493,6 @@ _shellguard_classify() {
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
       return 0
     fi
-    if (( ${#_SHELLGUARD_READS} )) && _shellguard_plain_reads $text; then
-      _SHELLGUARD_CLASS=READ _SHELLGUARD_ACTION=allow
-      _SHELLGUARD_REASON="only runs commands that read"
-      return 0
-    fi
   fi
   _shellguard_query $text
   if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
