@@ -13,14 +13,16 @@ costs per key is printed too); a line the classifier has seen (its answer cache)
 and a line the shell allowed before in this directory (the shell's own cache).
 
 Start-up: `SHELL -i -c exit` with and without the script (sourced from a file, as a
-plugin manager or a cached `shellguard init` would), with `eval "$(shellguard init
-SHELL)"` (which also starts Python to print the script), and the time to the first
-prompt in a pseudo-terminal (which includes forking the co-process in the background).
+plugin manager would), with `eval "$(shellguard init SHELL)"` (bin/shellguard prints
+what it cached at the first start, without Python; zsh then reads the compiled
+script), with `eval "$(shellguard-py init SHELL)"` (Python prints it, as at the first
+start after an install), and the time to the first prompt in a pseudo-terminal (which
+includes forking the co-process in the background).
 
 Targets: median <= 0.5 ms and p99 <= 2 ms per command; <= 5 ms added to start-up.
 Hermetic: temporary HOME, XDG dirs and rc files; the LLM is off.
 
-    .venv/bin/python bench/shell_hook.py [--runs 2000] [--starts 30]
+    .venv/bin/python bench/shell_hook.py [--runs 2000] [--starts 30] [--only start-up]
 """
 
 from __future__ import annotations
@@ -235,17 +237,23 @@ def start_up(kind: str, root: Path, starts: int) -> dict[str, float]:
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
-    exe = shutil.which("shellguard", path=str(Path(sys.executable).parent)) or "shellguard"
+    bin_dir = str(Path(sys.executable).parent)
+    exe = shutil.which("shellguard", path=bin_dir) or "shellguard"
+    python_cli = shutil.which("shellguard-py", path=bin_dir) or "shellguard-py"
     variants = {
         "without": "PS1='@B@ '\n",
         "source the script": f"PS1='@B@ '\nsource {script}\n",
+        # bin/shellguard answers from its cache after the first start (and zsh reads the
+        # compiled script): what every start after an install or upgrade costs
         'eval "$(shellguard init)"': f"PS1='@B@ '\neval \"$({exe} init {kind})\"\n",
+        # the Python CLI itself: the first start after an install or upgrade
+        'eval "$(shellguard-py init)"': f"PS1='@B@ '\neval \"$({python_cli} init {kind})\"\n",
     }
     results = {}
     for name, body in variants.items():
         argv = _rc(kind, root, body)
         results[f"{name}: -i -c exit"] = _time_runs(argv + ["-c", "exit"], env, root, starts)
-        if name != 'eval "$(shellguard init)"':
+        if name != 'eval "$(shellguard-py init)"':
             results[f"{name}: first prompt"] = _first_prompt(argv, env, root, max(5, starts // 3))
     return results
 
@@ -255,6 +263,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2000, help="timed Enter checks per command")
     parser.add_argument("--starts", type=int, default=30, help="shell starts per variant")
     parser.add_argument("--shell", choices=("zsh", "bash"), action="append")
+    parser.add_argument("--only", choices=("enter", "start-up"), help="measure one of the two")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     for kind in args.shell or ["zsh", "bash"]:
@@ -266,7 +275,7 @@ def main() -> int:
                               "read-only prefixes the shell keeps)")]
         if kind == "zsh":
             cases.append(("1", "typed", "a line new to the classifier, typed (asked while typed)"))
-        for cache, new, what in (
+        for cache, new, what in () if args.only == "start-up" else (
                 *cases,
                 ("0", "same", "asking the classifier every time (SHELLGUARD_CACHE=0)"),
                 ("1", "same", "a line allowed before in this directory (the default)")):
@@ -279,6 +288,8 @@ def main() -> int:
                     if keys:
                         print(f"  {'':<40} while typing, per key: sending {keys[0] / 1000:.3f} ms, "
                               f"taking the reply {keys[1] / 1000:.3f} ms (medians)")
+        if args.only == "enter":
+            continue
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
             results = start_up(kind, Path(tmp), args.starts)
             print(f"{kind}: start-up, median of {args.starts} (first prompt: of "
@@ -288,7 +299,7 @@ def main() -> int:
             for name, ms in results.items():
                 what = name.rsplit(": ", 1)[1]
                 added = "" if name.startswith("without") else f"  (+{ms - base[what]:.1f} ms)"
-                print(f"  {name:<44} {ms:7.1f} ms{added}")
+                print(f"  {name:<48} {ms:7.1f} ms{added}")
     return 0
 
 

@@ -6,7 +6,8 @@
 #
 # One line in ~/.bashrc:    eval "$(shellguard init bash)"
 # or source this file directly (the classifier is then found through the
-# `shellguard` command's #! line, once, at load time).
+# #! line of `shellguard-py` (the Python CLI installed beside `shellguard`), once, at
+# load time).
 #
 # Settings (read whenever they are needed):
 #   SHELLGUARD_DISABLE=1          no guarding in this session (set before loading:
@@ -86,7 +87,7 @@ _SHELLGUARD_CACHE_OFF=0
 _shellguard_find_python() {
   [[ -n $_SHELLGUARD_PYTHON ]] && return 0
   local exe first
-  exe=$(builtin type -P shellguard 2>/dev/null) || return 1
+  exe=$(builtin type -P shellguard-py 2>/dev/null) || return 1
   [[ -r $exe ]] || return 1
   IFS= builtin read -r first < "$exe" || return 1
   [[ $first == '#!/'* ]] || return 1

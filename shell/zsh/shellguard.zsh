@@ -6,7 +6,8 @@
 # One line in ~/.zshrc:        eval "$(shellguard init zsh)"
 # Plugin managers:             shell/zsh/shellguard.plugin.zsh
 # This file can also be sourced directly (the classifier is then found through the
-# `shellguard` command's #! line, once, at load time).
+# #! line of `shellguard-py` (the Python CLI installed beside `shellguard`), once, at
+# load time).
 #
 # Settings (read whenever they are needed, so they can change at any time):
 #   SHELLGUARD_DISABLE=1          no guarding in this session (set before loading:
@@ -61,7 +62,7 @@ builtin setopt no_aliases
 
 # -- state ----------------------------------------------------------------------------
 # _SHELLGUARD_PYTHON is baked in by `shellguard init zsh`; when this file is sourced
-# directly it is read from the `shellguard` command's #! line, once.
+# directly it is read from the #! line of `shellguard-py`, once.
 typeset -g _SHELLGUARD_PYTHON=${_SHELLGUARD_PYTHON-}
 typeset -gi _SHELLGUARD_PID=0 _SHELLGUARD_W=-1 _SHELLGUARD_R=-1 _SHELLGUARD_K=-1 _SHELLGUARD_ID=0
 typeset -gi _SHELLGUARD_GOT=0             # the id of the reply line last taken (_shellguard_pop)
@@ -75,13 +76,14 @@ typeset -g _SHELLGUARD_CACHE_STAMP=
 typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd, request in flight
 typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
 typeset -gi _SHELLGUARD_CACHE_OFF=0
+typeset -gi _SHELLGUARD_SOON=-1           # the fd whose zle -F handler starts the classifier
 
 # -- helpers --------------------------------------------------------------------------
 
 _shellguard_find_python() {
   emulate -L zsh
   [[ -n $_SHELLGUARD_PYTHON ]] && return 0
-  local exe=${commands[shellguard]-} first
+  local exe=${commands[shellguard-py]-} first
   [[ -n $exe && -r $exe ]] || return 1
   IFS= builtin read -r first < $exe || return 1
   [[ $first == '#!'/* ]] || return 1
@@ -859,10 +861,34 @@ _shellguard_precmd() {
        (( ! ${hooks[(I)<->:_shellguard_prefetch]} )); then
     _shellguard_rehook line-pre-redraw _shellguard_prefetch
   fi
-  # Start the classifier now, in the background, so the first command does not wait
-  # for Python (start-up itself only pays for the fork).
-  (( _SHELLGUARD_PID )) || _shellguard_disabled || _shellguard_start
+  # Start the classifier in the background so the first command does not wait for
+  # Python: once the prompt is drawn, so that the prompt does not wait for the fork
+  # either. (A line entered before that starts it itself.)
+  (( _SHELLGUARD_PID )) || _shellguard_disabled || _shellguard_start_soon || _shellguard_start
   return ret
+}
+
+_shellguard_start_soon() {
+  # Have zle start the classifier when it next waits for a key, which is after the
+  # prompt is drawn: a zle -F handler on /dev/null, which is always ready. (internal)
+  (( _SHELLGUARD_SOON >= 0 )) && return 0
+  builtin zmodload zsh/system 2>/dev/null &&
+    sysopen -r -o cloexec -u _SHELLGUARD_SOON /dev/null 2>/dev/null || return 1
+  builtin zle -F $_SHELLGUARD_SOON _shellguard_start_now 2>/dev/null && return 0
+  { exec {_SHELLGUARD_SOON}<&- } 2>/dev/null
+  _SHELLGUARD_SOON=-1
+  return 1
+}
+
+_shellguard_start_now() {
+  # The zle -F handler _shellguard_start_soon set up: runs once.
+  emulate -L zsh
+  builtin zle -F $1 2>/dev/null
+  if (( _SHELLGUARD_SOON >= 0 )); then
+    { exec {_SHELLGUARD_SOON}<&- } 2>/dev/null
+    _SHELLGUARD_SOON=-1
+  fi
+  (( _SHELLGUARD_PID )) || _shellguard_disabled || _shellguard_start
 }
 
 # -- the user's command ---------------------------------------------------------------
@@ -905,7 +931,7 @@ typeset -g _SHELLGUARD_MEMO=
 
 if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
   builtin autoload -Uz add-zle-hook-widget
-  [[ -n $_SHELLGUARD_PYTHON || -n ${commands[shellguard]-} ]] ||
+  [[ -n $_SHELLGUARD_PYTHON || -n ${commands[shellguard-py]-} ]] ||
     builtin print -ru2 -- "shellguard: cannot find the shellguard command; every command will be asked about"
   # The precmd hook (what add-zsh-hook does, without loading it). Its self-check adds
   # the zle-line-finish hook at the first prompt, so start-up does not pay for

@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from shellguard.shells import SHELLS, render
 
             if args_list[1] in SHELLS:
-                sys.stdout.write(render(args_list[1], agent=len(args_list) == 3))
+                sys.stdout.write(render(args_list[1], agent=len(args_list) == 3, compiled=True))
                 return 0
         except Exception:  # noqa: BLE001, S110 - reported by the full path below
             pass

@@ -49,5 +49,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(render(args.shell, agent=args.agent))
+    sys.stdout.write(render(args.shell, agent=args.agent, compiled=True))
     return 0

@@ -88,7 +88,9 @@ class Session:
     """One interactive shell with shellguard loaded."""
 
     def __init__(self, kind: str, root: Path, *, rc_before: str = "", rc_after: str = "",
-                 env: dict[str, str] | None = None, first_sync: bool = True) -> None:
+                 env: dict[str, str] | None = None, first_sync: bool = True,
+                 load: str | None = None) -> None:
+        """``load``: the rc line that loads shellguard (default: source the rendered script)."""
         assert kind in ("zsh", "bash")
         self.kind = kind
         self.root = root
@@ -107,16 +109,17 @@ class Session:
         runtime.chmod(0o700)
         self.script = root / f"init.{kind}"
         self.script.write_text(shells.render(kind))
+        load = load or f"source {self.script}"
         if kind == "zsh":
             zdot = root / "zdot"
             zdot.mkdir()
             rc = (f"PROMPT='@SG@ '\nHISTSIZE=200\nSAVEHIST=0\n{rc_before}\n"
-                  f"source {self.script}\n{rc_after}\n")
+                  f"{load}\n{rc_after}\n")
             (zdot / ".zshrc").write_text(rc)
             argv = [ZSH, "-i"]
         else:
             rc = (f"PS1='@SG@ '\nHISTSIZE=200\nHISTFILE=\n{rc_before}\n"
-                  f"source {self.script}\n{rc_after}\n")
+                  f"{load}\n{rc_after}\n")
             (self.home / ".bashrc").write_text(rc)
             argv = [BASH, "--rcfile", str(self.home / ".bashrc"), "-i"]
         self.env = {

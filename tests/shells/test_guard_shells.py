@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 import tomllib
+from pathlib import Path
 
 from shell_harness import QUESTION, alive, wait_for
 
@@ -288,6 +290,34 @@ def test_disable_for_the_session(spawn, kind):
     assert "Proceed" not in shell.sync()
     assert not victim.exists()
     assert shell.serve_pids() == []
+
+
+def test_the_one_rc_line_through_the_launcher_and_its_cache(spawn, kind, tmp_path):
+    """`eval "$(shellguard init SHELL)"` as users write it: the second start is served
+    from the launcher's cache (zsh: and reads the compiled script)."""
+    launcher = Path(sys.executable).parent / "shellguard"
+    cache = tmp_path / "shared-cache"
+    written = []
+    for _ in range(2):
+        shell = spawn(kind, load=f'eval "$({launcher} init {kind})"',
+                      env={"XDG_CACHE_HOME": str(cache)})
+        shell.assert_rm_asks()
+        written.append((cache / "shellguard" / "init" / kind).stat().st_mtime_ns)
+        if kind == "zsh":
+            assert len(list(cache.glob("shellguard/zsh/*/shellguard.zsh.zwc"))) == 1
+        shell.close()
+    assert written[0] == written[1]  # not written again: the second start used it
+
+
+def test_the_coprocess_starts_at_the_first_prompt_without_a_key(spawn, kind):
+    """Started in the background so that the first command does not wait for Python
+    (zsh: once the prompt is drawn, from a zle -F handler)."""
+    shell = spawn(kind, first_sync=False)
+    shell.expect("@SG@ ")
+    pid = shell.serve_pid()
+    assert alive(pid)
+    shell.sync()
+    assert shell.serve_pids() == [pid]
 
 
 def test_type_ahead_does_not_answer(shell):

@@ -25,27 +25,32 @@ def _run(argv, **kw):
 
 
 @pytest.mark.parametrize("kind", ["zsh", "bash"])
-def test_rendered_script_bakes_the_interpreter(kind):
+def test_rendered_script_bakes_the_interpreter_and_sources_the_package(kind):
     text = shells.render(kind)
     assert sys.executable in text.splitlines()[3]
-    assert text.endswith(shells.script_path(kind).read_text())
+    assert text.endswith(f"builtin source -- {shells.script_path(kind)}\n")
 
 
 def test_zsh_scripts_parse():
     if not shutil.which("zsh"):
         pytest.skip("zsh is not installed")
-    for text in (shells.render("zsh"), (REPO / "shell/zsh/shellguard.plugin.zsh").read_text()):
+    for text in (shells.render("zsh"), shells.render("zsh", compiled=True),
+                 shells.script_path("zsh").read_text(),
+                 (REPO / "shell/zsh/shellguard.plugin.zsh").read_text()):
         result = _run(["zsh", "-n"], input=text)
         assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
 def test_bash_script_parses_and_passes_shellcheck():
-    text = shells.render("bash")
-    result = _run(["bash", "-n"], input=text)
-    assert result.returncode == 0 and result.stderr == "", result.stderr
+    for text in (shells.render("bash"), shells.script_path("bash").read_text()):
+        result = _run(["bash", "-n"], input=text)
+        assert result.returncode == 0 and result.stderr == "", result.stderr
     if not shutil.which("shellcheck"):
         pytest.skip("shellcheck is not installed")
-    result = _run(["shellcheck", "--shell=bash", "-"], input=text)
+    for argv in (["--shell=bash", "-"], ["--shell=sh", str(REPO / "bin/shellguard")]):
+        result = _run(["shellcheck", *argv], input=shells.render("bash"))
+        assert result.returncode == 0, result.stdout
+    result = _run(["shellcheck", "--shell=bash", str(shells.script_path("bash"))])
     assert result.returncode == 0, result.stdout
 
 
@@ -73,7 +78,8 @@ def test_xonsh_prints_its_init_file():
 def test_agent_script_or_a_clear_error(kind):
     path = REPO / "shell" / kind / f"shellguard-agent.{kind}"
     if path.exists():
-        assert shells.render(kind, agent=True).endswith(path.read_text())
+        body = shells.script_path(kind, agent=True)
+        assert shells.render(kind, agent=True).endswith(f"builtin source -- {body}\n")
     else:
         with pytest.raises(ShellguardError, match="agent guard") as err:
             shells.render(kind, agent=True)
@@ -94,14 +100,14 @@ def test_init_command_prints_the_script(capsys):
     assert capsys.readouterr().out == shells.render("bash")
 
 
-def test_init_runs_at_shell_start_without_the_heavy_imports():
-    """`eval "$(shellguard init zsh)"` pays for every module it imports, at every start."""
+def test_init_without_the_launchers_cache_skips_the_heavy_imports():
+    """When the launcher's cache cannot be used, every shell start runs the Python init."""
     probe = ("import sys; from shellguard.cli import main; assert main(['init', 'zsh']) == 0; "
-             "heavy = {'argparse', 'pathlib', 'shlex', 'typing', 'shellguard.errors', "
+             "heavy = {'argparse', 'shlex', 'typing', 'shellguard.errors', "
              "'shellguard.classify'} & set(sys.modules); sys.stderr.write(repr(sorted(heavy)))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=REPO)
-    assert out.stdout == shells.render("zsh")
+    assert out.stdout == shells.render("zsh", compiled=True)
     assert out.stderr == "[]"
 
 
