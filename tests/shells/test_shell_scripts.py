@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shellguard import shells
+from shellguard import __version__, shells
 from shellguard.cli import main
 from shellguard.errors import ExitCode, ShellguardError
 
@@ -150,8 +150,15 @@ def test_wheel_ships_the_shell_scripts(tmp_path):
     wheel = next(tmp_path.glob("shellguard-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("shellguard/shell/zsh/shellguard.zsh", "shellguard/shell/bash/shellguard.bash",
-                 "shellguard/shell/zsh/shellguard.plugin.zsh"):
+                 "shellguard/shell/zsh/shellguard.plugin.zsh",
+                 # the sh front, installed as it is, and the Python CLI behind it
+                 f"shellguard-{__version__}.data/scripts/shellguard"):
         assert name in names
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read(f"shellguard-{__version__}.data/scripts/shellguard") == (
+            REPO / "bin" / "shellguard").read_bytes()
+        entry_points = archive.read(f"shellguard-{__version__}.dist-info/entry_points.txt").decode()
+    assert "shellguard-py = shellguard.cli:main" in entry_points
 
 
 def _functions(kind: str, *names: str) -> str:
