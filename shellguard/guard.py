@@ -7,12 +7,14 @@ rules, the LLM hook and policy are assembled in one place.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from shellguard import paths
 from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
+from shellguard.parse.aliases import expand_aliases
 from shellguard.parse.plain import plain_commands
 from shellguard.policy import decide, reads_run_unasked
 from shellguard.rules.engine import RuleSet, builtin_rules, load_rules
@@ -102,11 +104,16 @@ class Guard:
 
     # -- use ----------------------------------------------------------------
 
-    def check(self, command: str, cwd: str | None = None) -> Decision:
-        verdict = self.classifier.classify(command, cwd)
-        return Decision(verdict, decide(verdict, command, cwd, self.config))
+    def check(self, command: str, cwd: str | None = None,
+              aliases: Mapping[str, str] | None = None) -> Decision:
+        """``aliases``: the shell's (name -> text) that the line may use; it is classified
+        as it will run, with them expanded."""
+        expanded, used = expand_aliases(command, aliases or {})
+        verdict = self._with_aliases(self.classifier.classify(expanded, cwd), used, aliases)
+        return Decision(verdict, self._decide(verdict, command, expanded, cwd))
 
-    def prefetch(self, command: str, cwd: str | None = None) -> Decision:
+    def prefetch(self, command: str, cwd: str | None = None,
+                 aliases: Mapping[str, str] | None = None) -> Decision:
         """:meth:`check` for a line still being typed: the rules only, never the LLM.
 
         "allow" only when no part of the line fell to the heuristic (which the LLM may
@@ -114,13 +121,35 @@ class Guard:
         """
         if self._rules_only is None or self._rules_only.rules is not self.classifier.rules:
             self._rules_only = Classifier(self.classifier.rules, None)
-        verdict = self._rules_only.classify(command, cwd)
-        action = decide(verdict, command, cwd, self.config)
+        expanded, used = expand_aliases(command, aliases or {})
+        verdict = self._with_aliases(self._rules_only.classify(expanded, cwd), used, aliases)
+        action = self._decide(verdict, command, expanded, cwd)
         if action == "allow" and any(f.source == "heuristic" for f in verdict.findings):
             action = "confirm"
         return Decision(verdict, action)
 
-    def read_prefixes(self, command: str) -> tuple[str, ...]:
+    @staticmethod
+    def _with_aliases(verdict: Verdict, used: tuple[str, ...],
+                      aliases: Mapping[str, str] | None) -> Verdict:
+        """The reason says which aliases the line used: it may not show what runs."""
+        if not used or aliases is None:
+            return verdict
+        first = used[0]
+        note = f"{first} is an alias of '{aliases[first]}'" if len(used) == 1 else \
+            f"aliases {', '.join(used)}"
+        return replace(verdict, reason=f"{verdict.reason} ({note})")
+
+    def _decide(self, verdict: Verdict, command: str, expanded: str, cwd: str | None) -> str:
+        """The policy on the line as typed (what "always" entries hold); a deny entry
+        also holds on the line as it runs."""
+        action = decide(verdict, command, cwd, self.config)
+        if expanded != command and action != "deny" and \
+                decide(verdict, expanded, cwd, self.config) == "deny":
+            return "deny"
+        return action
+
+    def read_prefixes(self, command: str,
+                      aliases: Mapping[str, str] | None = None) -> tuple[str, ...]:
         """The read-only prefixes (``ls``, ``git status -c ...``) of a plain line's
         commands, when this config runs every READ line unasked: a shell that keeps them
         lets later plain lines made of them through without asking (see
@@ -130,6 +159,8 @@ class Guard:
             return ()
         found: list[str] = []
         for words in commands:
+            if aliases and words[0] in aliases:  # a prefix is the program's own name
+                continue
             prefix = self.classifier.rules.read_only_prefix(words)
             # a deny entry that is one word denies exactly that line
             if prefix is not None and words[0] not in self.config.deny:

@@ -2,7 +2,8 @@
 
 Request:  ``{"id": 1, "command": "rm -rf build", "cwd": "/home/me/app", "shell": "zsh"}``
 (optional: ``"answer"``, to record what a person answered; ``"prefetch": true``, for a
-line still being typed: see :class:`Request`)
+line still being typed; ``"aliases": {"dc": "docker compose"}``, the shell's aliases
+that the line's words name: see :class:`Request`)
 Response: ``{"id": 1, "classification": "DELETE", "confidence": 0.95, "reasoning": "...",
 "source": "rules", "action": "confirm"}`` plus ``"read_prefixes"`` when a plain line's
 commands start with read-only prefixes (``"ls,git status -c --exec"``: after those
@@ -21,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 __all__ = ["Request", "Response", "ProtocolError", "decode_request", "encode_response",
-           "MAX_LINE_BYTES", "MAX_NESTING", "ANSWERS"]
+           "MAX_LINE_BYTES", "MAX_NESTING", "MAX_ALIASES", "ANSWERS"]
 
 #: What a person (or the agent guard) answered, for the audit log.
 ANSWERS = ("yes", "no", "always", "timeout", "blocked")
@@ -33,6 +34,8 @@ MAX_NESTING = 64
 MAX_REASON_CHARS = 400
 #: Read-only prefixes beyond this many characters are left out of a reply.
 MAX_PREFIXES_CHARS = 1000
+#: A shell with more aliases than this is not believed.
+MAX_ALIASES = 5000
 
 
 class ProtocolError(ValueError):
@@ -57,6 +60,11 @@ class Request:
     #: find the answer ready. Such a request never waits for the LLM and is never
     #: logged; its action is "allow" only when the rules alone allow the line.
     prefetch: bool = False
+    #: Optional: the shell's aliases (name -> text) that words of the line name (and
+    #: those their texts start with). The line is classified with them expanded, as
+    #: it will run (:mod:`shellguard.parse.aliases`); no read-only prefix is named
+    #: for a command whose first word is one of them.
+    aliases: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,13 @@ def decode_request(line: bytes) -> Request:
     prefetch = data.get("prefetch", False)
     if not isinstance(prefetch, bool):
         raise ProtocolError("'prefetch' must be true or false", request_id)
-    return Request(request_id, command, cwd, shell, answer, prefetch)
+    aliases = data.get("aliases")
+    if aliases is not None and not (
+            isinstance(aliases, dict) and len(aliases) <= MAX_ALIASES
+            and all(isinstance(v, str) and "\x00" not in k + v for k, v in aliases.items())):
+        raise ProtocolError(f"'aliases' must be an object of at most {MAX_ALIASES} strings",
+                            request_id)
+    return Request(request_id, command, cwd, shell, answer, prefetch, aliases)
 
 
 def encode_response(response: Response, pad: int = 0) -> bytes:

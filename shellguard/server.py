@@ -101,11 +101,12 @@ def answer(guard: Guard, line: bytes | None) -> Response:
         request_id = request.id
         guard.reload_if_changed()
         if request.prefetch:
-            decision = guard.prefetch(request.command, request.cwd)
+            decision = guard.prefetch(request.command, request.cwd, request.aliases)
         else:
-            decision = guard.check(request.command, request.cwd)
+            decision = guard.check(request.command, request.cwd, request.aliases)
         _audit(guard, request, decision)
-        return _response(request_id, decision, read_prefixes=guard.read_prefixes(request.command))
+        return _response(request_id, decision,
+                         read_prefixes=guard.read_prefixes(request.command, request.aliases))
     except ProtocolError as exc:
         rid = exc.request_id if exc.request_id is not None else request_id
         return _response(rid, guard.safe_decision("the request could not be read"), str(exc))

@@ -135,6 +135,31 @@ _shellguard_json_escape() {
 
 # -- the co-process -------------------------------------------------------------------
 
+_shellguard_alias_words() {
+  # The aliases that words of $1 name, and those their texts start with, as JSON
+  # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
+  # expands them where bash would (the first word of a command); the caches keep them
+  # in their keys. (Words with pattern or brace characters are not looked up: they
+  # would be expanded here.) (internal)
+  REPLY=
+  (( ${#BASH_ALIASES[@]} )) && builtin shopt -q expand_aliases || return 0
+  local IFS=$' \t\n' word text members='' name seen=' ' i=0
+  # shellcheck disable=SC2206  # split at blanks; nothing is left to glob or brace-expand
+  local -a todo=(${1//[[:space:];|&()<>\'\"\`\$\\*?[\]\{\}~]/ })
+  while (( i < ${#todo[@]} )); do
+    word=${todo[i++]}
+    [[ -n ${BASH_ALIASES[$word]+1} && $seen != *" $word "* ]] || continue
+    seen+="$word "
+    text=${BASH_ALIASES[$word]}
+    _shellguard_json_escape "$word"; name=$REPLY
+    _shellguard_json_escape "$text"
+    members+=",\"$name\":\"$REPLY\""
+    text=${text#"${text%%[![:space:]]*}"}
+    todo+=("${text%%[[:space:]]*}")
+  done
+  REPLY=${members#,}
+}
+
 _shellguard_stop() {
   if [[ -n $_SHELLGUARD_W ]]; then exec {_SHELLGUARD_W}>&-; fi 2>/dev/null
   if [[ -n $_SHELLGUARD_R ]]; then exec {_SHELLGUARD_R}<&-; fi 2>/dev/null
@@ -205,11 +230,13 @@ _shellguard_query() {
   # Classify $1 (with $2 = yes|no|always: report that answer instead, without waiting
   # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
   # answer "confirm") when no answer can be had.
-  local answer=${2-} esc=$1 why='' reply reply_id line timeout id rc
+  local answer=${2-} esc=$1 why='' reply reply_id line timeout id rc aliased
   _SHELLGUARD_NEW_READS=
   if [[ $esc == *[\\\"[:cntrl:]]* ]]; then
     _shellguard_json_escape "$esc"; esc=$REPLY
   fi
+  _shellguard_alias_words "$1"
+  aliased=${REPLY:+,\"aliases\":\{$REPLY\}}
   if [[ $_SHELLGUARD_CWD_FOR != "$PWD" ]]; then
     _shellguard_json_escape "$PWD"
     _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
@@ -224,7 +251,7 @@ _shellguard_query() {
     id=$(( ++_SHELLGUARD_ID ))
     # A write to a dead co-process must not end the shell with SIGPIPE.
     builtin trap '' PIPE
-    builtin printf '%s\n' "{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}}" 1>&"$_SHELLGUARD_W" 2>/dev/null
+    builtin printf '%s\n' "{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}$aliased}" 1>&"$_SHELLGUARD_W" 2>/dev/null
     rc=$?
     builtin trap - PIPE
     if (( rc )); then
@@ -381,7 +408,8 @@ _shellguard_classify() {
         return 1 ;;
     esac
   fi
-  local key=$PWD$'\x1f'$1 cache=0
+  _shellguard_alias_words "$1"
+  local key=$PWD$'\x1f'$1${REPLY:+$'\x1f'$REPLY} cache=0
   if _shellguard_cache_usable; then
     cache=1
     if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
@@ -434,6 +462,7 @@ _shellguard_plain_reads() {
     cmd=${cmd#"${cmd%%[! ]*}"}
     [[ -n $cmd ]] || continue
     first=${cmd%% *}
+    [[ -z ${BASH_ALIASES[$first]+1} ]] || return 1    # runs what the alias says
     cmd=${cmd:${#first}}
     unless=${_SHELLGUARD_READS[$first]-}
     # the program and up to two subcommand words (`gh pr list`), shortest first
@@ -593,10 +622,12 @@ _shellguard_enter() {
   # (_shellguard_disabled, inlined: this runs on every Enter)
   [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ) ]] &&
     return 0
-  local line=$READLINE_LINE
+  local line=$READLINE_LINE key
+  _shellguard_alias_words "$line"
+  key=$PWD$'\x1f'$line${REPLY:+$'\x1f'$REPLY}
   # A line allowed before here ran as a whole then: nothing more to look at.
-  if [[ -z ${_SHELLGUARD_LINES[*]} && -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$line]-} ]] &&
-     _shellguard_cache_usable && [[ -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$line]-} ]]; then
+  if [[ -z ${_SHELLGUARD_LINES[*]} && -n ${_SHELLGUARD_ALLOWED[$key]-} ]] &&
+     _shellguard_cache_usable && [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
     _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
     [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
     return 0

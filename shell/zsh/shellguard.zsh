@@ -140,6 +140,27 @@ _shellguard_cwd_json() {
 
 # -- the co-process -------------------------------------------------------------------
 
+_shellguard_alias_words() {
+  # The aliases that words of $1 name, and those their texts start with, as JSON
+  # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
+  # expands them where zsh would (the first word of a command); the caches keep them
+  # in their keys. (Global and suffix aliases are not looked at.) (internal)
+  local -a todo=(${=1//[[:space:];|&()<>\'\"\`\$\\]/ })
+  local -A seen
+  local word members= name
+  while (( $#todo )); do
+    word=$todo[1]
+    shift todo
+    [[ -n ${aliases[$word]+1} && -z ${seen[$word]+1} ]] || continue
+    seen[$word]=1
+    _shellguard_json_escape $word; name=$REPLY
+    _shellguard_json_escape $aliases[$word]
+    members+=",\"$name\":\"$REPLY\""
+    todo+=(${${=aliases[$word]}[1]-})
+  done
+  REPLY=${members#,}
+}
+
 _shellguard_stop() {
   emulate -L zsh
   if (( _SHELLGUARD_PRE_FD >= 0 )); then
@@ -287,9 +308,11 @@ _shellguard_query() {
   # Classify $1 (with $2 = yes|no|always: report that answer instead, and do not wait
   # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
   # answer "confirm") when no answer can be had. (internal)
-  local answer=${2-} esc cwd why= timeout
+  local answer=${2-} esc cwd why= timeout aliased
   _SHELLGUARD_NEW_READS=
   _shellguard_json_escape $1; esc=$REPLY
+  _shellguard_alias_words $1
+  aliased=${REPLY:+,\"aliases\":\{$REPLY\}}
   _shellguard_cwd_json; cwd=$REPLY
   local -i attempt rc
   for attempt in 1 2; do
@@ -302,7 +325,7 @@ _shellguard_query() {
     # A prefetch still in flight is given up: its reply is skipped below, as an old one.
     _SHELLGUARD_PRE_ID=0
     (( ++_SHELLGUARD_ID ))
-    _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"zsh\"${answer:+,\"answer\":\"$answer\"}}"
+    _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$cwd\",\"shell\":\"zsh\"${answer:+,\"answer\":\"$answer\"}$aliased}"
     rc=$?
     if (( rc == 2 )); then
       why="the line is too long to classify here"
@@ -354,12 +377,14 @@ _shellguard_prefetch() {
   # already on its way (one in flight: nothing can pile up in the pipe).
   emulate -L zsh
   (( _SHELLGUARD_PRE_FD >= 0 && ! _SHELLGUARD_PRE_ID )) || return 0
-  local text=$PREBUFFER$BUFFER
-  local key=$PWD$'\x1f'$text
-  [[ $key != $_SHELLGUARD_PRE_SENT && $key != $_SHELLGUARD_PRE_KEY &&
-     $text == *[^[:space:]]* && -z ${_SHELLGUARD_ALLOWED[$key]-} ]] || return 0
-  [[ $CONTEXT == (start|cont) ]] || return 0
+  local text=$PREBUFFER$BUFFER REPLY
+  [[ $text == *[^[:space:]]* ]] || return 0
   (( ${#text} < 4096 )) || return 0           # a long paste: Enter asks
+  _shellguard_alias_words $text
+  local aliased=${REPLY:+,\"aliases\":\{$REPLY\}} key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY}
+  [[ $key != $_SHELLGUARD_PRE_SENT && $key != $_SHELLGUARD_PRE_KEY &&
+     -z ${_SHELLGUARD_ALLOWED[$key]-} ]] || return 0
+  [[ $CONTEXT == (start|cont) ]] || return 0
   _shellguard_disabled && return 0
   # Off with the cache. (Whether the config changed since is checked on Enter, which
   # then drops the answer.)
@@ -368,7 +393,7 @@ _shellguard_prefetch() {
   _shellguard_json_escape $text; esc=$REPLY
   _shellguard_cwd_json
   (( ++_SHELLGUARD_ID ))
-  _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$REPLY\",\"shell\":\"zsh\",\"prefetch\":true}" ||
+  _shellguard_send "{\"id\":$_SHELLGUARD_ID,\"command\":\"$esc\",\"cwd\":\"$REPLY\",\"shell\":\"zsh\",\"prefetch\":true$aliased}" ||
     return 0
   _SHELLGUARD_PRE_ID=$_SHELLGUARD_ID _SHELLGUARD_PRE_SENT=$key
 }
@@ -479,7 +504,9 @@ _shellguard_classify() {
         return 1 ;;
     esac
   fi
-  local key=$PWD$'\x1f'$text cache=0
+  local REPLY
+  _shellguard_alias_words $text
+  local key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY} cache=0
   if _shellguard_cache_usable; then
     cache=1
     if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
@@ -542,6 +569,7 @@ _shellguard_plain_reads() {
     rest=${rest:$(( ${#cmd} + 1 ))}
     w=(${=cmd})
     (( $#w )) || continue
+    [[ -z ${aliases[$w[1]]+1} ]] || return 1    # runs what the alias says
     # the program and up to two subcommand words (`gh pr list`), shortest first
     for skip in 1 2 3; do
       (( skip <= $#w )) || return 1

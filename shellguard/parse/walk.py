@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from shellguard.parse.model import Redirect, Script, SimpleCommand, Word
 
-__all__ = ["parse_script", "MAX_DEPTH"]
+__all__ = ["parse_script", "syntax_tree", "MAX_DEPTH"]
 
 #: Deeper nesting than this is not walked (and the script is marked incomplete):
 #: nobody types it, and a hostile line must not exhaust Python's stack.
@@ -38,12 +38,17 @@ def _parser():  # type: ignore[no-untyped-def]
     return Parser(Language(tree_sitter_bash.language()))
 
 
-def parse_script(source: str, context: str = "top") -> Script:
-    """Parse ``source`` with the bash grammar and list what would run."""
+def syntax_tree(source: str):  # type: ignore[no-untyped-def]
+    """tree-sitter-bash's syntax tree of ``source``, and the bytes its offsets count in."""
     # tree-sitter-bash's scanner reads out of bounds on some characters beyond the
     # BMP (found by fuzzing: a segfault); none of them matter to what runs.
     data = _BEYOND_BMP.sub("\ufffd", source).encode("utf-8", "replace")
-    tree = _parser().parse(data)
+    return _parser().parse(data), data
+
+
+def parse_script(source: str, context: str = "top") -> Script:
+    """Parse ``source`` with the bash grammar and list what would run."""
+    tree, _ = syntax_tree(source)
     walker = _Walker(context)
     walker.visit(tree.root_node, 0, ())
     problems = list(walker.problems)

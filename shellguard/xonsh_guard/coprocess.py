@@ -174,15 +174,17 @@ class Coprocess:
 
     # -- requests -------------------------------------------------------------
 
-    def classify(self, command: str, cwd: str) -> Reply | None:
-        """The answer about ``command``, or None when none can be had."""
+    def classify(self, command: str, cwd: str,
+                 aliases: dict[str, str] | None = None) -> Reply | None:
+        """The answer about ``command`` (``aliases``: those of the session it names), or
+        None when none can be had."""
         with self._lock:
-            return self._classify(command, cwd)
+            return self._classify(command, cwd, aliases)
 
-    def _classify(self, command: str, cwd: str) -> Reply | None:
+    def _classify(self, command: str, cwd: str, aliases: dict[str, str] | None) -> Reply | None:
         for attempt in (1, 2):
             try:
-                return self._exchange(command, cwd)
+                return self._exchange(command, cwd, aliases)
             except _NoAnswer as exc:
                 self.last_error = str(exc)
                 if exc.dead and attempt == 1:
@@ -208,12 +210,14 @@ class Coprocess:
                 self._discard.add(rid)
 
     def _send(self, proc: subprocess.Popen[bytes], command: str, cwd: str,
-              answer: str | None = None) -> int | None:
+              answer: str | None = None, aliases: dict[str, str] | None = None) -> int | None:
         self._next_id += 1
         request: dict[str, object] = {"id": self._next_id, "command": command, "cwd": cwd,
                                       "shell": self.shell}
         if answer is not None:
             request["answer"] = answer
+        if aliases:
+            request["aliases"] = aliases
         data = memoryview(json.dumps(request, ensure_ascii=True).encode("ascii") + b"\n")
         assert proc.stdin is not None
         fd = proc.stdin.fileno()
@@ -224,11 +228,11 @@ class Coprocess:
             return None
         return self._next_id
 
-    def _exchange(self, command: str, cwd: str) -> Reply:
+    def _exchange(self, command: str, cwd: str, aliases: dict[str, str] | None) -> Reply:
         proc = self._live()
         if proc is None:
             raise _NoAnswer(self.last_error or "the classifier could not be started")
-        rid = self._send(proc, command, cwd)
+        rid = self._send(proc, command, cwd, aliases=aliases)
         if rid is None:
             raise _NoAnswer("the classifier has exited", dead=True)
         deadline = time.monotonic() + self.timeout

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from typing import Any
@@ -39,6 +40,8 @@ DEFAULT_TIMEOUT_S = 3.0
 _LEVELS = {"READ": 0, "CREATE": 1, "UPDATE": 2, "DELETE": 3}
 _NOTHING_CONFIRMED = -1
 _MAX_PASSED = 4096
+# What separates the words that may name aliases (as the zsh and bash guards split).
+_ALIAS_WORD_GAP = re.compile(r"[\s;|&()<>'\"`$\\]+")
 _ENV_DOCS = {
     "SHELLGUARD_DISABLE": ("bool", False, "Turn the shellguard xontrib off for this session."),
     "SHELLGUARD_TIMEOUT": ("float", DEFAULT_TIMEOUT_S,
@@ -132,6 +135,27 @@ class XonshGuard:
         shell = getattr(getattr(self.xsh, "shell", None), "shell", None)
         return shell is not None and "PromptToolkit" in type(shell).__name__
 
+    def _aliases_of(self, text: str) -> dict[str, str]:
+        """The session's command aliases (those xonsh runs as a list of words) that
+        words of ``text`` name, with those their texts start with: the classifier
+        expands them where xonsh would. Function aliases are left to the backstop."""
+        table = getattr(self.xsh, "aliases", None)
+        if not table:
+            return {}
+        import shlex  # here, not at start-up
+
+        found: dict[str, str] = {}
+        todo = [w for w in _ALIAS_WORD_GAP.split(text) if w]
+        while todo:
+            word = todo.pop()
+            if word in found or word not in table:
+                continue
+            value = table[word]
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                found[word] = shlex.join(value)
+                todo.append(value[0])
+        return found
+
     def _in_scope(self, name: str) -> bool:
         ctx = getattr(self.xsh, "ctx", None)
         return ctx is not None and name in ctx
@@ -176,17 +200,20 @@ class XonshGuard:
         """
         cwd = self._cwd()
         cache_env = self._cache_env()
-        if self.allowed.usable(cache_env, self.coprocess.pid) and self.allowed.get(cwd, text):
+        aliases = self._aliases_of(text)
+        # with the aliases in the key (which is then no plain line: no kept prefix holds)
+        key = f"{text}\x1f{sorted(aliases.items())}" if aliases else text
+        if self.allowed.usable(cache_env, self.coprocess.pid) and self.allowed.get(cwd, key):
             self._passed.add(text)
             return True  # allowed before here: no round trip
         self.coprocess.timeout = self._timeout()
-        reply = self.coprocess.classify(text, cwd)
+        reply = self.coprocess.classify(text, cwd, aliases)
         if reply is not None and reply.read_prefixes and \
                 self.allowed.usable(cache_env, self.coprocess.pid):
             self.allowed.prefixes.keep(reply.read_prefixes)
         if reply is not None and reply.action == "allow":
             if self.allowed.usable(cache_env, self.coprocess.pid):
-                self.allowed.add(cwd, text, reply.classification)
+                self.allowed.add(cwd, key, reply.classification)
             self._passed.add(text)
             return True
         if reply is not None and reply.action == "deny":

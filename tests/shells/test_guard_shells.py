@@ -357,3 +357,29 @@ def test_exec_leaves_no_stray_coprocess(shell):
     shell.send("n")
     shell.sync()
     assert victim.exists()
+
+
+def test_aliases_are_classified_as_they_will_run(spawn, kind):
+    """An alias defined at the prompt changes what a line does: neither the line allowed
+    before nor the read-only prefix kept for its first word may let it through."""
+    shell = spawn(kind)
+    victim = shell.home / "victim"
+    victim.write_text("KEPT\n")
+    shell.line("cat victim")
+    shell.expect(r"KEPT\r?\n")
+    assert QUESTION not in shell.sync()
+    shell.line("alias cat=rm")
+    shell.sync()
+    for line in ("cat victim", "cat -f victim"):  # allowed before; a new plain line
+        shell.line(line)
+        before = shell.question()
+        assert "DELETE" in before and "cat is an alias of 'rm'" in before
+        shell.send("n")
+        shell.sync()
+        assert victim.exists()
+    # and a name the rules do not know runs as what it stands for
+    shell.line("alias lsl='ls -l'")
+    shell.sync()
+    shell.line("lsl victim")
+    shell.expect(r"victim\r?\n")
+    assert QUESTION not in shell.sync()

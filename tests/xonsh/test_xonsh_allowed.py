@@ -21,7 +21,7 @@ guard = hooks._GUARD
 guard._whole_blocks = lambda: True  # as under prompt_toolkit
 calls = []
 real = guard.coprocess.classify
-guard.coprocess.classify = lambda text, cwd: calls.append(text) or real(text, cwd)
+guard.coprocess.classify = lambda text, cwd, aliases=None: calls.append(text) or real(text, cwd, aliases)
 
 def line(text):
     guard.end_line()
@@ -43,12 +43,16 @@ out["other directory"] = (line("ls '-la'"), len(calls))
 $SHELLGUARD_CACHE = "0"
 out["cache off"] = (line("ls '-la'"), len(calls))
 $SHELLGUARD_CACHE = "1"
-# plain lines: the reply names ls a read-only prefix, then wc; new lines of them need
-# no round trip
-out["plain"] = (line("ls -la"), len(calls))
-out["new plain line"] = (line("ls -l /tmp"), len(calls))
-out["one command new"] = (line("ls -l | wc -l"), len(calls))
-out["both known"] = (line("ls -1 | wc -c"), len(calls))
+# plain lines: the reply names du a read-only prefix, then wc; new lines of them need
+# no round trip (not ls: xonsh aliases it, and a line that starts with an alias always
+# goes to the co-process with the alias's text)
+out["plain"] = (line("du -sh"), len(calls))
+out["new plain line"] = (line("du -s /tmp"), len(calls))
+out["one command new"] = (line("du -s | wc -l"), len(calls))
+out["both known"] = (line("du -sh . | wc -c"), len(calls))
+out["aliased"] = (line("ls -la"), len(calls))
+out["aliased again"] = (line("ls -la"), len(calls))
+out["aliased, new"] = (line("ls -l /tmp"), len(calls))
 print("RESULT " + json.dumps(out))
 """
 
@@ -67,7 +71,8 @@ def test_a_repeated_line_asks_the_coprocess_once(tmp_path: Path) -> None:
     assert out == {"first": [True, 1], "again": [True, 1], "config changed": [True, 2],
                    "again after": [True, 2], "other directory": [True, 3],
                    "cache off": [True, 4], "plain": [True, 5], "new plain line": [True, 5],
-                   "one command new": [True, 6], "both known": [True, 6]}
+                   "one command new": [True, 6], "both known": [True, 6],
+                   "aliased": [True, 7], "aliased again": [True, 7], "aliased, new": [True, 8]}
 
 
 def test_only_what_may_be_cached_is(tmp_path: Path) -> None:

@@ -213,3 +213,16 @@ def test_hung_coprocess_costs_the_timeout_then_asks(sh: Xonsh) -> None:
         except OSError:
             pass
     print(f"hung co-process: question after {waited:.2f} s (SHELLGUARD_TIMEOUT=1)")
+
+
+def test_an_alias_is_asked_about_as_what_it_runs(sh: Xonsh) -> None:
+    """xonsh resolves its aliases before a command runs: the backstop sees the result."""
+    name = victim(sh)
+    sh.run("aliases['sgdc'] = 'rm'")
+    try:
+        question = sh.ask(f"sgdc {name}")
+        assert "DELETE" in question and "sgdc is an alias of 'rm'" in question
+        assert "cancelled" in sh.answer("n")
+        assert (sh.work / name).exists()
+    finally:
+        sh.run("del aliases['sgdc']")

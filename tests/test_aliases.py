@@ -1,0 +1,94 @@
+"""Aliases: a line is classified as the shell will run it, with its aliases expanded."""
+
+from __future__ import annotations
+
+import pytest
+
+from shellguard.config import Config
+from shellguard.guard import Guard
+from shellguard.parse.aliases import expand_aliases
+from shellguard.protocol import ProtocolError, decode_request
+from shellguard.server import answer
+from shellguard.verdict import Crud
+
+ALIASES = {"dc": "docker compose", "ls": "ls --color=auto", "ll": "ls -alF", "sudo": "sudo ",
+           "g": "git", "gp": "g push", "x": "ls; rm -rf y", "loop": "loop again",
+           "ä": "rm"}
+
+
+@pytest.mark.parametrize(("line", "expanded", "used"), [
+    ("dc down -v", "docker compose down -v", ("dc",)),
+    # the first word of a text is expanded in turn, but not an alias being expanded
+    ("ll src", "ls --color=auto -alF src", ("ll",)),
+    ("ls", "ls --color=auto", ("ls",)),
+    ("gp origin main", "git push origin main", ("gp",)),
+    ("loop", "loop again", ("loop",)),
+    # a text ending in a blank: the next word too
+    ("sudo dc up", "sudo  docker compose up", ("sudo", "dc")),
+    # every command of the line, wherever it is
+    ("echo a && dc up | x", "echo a && docker compose up | ls; rm -rf y", ("dc", "x")),
+    ("(dc up) & echo $(ll)", "(docker compose up) & echo $(ls --color=auto -alF)", ("dc", "ll")),
+    ("for i in 1; do dc rm; done", "for i in 1; do docker compose rm; done", ("dc",)),
+    ("A=1 dc up 2>/dev/null", "A=1 docker compose up 2>/dev/null", ("dc",)),
+    ("ä x", "rm x", ("ä",)),
+])
+def test_aliases_expand_where_the_shell_expands_them(line, expanded, used):
+    assert expand_aliases(line, ALIASES) == (expanded, used)
+
+
+@pytest.mark.parametrize("line", [
+    "echo dc",                   # an argument
+    '"dc" up', "\\dc up",        # quoted or escaped: not an alias
+    "bash -c 'dc up'",           # another shell's line: it has no aliases
+    "cat <<EOF\ndc up\nEOF",     # data
+    "cat notes.txt",
+])
+def test_other_words_are_left_alone(line):
+    assert expand_aliases(line, ALIASES) == (line, ())
+
+
+def test_no_aliases_costs_no_parse():
+    assert expand_aliases("dc up", {}) == ("dc up", ())
+
+
+def test_the_line_is_classified_as_it_will_run():
+    guard = Guard(Config(), use_llm=False)
+    assert guard.check("dc up -d").verdict.crud is Crud.READ  # the desk calculator
+    decision = guard.check("dc up -d", aliases={"dc": "docker compose"})
+    assert decision.verdict.crud is Crud.CREATE and decision.action == "confirm"
+    assert "dc is an alias of 'docker compose'" in decision.verdict.reason
+    # an alias makes a line that looks like a read do something else
+    decision = guard.check("cat victim", aliases={"cat": "rm"})
+    assert decision.verdict.crud is Crud.DELETE
+    # and an unknown name a known one
+    assert guard.check("gst").action == "confirm"
+    assert guard.check("gst", aliases={"gst": "git status"}).action == "allow"
+    prefetched = guard.prefetch("gst -s", aliases={"gst": "git status"})
+    assert prefetched.action == "allow"
+    assert "gst is an alias" in prefetched.verdict.reason
+
+
+def test_no_read_only_prefix_is_named_for_an_alias():
+    guard = Guard(Config(), use_llm=False)
+    assert guard.read_prefixes("cat a | ls") == ("cat", "ls")
+    assert guard.read_prefixes("cat a | ls", aliases={"cat": "cat -v"}) == ("ls",)
+
+
+def test_a_deny_entry_holds_on_the_line_as_it_runs():
+    guard = Guard(Config(deny=("rm *",)), use_llm=False)
+    assert guard.check("del x", aliases={"del": "rm"}).action == "deny"
+    assert guard.check("rm x").action == "deny"
+
+
+def test_the_protocol_carries_the_aliases():
+    request = decode_request(b'{"id":1,"command":"dc up","aliases":{"dc":"docker compose"}}')
+    assert request.aliases == {"dc": "docker compose"}
+    for bad in (b'[1]', b'{"dc":1}', b'"dc"', b'{"a":"b\\u0000"}'):
+        with pytest.raises(ProtocolError, match="aliases"):
+            decode_request(b'{"id":1,"command":"x","aliases":' + bad + b"}")
+    reply = answer(Guard(Config(), use_llm=False),
+                   b'{"id":7,"command":"dc up","aliases":{"dc":"docker compose"}}')
+    assert (reply.id, reply.classification, reply.action) == (7, "CREATE", "confirm")
+    # the co-process keeps nothing: the next line without them is read as typed
+    reply = answer(Guard(Config(), use_llm=False), b'{"id":8,"command":"dc up"}')
+    assert reply.classification == "READ"
