@@ -54,9 +54,26 @@ _SQL_UPDATE = {"update", "alter", "grant", "revoke", "vacuum", "analyze", "analy
                "security", "attach", "detach", "restore", "discard", "kill"}
 _SQL_DELETE = {"delete", "drop", "truncate", "purge"}
 _SQLITE_DOT = {".import": Crud.CREATE, ".restore": Crud.UPDATE, ".save": Crud.CREATE,
+               ".read": Crud.UPDATE,
                ".backup": Crud.CREATE, ".output": Crud.CREATE, ".once": Crud.CREATE,
                ".clone": Crud.CREATE, ".recover": Crud.CREATE, ".load": Crud.UPDATE,
                ".shell": Crud.UPDATE, ".system": Crud.UPDATE}
+#: psql meta-commands that do more than show something (the rest, \d and friends, read).
+#: With no argument, \o and \g only send output back to the terminal.
+_PSQL_META = {"\\i": (Crud.UPDATE, "runs the SQL in a file the line does not show"),
+              "\\ir": (Crud.UPDATE, "runs the SQL in a file the line does not show"),
+              "\\include": (Crud.UPDATE, "runs the SQL in a file the line does not show"),
+              "\\include_relative": (Crud.UPDATE, "runs the SQL in a file the line does not show"),
+              "\\gexec": (Crud.UPDATE, "runs each result as SQL"),
+              "\\e": (Crud.UPDATE, "runs what is written in an editor"),
+              "\\ef": (Crud.UPDATE, "runs a function edited in an editor"),
+              "\\ev": (Crud.UPDATE, "runs a view edited in an editor"),
+              "\\!": (Crud.UPDATE, "runs a shell command"),
+              "\\password": (Crud.UPDATE, "changes a password"),
+              "\\lo_import": (Crud.CREATE, "stores a file as a large object"),
+              "\\lo_export": (Crud.CREATE, "writes a large object to a file"),
+              "\\lo_unlink": (Crud.DELETE, "deletes a large object")}
+_PSQL_WRITES = {"\\o", "\\out", "\\g", "\\gx", "\\w", "\\write"}
 #: Functions and clauses that make a SELECT change state (first match decides the class).
 _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_slot", Crud.DELETE),
                   ("lo_unlink", Crud.DELETE), ("pg_cancel_backend", Crud.UPDATE),
@@ -86,6 +103,20 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             crud = _SQLITE_DOT.get(verb, Crud.READ)
             effects.append(CodeEffect(crud, f"sqlite {verb} {_VERB_TEXT[crud]}"))
             continue
+        if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
+            meta = verb.rstrip("+")
+            if meta.startswith("\\!"):
+                meta = "\\!"
+            if meta in _PSQL_META:
+                crud, why = _PSQL_META[meta]
+                effects.append(CodeEffect(crud, f"psql {meta} {why}"))
+                continue
+            if meta in _PSQL_WRITES and len(words) > 1 and not words[1].startswith("|"):
+                effects.append(CodeEffect(Crud.CREATE, f"psql {meta} writes output to a file"))
+                continue
+            if meta in _PSQL_WRITES and len(words) > 1:
+                effects.append(CodeEffect(Crud.UPDATE, f"psql {meta} pipes output to a command"))
+                continue
         text = " ".join(stmt.split()[:4])
         if verb == "with":
             # A CTE: any data-changing statement in it decides, also inside a bracket
