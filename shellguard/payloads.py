@@ -162,7 +162,7 @@ def sql_effects(sql: str) -> list[CodeEffect]:
 
 _MONGO = [
     (Crud.DELETE, _Lazy(r"\.(drop|dropDatabase|dropIndex(es)?|deleteOne|deleteMany|remove|"
-                             r"findOneAndDelete|dropUser|dropAllUsers|dropRole)\s*\(")),
+                             r"findOneAndDelete|dropUser|dropAllUsers|dropRole|killOp)\s*\(")),
     (Crud.UPDATE, _Lazy(r"\.(updateOne|updateMany|update|replaceOne|findOneAndUpdate|"
                              r"findOneAndReplace|renameCollection|bulkWrite|updateUser|"
                              r"grantRolesToUser|revokeRolesFromUser|setProfilingLevel|"

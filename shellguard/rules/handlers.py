@@ -415,15 +415,19 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
         operands.append(words[i])
         i += 1
     if operand_index >= 0 and len(operands) > operand_index:
-        statements.extend(operands[operand_index:operand_index + 1])
+        # sqlite3 runs every operand after the database, one after the other
+        last = None if _setting(program, "sql_operand_rest", False) else operand_index + 1
+        statements.extend(operands[operand_index:last])
     written = [Finding(part, Crud.CREATE, f"{name} writes its output to {target}",
                        rule_id=f"{name}.output")
                for target in outputs if target not in ("-", "/dev/null", "/dev/stdout")]
     first = _sql_findings(part, name, setup)  # -cmd SQL runs before anything else
+    if files:  # (`sqlite3 -init setup.sql db 'SELECT 1'` runs both)
+        first += _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
     if statements:
         return first + written + _sql_findings(part, name, statements)
     if files:
-        return first + _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
+        return first
     body = cmd.stdin_body
     if body is not None:
         return first + _sql_findings(part, name, [Word(body, body)])

@@ -37,7 +37,7 @@ PROGRAM_KEYS = {
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
     "sql_operand", "options_anywhere", "appends_input", "operand_is_script", "known_scripts",
-    "writes_why", "output_options", "setup_sql_options", "process_options",
+    "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
 }
 
 
