@@ -431,6 +431,12 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     body = cmd.stdin_body
     if body is not None:
         return first + _sql_findings(part, name, [Word(body, body)])
+    feeders = [c for c in cmd.upstream if program_name(c.name) in ("echo", "printf")]
+    if feeders and len(feeders) == len(cmd.upstream) and not any(
+            w.dynamic for c in feeders for w in c.words):
+        # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
+        text = "\n".join(payloads.printf_text(c.argv) for c in feeders)
+        return first + _sql_findings(part, name, [Word(text, text)])
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
         return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
     return first + _session(part, name)
