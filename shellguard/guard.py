@@ -15,7 +15,7 @@ from shellguard import paths
 from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
 from shellguard.parse.aliases import expand_aliases
-from shellguard.parse.plain import plain_commands
+from shellguard.parse.plain import expand_plain_aliases, plain_commands
 from shellguard.policy import decide, reads_run_unasked
 from shellguard.rules.engine import RuleSet, builtin_rules, load_rules
 from shellguard.verdict import Crud, Finding, Verdict
@@ -158,8 +158,11 @@ class Guard:
         if commands is None or not reads_run_unasked(self.config):
             return ()
         found: list[str] = []
-        for words in commands:
-            if aliases and words[0] in aliases:  # a prefix is the program's own name
+        for typed in commands:
+            # a prefix names the program itself: `ls` for `ll` (alias ll='ls -alF'), when
+            # the shells can expand the alias as they check a line (its text is plain)
+            words = expand_plain_aliases(typed, aliases) if aliases else typed
+            if not words:
                 continue
             prefix = self.classifier.rules.read_only_prefix(words)
             # a deny entry that is one word denies exactly that line

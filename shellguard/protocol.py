@@ -62,8 +62,8 @@ class Request:
     prefetch: bool = False
     #: Optional: the shell's aliases (name -> text) that words of the line name (and
     #: those their texts start with). The line is classified with them expanded, as
-    #: it will run (:mod:`shellguard.parse.aliases`); no read-only prefix is named
-    #: for a command whose first word is one of them.
+    #: it will run (:mod:`shellguard.parse.aliases`), and a read-only prefix names the
+    #: program an alias runs (``ls`` for ``ll``) when the shells can expand its text.
     aliases: dict[str, str] | None = None
 
 

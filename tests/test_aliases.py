@@ -68,10 +68,49 @@ def test_the_line_is_classified_as_it_will_run():
     assert "gst is an alias" in prefetched.verdict.reason
 
 
-def test_no_read_only_prefix_is_named_for_an_alias():
+def test_read_only_prefixes_name_the_program_an_alias_runs():
     guard = Guard(Config(), use_llm=False)
     assert guard.read_prefixes("cat a | ls") == ("cat", "ls")
-    assert guard.read_prefixes("cat a | ls", aliases={"cat": "cat -v"}) == ("ls",)
+    assert guard.read_prefixes("cat a | ll", aliases={"cat": "cat -v", "ll": "ls -l"}) == (
+        "cat", "ls")
+    assert guard.read_prefixes("gst -s", aliases={"gst": "git status"})[0].startswith(
+        "git status ")
+    # the shells cannot expand a text that is not plain: only the co-process reads it
+    assert guard.read_prefixes("x", aliases={"x": "ls | rm"}) == ()
+    assert guard.read_prefixes("cat a", aliases={"cat": "rm"}) == ()
+
+
+def test_lines_let_through_with_aliases_are_reads():
+    """What the kept prefixes let through, aliases expanded as the shells do, the
+    classifier allows as READ with the same aliases (the soundness of the fast path)."""
+    import itertools
+    import random
+
+    from shellguard.parse.plain import ReadPrefixes
+
+    aliases = {"ll": "ls -la", "t": "tree -o out.txt", "tl": "tree -L", "g": "git",
+               "gst": "git status", "cat": "rm -i", "ls": "ls --color=auto", "del": "rm -f",
+               "gl": "git log --output=log.txt", "sp": "ls "}
+    guard = Guard(Config(), use_llm=False)
+    kept = ReadPrefixes()
+    kept.keep("cat")  # kept before `alias cat='rm -i'` was defined
+    seeds = ["ls", "cat x", "tree -L 2", "git status", "git log", "ll", "gst", "tl 1", "gl"]
+    for line in seeds:
+        for entry in guard.read_prefixes(line, aliases):
+            kept.keep(entry)
+    words = ["ll", "t", "tl", "g", "gst", "cat", "ls", "del", "gl", "sp", "status", "log",
+             "-o", "-c", "--output=x", "x", "2", "-s", "tree", "git"]
+    rng = random.Random(5)
+    passed = 0
+    for n, glue in itertools.product(range(1, 5), (" ", " | ", "; ")):
+        for _ in range(60):
+            line = glue.join(" ".join(rng.choices(words, k=rng.randint(1, 3)))
+                             for _ in range(rng.randint(1, 2))) + " x" * (n - 1)
+            if kept.lets_through(line, aliases):
+                passed += 1
+                decision = guard.check(line, aliases=aliases)
+                assert (decision.verdict.crud, decision.action) == (Crud.READ, "allow"), line
+    assert passed > 50
 
 
 def test_a_deny_entry_holds_on_the_line_as_it_runs():

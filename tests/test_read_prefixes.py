@@ -27,11 +27,12 @@ from shellguard.verdict import Crud
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=,@%+~*?-]+")
 
 
-def shell_lets_through(line: str, kept: dict[str, tuple[str, ...]]) -> bool:
-    """What a shell that kept these prefixes decides about ``line``."""
+def shell_lets_through(line: str, kept: dict[str, tuple[str, ...]],
+                       aliases: dict[str, str] | None = None) -> bool:
+    """What a shell that kept these prefixes (and has these aliases) decides about ``line``."""
     prefixes = ReadPrefixes()
     prefixes.keep(",".join(" ".join((words, *unless)) for words, unless in kept.items()))
-    return prefixes.lets_through(line)
+    return prefixes.lets_through(line, aliases)
 
 
 def _kept(prefix: engine.ReadPrefix) -> dict[str, tuple[str, ...]]:

@@ -448,21 +448,32 @@ _shellguard_keep_reads() {
 _shellguard_plain_reads() {
   # Is $1 a plain line (shellguard/parse/plain.py: no quoting, expansion, redirection,
   # grouping, continuation or tab, so it splits at | & ; and spaces as bash splits it)
-  # whose every command starts with a kept read-only prefix, with none of its options
-  # after? (Cut with parameter expansions, not arrays: this runs on Enter. Any word may
-  # be looked up: an expanded subscript of * or @ is a plain key.)
+  # whose every command, its aliases expanded, starts with a kept read-only prefix,
+  # with none of its options after? (Cut with parameter expansions, not arrays: this
+  # runs on Enter. Any word may be looked up: an expanded subscript of * or @ is a
+  # plain key.)
   local t=${1%"${1##*[! ]}"}
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
-  local rest=$t cmd first word unless opt
+  local rest=$t cmd first word unless opt text seen
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}
     cmd=${cmd#"${cmd%%[! ]*}"}
     [[ -n $cmd ]] || continue
     first=${cmd%% *}
-    [[ -z ${BASH_ALIASES[$first]+1} ]] || return 1    # runs what the alias says
+    # the aliases bash will expand first (plain.py's expand_plain_aliases)
+    seen=' '
+    while [[ -n ${BASH_ALIASES[$first]+1} && $seen != *" $first "* ]] &&
+          builtin shopt -q expand_aliases; do
+      seen+="$first "
+      text=${BASH_ALIASES[$first]}
+      [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
+      cmd=$text${cmd:${#first}}
+      cmd=${cmd#"${cmd%%[! ]*}"}
+      first=${cmd%% *}
+    done
     cmd=${cmd:${#first}}
     unless=${_SHELLGUARD_READS[$first]-}
     # the program and up to two subcommand words (`gh pr list`), shortest first

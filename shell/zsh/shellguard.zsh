@@ -555,21 +555,30 @@ _shellguard_keep_reads() {
 _shellguard_plain_reads() {
   # Is $1 a plain line (shellguard/parse/plain.py: no quoting, expansion, redirection,
   # grouping, continuation or tab, so it splits at | & ; and spaces as zsh splits it)
-  # whose every command starts with a kept read-only prefix, with none of its options
-  # after? (Any word may be looked up: an expanded subscript is a plain key.) (internal)
+  # whose every command, its aliases expanded, starts with a kept read-only prefix,
+  # with none of its options after? (Any word may be looked up: an expanded subscript
+  # is a plain key.) (internal)
   emulate -L zsh
   local t=${1%"${1##*[^ ]}"}
   [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *(\||\|\&|\&\&) ]] ||
     return 1
-  local IFS=' ' rest=$t cmd unless word opt
+  local IFS=' ' rest=$t cmd unless word opt text
   local -i skip
   local -a w
+  local -A seen
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:$(( ${#cmd} + 1 ))}
     w=(${=cmd})
     (( $#w )) || continue
-    [[ -z ${aliases[$w[1]]+1} ]] || return 1    # runs what the alias says
+    # the aliases zsh will expand first (plain.py's expand_plain_aliases)
+    seen=()
+    while [[ -n ${aliases[$w[1]]+1} && -z ${seen[$w[1]]+1} ]]; do
+      seen[$w[1]]=1
+      text=$aliases[$w[1]]
+      [[ $text == *[^\ ] && $text != *[^[:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
+      w=(${=text} $w[2,-1])
+    done
     # the program and up to two subcommand words (`gh pr list`), shortest first
     for skip in 1 2 3; do
       (( skip <= $#w )) || return 1

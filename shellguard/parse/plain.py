@@ -9,13 +9,17 @@ co-process names (:meth:`shellguard.rules.engine.RuleSet.read_only_prefix`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands"]
+__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
 PLAIN_LINE = re.compile(r"[A-Za-z0-9 _./:=,@%+~*?|&;-]*")
 _SEPARATOR = re.compile(r"[|&;]")
+#: An alias text the shells expand in a plain line themselves: plain, one command, and
+#: not ending in a blank (which would have the next word expanded too).
+_PLAIN_ALIAS_TEXT = re.compile(r"[A-Za-z0-9 _./:=,@%+~*?-]*[A-Za-z0-9_./:=,@%+~*?-]")
 
 
 def plain_commands(line: str) -> list[list[str]] | None:
@@ -26,6 +30,20 @@ def plain_commands(line: str) -> list[list[str]] | None:
         return None
     commands = [words for piece in _SEPARATOR.split(text) if (words := piece.split())]
     return commands or None
+
+
+def expand_plain_aliases(words: list[str], aliases: Mapping[str, str]) -> list[str] | None:
+    """The words of a plain line's command once the shell has expanded its first word's
+    aliases (``ll src`` -> ``ls --color=auto -alF src``), or None when an alias's text
+    is not plain itself (then the shells ask the co-process, which parses it)."""
+    seen: set[str] = set()
+    while words and words[0] in aliases and words[0] not in seen:
+        seen.add(words[0])
+        text = aliases[words[0]]
+        if not _PLAIN_ALIAS_TEXT.fullmatch(text):
+            return None
+        words = text.split() + words[1:]
+    return words
 
 
 class ReadPrefixes:
@@ -52,14 +70,18 @@ class ReadPrefixes:
             if words:
                 self._kept[words] = tuple(("-" + unless).split()) if unless else ()
 
-    def lets_through(self, line: str) -> bool:
-        """Is every command of plain ``line`` a kept prefix and words without its options?"""
+    def lets_through(self, line: str, aliases: Mapping[str, str] | None = None) -> bool:
+        """Is every command of plain ``line`` (its aliases expanded) a kept prefix and
+        words without its options?"""
         if not self._kept:
             return False
         commands = plain_commands(line)
         if commands is None:
             return False
-        for words in commands:
+        for typed in commands:
+            words = expand_plain_aliases(typed, aliases) if aliases else typed
+            if not words:
+                return False
             # the program and up to two subcommand words, shortest first
             size = next((n for n in (1, 2, 3) if n <= len(words)
                          and " ".join(words[:n]) in self._kept), 0)

@@ -48,15 +48,22 @@ class AllowedLines:
             self._off = "audit" in text and "all" in text  # as the shells test it: erring off
         return not self._off
 
-    def get(self, cwd: str, text: str) -> str | None:
-        """The class the co-process allowed ``text`` with in ``cwd``, if it did, or READ
-        when ``text`` is a plain line of kept read-only prefixes."""
-        found = self._lines.get((cwd, text))
-        if found is None and self.prefixes.lets_through(text):
+    def get(self, cwd: str, text: str, aliases: Mapping[str, str] | None = None) -> str | None:
+        """The class the co-process allowed ``text`` with in ``cwd`` (with the same
+        ``aliases``), if it did, or READ when ``text`` is a plain line of kept read-only
+        prefixes (its aliases expanded)."""
+        found = self._lines.get(_key(cwd, text, aliases))
+        if found is None and self.prefixes.lets_through(text, aliases):
             return "READ"
         return found
 
-    def add(self, cwd: str, text: str, classification: str) -> None:
+    def add(self, cwd: str, text: str, classification: str,
+            aliases: Mapping[str, str] | None = None) -> None:
         if len(self._lines) >= self.limit:
             self._lines.clear()
-        self._lines[(cwd, text)] = classification
+        self._lines[_key(cwd, text, aliases)] = classification
+
+
+def _key(cwd: str, text: str, aliases: Mapping[str, str] | None) -> tuple[str, str]:
+    """A line is the same line only with the same aliases."""
+    return (cwd, f"{text}\x1f{sorted(aliases.items())}" if aliases else text)

@@ -201,9 +201,8 @@ class XonshGuard:
         cwd = self._cwd()
         cache_env = self._cache_env()
         aliases = self._aliases_of(text)
-        # with the aliases in the key (which is then no plain line: no kept prefix holds)
-        key = f"{text}\x1f{sorted(aliases.items())}" if aliases else text
-        if self.allowed.usable(cache_env, self.coprocess.pid) and self.allowed.get(cwd, key):
+        if self.allowed.usable(cache_env, self.coprocess.pid) and \
+                self.allowed.get(cwd, text, aliases):
             self._passed.add(text)
             return True  # allowed before here: no round trip
         self.coprocess.timeout = self._timeout()
@@ -213,7 +212,7 @@ class XonshGuard:
             self.allowed.prefixes.keep(reply.read_prefixes)
         if reply is not None and reply.action == "allow":
             if self.allowed.usable(cache_env, self.coprocess.pid):
-                self.allowed.add(cwd, key, reply.classification)
+                self.allowed.add(cwd, text, reply.classification, aliases)
             self._passed.add(text)
             return True
         if reply is not None and reply.action == "deny":

@@ -215,7 +215,8 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
     runs even with the co-process stopped. A line with more in it still waits for the
     co-process (and asks when it does not answer), and a config change drops the
     prefixes with the other answers the shell keeps."""
-    shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
+    shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"},
+                  rc_after="alias catn='cat -n'\nalias catrm='rm'")
     (shell.home / "notes.txt").write_text("CAT-OK\n")
     shell.line("cat notes.txt")
     shell.expect(r"CAT-OK\r?\n")
@@ -227,6 +228,9 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
         shell.line("cat -n notes.txt ./notes.txt")
         assert "Proceed" not in shell.expect(r"2\s+CAT-OK\r?\n")
         assert time.monotonic() - started < 1.5
+        # an alias is expanded as the shell will expand it: catn is cat -n
+        shell.line("catn notes.txt notes.txt")
+        assert "Proceed" not in shell.expect(r"2\s+CAT-OK\r?\n")
         shell.line("cat notes.txt > copy.txt")
         assert "no answer" in shell.question()
         shell.send("n")
@@ -235,6 +239,11 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
     finally:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
+    shell.line("catrm notes.txt")               # and catrm is rm: never through cat's prefix
+    assert "DELETE" in shell.question()
+    shell.send("n")
+    shell.sync()
+    assert (shell.home / "notes.txt").exists()
     shell.line("cat -E notes.txt")              # the new co-process names cat again
     shell.expect(r"CAT-OK\$\r?\n")
     shell.add_to_config('[policy]\ndeny = ["cat *notes*"]\n')

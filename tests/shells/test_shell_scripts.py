@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -180,7 +181,12 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
 
     kept = {"ls": (), "cat": (), "grep": (), "git status": ("--config-env", "--exec", "-c"),
             "tree": ("-o",), "gh pr list": ("--web",)}
+    # expanded by the shells as they check a line, when their text is plain
+    aliases = {"ll": "ls -la", "t": "tree -o out", "tl": "tree -L", "g": "git",
+               "gst": "git status", "bad": "ls;rm", "sp": "ls ", "cat": "cat -v",
+               "gpr": "gh pr", "loop": "loop2", "loop2": "loop"}
     tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list",
+              *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
               "~/x", "a=b", "@", "*", "-", "--"]
@@ -197,11 +203,15 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
         lines.append("".join(parts).rstrip("\n"))
     lines += ["gh pr list", "gh pr list --web", "gh pr list -w --webx", "gh  pr  list -R x",
               "gh pr", "gh pr view", "gh", "ls | gh pr list -s open", "gh pr list; rm x",
-              "git status --short", "git  status", "git log"]
+              "git status --short", "git  status", "git log",
+              "ll x", "t x", "tl 2", "g status", "gst -c x", "gst", "bad", "sp ls", "cat f",
+              "gpr list", "gpr list --web", "loop", "ll | gst", "g  status -s; ll"]
     source = tmp_path / "lines"
     source.write_text("".join(line + "\n" for line in lines))
     kept_text = ",".join(" ".join((words, *unless)) for words, unless in kept.items())
+    defined = "".join(f"alias {name}={shlex.quote(text)}\n" for name, text in aliases.items())
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads") + (
+        f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
         f"typeset -A _SHELLGUARD_READS\n_shellguard_keep_reads '{kept_text}'\n"
         f"while IFS= read -r line; do\n"
         f"  if _shellguard_plain_reads \"$line\"; then echo 1; else echo 0; fi\n"
@@ -212,6 +222,6 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     answers = result.stdout.split()
     assert len(answers) == len(lines)
     disagree = [(line, got) for line, got in zip(lines, answers, strict=True)
-                if got != ("1" if shell_lets_through(line, kept) else "0")]
+                if got != ("1" if shell_lets_through(line, kept, aliases) else "0")]
     assert not disagree, disagree[:10]
     assert 0 < answers.count("1") < len(lines)       # both answers were exercised

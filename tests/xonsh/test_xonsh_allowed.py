@@ -44,8 +44,8 @@ $SHELLGUARD_CACHE = "0"
 out["cache off"] = (line("ls '-la'"), len(calls))
 $SHELLGUARD_CACHE = "1"
 # plain lines: the reply names du a read-only prefix, then wc; new lines of them need
-# no round trip (not ls: xonsh aliases it, and a line that starts with an alias always
-# goes to the co-process with the alias's text)
+# no round trip; ls too, which xonsh aliases (ls --color=auto -v): the prefix names the
+# program the alias runs
 out["plain"] = (line("du -sh"), len(calls))
 out["new plain line"] = (line("du -s /tmp"), len(calls))
 out["one command new"] = (line("du -s | wc -l"), len(calls))
@@ -53,6 +53,8 @@ out["both known"] = (line("du -sh . | wc -c"), len(calls))
 out["aliased"] = (line("ls -la"), len(calls))
 out["aliased again"] = (line("ls -la"), len(calls))
 out["aliased, new"] = (line("ls -l /tmp"), len(calls))
+aliases["ls"] = ["rm"]
+out["alias changed"] = (line("ls -l /tmp"), len(calls))
 print("RESULT " + json.dumps(out))
 """
 
@@ -72,7 +74,8 @@ def test_a_repeated_line_asks_the_coprocess_once(tmp_path: Path) -> None:
                    "again after": [True, 2], "other directory": [True, 3],
                    "cache off": [True, 4], "plain": [True, 5], "new plain line": [True, 5],
                    "one command new": [True, 6], "both known": [True, 6],
-                   "aliased": [True, 7], "aliased again": [True, 7], "aliased, new": [True, 8]}
+                   "aliased": [True, 7], "aliased again": [True, 7], "aliased, new": [True, 7],
+                   "alias changed": [False, 8]}
 
 
 def test_only_what_may_be_cached_is(tmp_path: Path) -> None:
