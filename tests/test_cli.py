@@ -58,3 +58,11 @@ def test_rules_check_reports_failing_examples(tmp_path) -> None:
     assert run("rules", "check", str(good)).returncode == 0
     result = run("rules", "check", str(bad))
     assert result.returncode == 65 and "t.bad" in result.stdout
+    # a rule that runs another command may get a stricter class from it, as the test
+    # suite holds the built-in rules (the same check: Rule.example_problem)
+    runs = tmp_path / "runs.toml"
+    runs.write_text('[[rule]]\nid = "t.runs"\nprogram = "remotectl"\nsubcommand = ["exec"]\n'
+                    'class = "UPDATE"\nwhy = "runs a command"\nruns = "rest"\n'
+                    'examples = ["remotectl exec rm -rf /tmp/x", "remotectl exec touch y"]\n')
+    result = run("rules", "check", str(runs))
+    assert result.returncode == 0, result.stdout

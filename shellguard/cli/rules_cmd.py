@@ -60,9 +60,10 @@ def _check(files: list[Path]) -> int:
         for example in rule.examples:
             checked += 1
             verdict = classifier.classify(example, "/nonexistent-shellguard-cwd")
-            if verdict.crud != rule.crud or rule.id not in verdict.rule_ids:
-                failures.append(f"{rule.source}: rule '{rule.id}': example {example!r} gives "
-                                f"{verdict.crud.name} by {', '.join(verdict.rule_ids) or '-'}")
+            problem = rule.example_problem(verdict.crud, verdict.rule_ids)
+            if problem:
+                failures.append(f"{rule.source}: rule '{rule.id}': example {example!r} "
+                                f"{problem}")
         for line in rule.not_examples:
             checked += 1
             if rule.id in classifier.classify(line, "/nonexistent-shellguard-cwd").rule_ids:

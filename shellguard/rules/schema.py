@@ -96,6 +96,16 @@ class Rule:
         ) + (self.min_args is not None) + (self.max_args is not None)
         return (self.priority, literal, conditions)
 
+    def example_problem(self, crud: Crud, rule_ids: tuple[str, ...]) -> str | None:
+        """What is wrong with one of this rule's examples classified as ``crud`` by
+        ``rule_ids``, or None. A rule that runs another command may get a stricter class
+        from it (``ansible all -m shell -a 'rm -rf x'``)."""
+        if self.id not in rule_ids:
+            return f"is decided by {', '.join(rule_ids) or '-'}, not by this rule"
+        if crud == self.crud or ((self.runs or self.runs_option) and crud > self.crud):
+            return None
+        return f"gives {crud.name}, not {self.crud.name}"
+
 
 def _strs(value: object, where: str, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
