@@ -151,8 +151,17 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
 
 
+#: Debian's and Ubuntu's default ~/.bashrc aliases, and a few of oh-my-zsh's git ones:
+#: the shells look up the aliases a line names on every Enter (--aliases).
+ALIASES = """\
+alias ls='ls --color=auto' grep='grep --color=auto' fgrep='fgrep --color=auto'
+alias egrep='egrep --color=auto' ll='ls -alF' la='ls -A' l='ls -CF'
+alias gst='git status' gd='git diff' gl='git pull' gp='git push' gco='git checkout'
+"""
+
+
 def per_command(kind: str, root: Path, runs: int, cache: str,
-                new: str = "same") -> dict[str, tuple[float, ...]]:
+                new: str = "same", aliases: bool = False) -> dict[str, tuple[float, ...]]:
     """Per command: (median, p99) added on Enter, in us; for "typed" also the medians
     of the two steps while typing (sending the line, taking the reply)."""
     env = _env(root)
@@ -160,7 +169,7 @@ def per_command(kind: str, root: Path, runs: int, cache: str,
     script.write_text(shells.render(kind))
     out_with, out_without = root / "with.txt", root / "without.txt"
     bench = ZSH_BENCH if kind == "zsh" else BASH_BENCH
-    argv = _rc(kind, root, f"PS1='@B@ '\nsource {script}\n{bench}\n")
+    argv = _rc(kind, root, f"PS1='@B@ '\n{ALIASES if aliases else ''}source {script}\n{bench}\n")
     child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(root / "home"),
                           encoding="utf-8", timeout=600, dimensions=(40, 200))
     try:
@@ -264,6 +273,8 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=30, help="shell starts per variant")
     parser.add_argument("--shell", choices=("zsh", "bash"), action="append")
     parser.add_argument("--only", choices=("enter", "start-up"), help="measure one of the two")
+    parser.add_argument("--aliases", action="store_true",
+                        help="with a distribution's usual aliases (ls, grep, ll ...) defined")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     for kind in args.shell or ["zsh", "bash"]:
@@ -280,9 +291,10 @@ def main() -> int:
                 ("0", "same", "asking the classifier every time (SHELLGUARD_CACHE=0)"),
                 ("1", "same", "a line allowed before in this directory (the default)")):
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-                print(f"\n{kind}: added per READ command on Enter, {what}, runs={args.runs}")
-                for command, (median, p99, *keys) in per_command(kind, Path(tmp), args.runs,
-                                                                  cache, new).items():
+                print(f"\n{kind}: added per READ command on Enter, {what}, runs={args.runs}"
+                      f"{', with aliases' if args.aliases else ''}")
+                for command, (median, p99, *keys) in per_command(
+                        kind, Path(tmp), args.runs, cache, new, args.aliases).items():
                     print(f"  {command:<40} median {median / 1000:6.3f} ms   "
                           f"p99 {p99 / 1000:6.3f} ms")
                     if keys:

@@ -139,16 +139,24 @@ _shellguard_alias_words() {
   # The aliases that words of $1 name, and those their texts start with, as JSON
   # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
   # expands them where bash would (the first word of a command); the caches keep them
-  # in their keys. (Words with pattern or brace characters are not looked up: they
-  # would be expanded here.) (internal)
+  # in their keys. (Words with pattern characters are not looked up: they would be
+  # globbed here. Quotes stay on a word: a quoted word is no alias.) (internal)
   REPLY=
-  (( ${#BASH_ALIASES[@]} )) && builtin shopt -q expand_aliases || return 0
-  local IFS=$' \t\n' word text members='' name seen=' ' i=0
-  # shellcheck disable=SC2206  # split at blanks; nothing is left to glob or brace-expand
-  local -a todo=(${1//[[:space:];|&()<>\'\"\`\$\\*?[\]\{\}~]/ })
+  [[ :$BASHOPTS: == *:expand_aliases:* ]] || return 0
+  # Every reference to BASH_ALIASES makes bash rebuild it from its alias table (about
+  # 1.5 us an alias): its names are taken once (alias names hold no blank).
+  local IFS=' ' names
+  names=" ${!BASH_ALIASES[*]} "
+  [[ $names != '  ' ]] || return 0
+  # (Small bracket expressions: bash's ${x//[...]/ } costs ~10 us a class member here.)
+  local word text members='' name seen=' ' i=0 t=${1//[;|&()<>\`]/ }
+  [[ $t == *[\*\?\[]* ]] && t=${t//[\*\?\[]/ }   # nothing may be globbed below
+  IFS=$' \t\n'
+  # shellcheck disable=SC2206  # split at blanks: the value is not brace- or tilde-expanded
+  local -a todo=($t)
   while (( i < ${#todo[@]} )); do
     word=${todo[i++]}
-    [[ -n ${BASH_ALIASES[$word]+1} && $seen != *" $word "* ]] || continue
+    [[ $names == *" $word "* && $seen != *" $word "* ]] || continue
     seen+="$word "
     text=${BASH_ALIASES[$word]}
     _shellguard_json_escape "$word"; name=$REPLY
@@ -456,17 +464,19 @@ _shellguard_plain_reads() {
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
-  local rest=$t cmd first word unless opt text seen
+  local rest=$t cmd first word unless opt text seen names=
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}
     cmd=${cmd#"${cmd%%[! ]*}"}
     [[ -n $cmd ]] || continue
     first=${cmd%% *}
-    # the aliases bash will expand first (plain.py's expand_plain_aliases)
+    # the aliases bash will expand first (plain.py's expand_plain_aliases; names: as in
+    # _shellguard_alias_words, taken once)
     seen=' '
-    while [[ -n ${BASH_ALIASES[$first]+1} && $seen != *" $first "* ]] &&
-          builtin shopt -q expand_aliases; do
+    [[ -n $names ]] || { local IFS=' '; names=" ${!BASH_ALIASES[*]} "; }
+    while [[ $names == *" $first "* && $seen != *" $first "* ]] &&
+          [[ :$BASHOPTS: == *:expand_aliases:* ]]; do
       seen+="$first "
       text=${BASH_ALIASES[$first]}
       [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
