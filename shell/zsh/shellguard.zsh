@@ -145,7 +145,8 @@ _shellguard_alias_words() {
   # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
   # expands them where zsh would (the first word of a command); the caches keep them
   # in their keys. (Global and suffix aliases are not looked at.) (internal)
-  local -a todo=(${=1//[[:space:];|&()<>\'\"\`\$\\]/ })
+  local IFS=$' \t\n'
+  local -a todo=(${=1//[;|&()<>\`]/ })   # (a quoted or escaped word is no alias)
   local -A seen
   local word members= name
   while (( $#todo )); do
