@@ -66,3 +66,13 @@ def test_characters_beyond_the_bmp_do_not_crash_the_grammar() -> None:
         script = parse_script(text)
         assert script.commands or not script.complete
     assert parse_script("rm \U0001F600.txt").commands[0].argv[0] == "rm"
+
+
+def test_words_after_a_redirection_target_are_arguments() -> None:
+    """The grammar hangs `copy.txt` in `tee < in.txt copy.txt` on the redirection."""
+    assert argvs("tee < notes.txt copy.txt") == [("tee", "copy.txt")]
+    assert argvs("sed < f -i s/a/b/ x") == [("sed", "-i", "s/a/b/", "x")]
+    assert argvs("cat 2>/dev/null x y") == [("cat", "x", "y")]
+    assert argvs("echo a | tee < f out.txt") == [("echo", "a"), ("tee", "out.txt")]
+    assert argvs("> out.txt rm -rf y") == [("rm", "-rf", "y")]
+    assert not parse_script("{ echo; } > f x").complete  # bash: a syntax error

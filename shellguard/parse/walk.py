@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from shellguard.parse.model import Redirect, Script, SimpleCommand, Word
@@ -117,6 +118,7 @@ class _Walker:
         self.redirects: list[Redirect] = []
         self.problems: list[str] = []
         self.trailing: list = []  # statements the grammar hung on a here-doc redirect
+        self.spilled: list[Word] = []  # words the grammar hung on a redirection's target
 
     # -- statements ---------------------------------------------------------
 
@@ -188,17 +190,31 @@ class _Walker:
                         redirects.append(inner)
                         self.redirects.append(inner)
         trailing, self.trailing = self.trailing, []
+        spilled, self.spilled = tuple(self.spilled), []
         if body is not None:
             # Redirections of a simple command belong to it (a here-doc fed to `bash`);
             # those of a compound statement are listed once, for the whole line.
             attach = tuple(redirects) if body.type == "command" else ()
             before = len(self.commands)
             self.visit(body, depth + 1, upstream, ctx, attach)
+            if spilled:
+                self._add_spilled(body, before, spilled)
             feeders = tuple(self.commands[before:])
         else:
             feeders = ()
+            if spilled:
+                self.problems.append("words after a redirection with no command")
         for node_after in trailing:
             self.visit(node_after, depth + 1, feeders if node_after.type == "pipeline" else (), ctx)
+
+    def _add_spilled(self, body, before: int, spilled: tuple[Word, ...]) -> None:  # type: ignore[no-untyped-def]
+        """Words after a redirection's target are arguments of the simple command it
+        ends (`cat 2>/dev/null x y`; `a | tee < f out.txt`: of tee)."""
+        last = self.commands[-1] if len(self.commands) > before else None
+        if body.type in ("command", "pipeline") and last is not None and last.words:
+            self.commands[-1] = replace(last, words=last.words + spilled)
+        else:  # `{ echo; } > f x` is a syntax error in bash
+            self.problems.append("words after the redirection of a compound statement")
 
     def _builtin_like(self, node, depth: int, upstream, ctx: str) -> None:  # type: ignore[no-untyped-def]
         self.current = ctx
@@ -290,6 +306,10 @@ class _Walker:
                 target = self._word(child, depth)
                 if node.type == "herestring_redirect":
                     body = target.text + "\n"
+            elif node.type == "file_redirect":
+                # `tee < in.txt copy.txt`: the grammar hangs the words after a
+                # redirection's target on it; they are the command's arguments
+                self.spilled.append(self._word(child, depth))
         if node.type == "heredoc_redirect" and body is None:
             body = ""
         return Redirect(op=op, target=target, fd=fd, body=body, raw=_text(node), bare=bare)
