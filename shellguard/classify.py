@@ -168,10 +168,30 @@ class Classifier:
                     return [Finding(part, Crud.UPDATE, f"changes {name}, which the shell's hooks "
                                     "(and shellguard) depend on", rule_id="shell.hook-variable",
                                     confirm=True)]
+                if _PROMPT_VARIABLES.match(name) and ("$(" in value or "`" in value):
+                    # `PS1='$(rm notes.txt)'`: runs at every prompt, unseen by the guard
+                    return [Finding(part, Crud.UPDATE, f"{name} runs commands every time the "
+                                    "prompt is shown", rule_id="shell.prompt-command",
+                                    confirm=True)]
                 if re.fullmatch(r"[\w./:@%+-]*", value):
                     variables[name] = value
             return [Finding(part, Crud.READ, "only sets shell variables", rule_id="shell.assignment")]
         words = cmd.words
+        # `GIT_PAGER='rm -rf build' git log`: the program runs the variable's command
+        commands = [a.split("=", 1) for a in cmd.assignments
+                    if _COMMAND_VARIABLES.match(a.split("=", 1)[0])]
+        # (not `export GIT_PAGER=...`: a declaration runs nothing now; see guard.* rules)
+        if commands and words[0].text not in ("export", "declare", "typeset", "local",
+                                               "readonly"):
+            found = []
+            for name, value in commands:
+                found += [Finding(f.part, f.crud, f"{f.reason} (run by way of {name})", f.source,
+                                  f.rule_id, f.confidence, f.confirm)
+                          for f in self.script(value, ctx, depth + 1, "nested")]
+            bare = SimpleCommand(words, tuple(a for a in cmd.assignments
+                                             if not _COMMAND_VARIABLES.match(a.split("=", 1)[0])),
+                                 cmd.redirects, cmd.text, cmd.upstream, cmd.context)
+            return found + self.command(bare, ctx, depth, variables)
         injected = [a.split("=", 1)[0] for a in cmd.assignments
                     if _INJECTING_VARIABLES.match(a.split("=", 1)[0])]
         if injected:
@@ -357,8 +377,15 @@ _GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexe
 #: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
 _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
                                   r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
-                                  r"NODE_OPTIONS|GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|"
-                                  r"PROMPT_COMMAND)$")
+                                  r"NODE_OPTIONS|PROMPT_COMMAND|GIT_CONFIG_PARAMETERS|"
+                                  r"GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+)$")
+#: Prefix assignments whose value is a command line the program may run.
+_COMMAND_VARIABLES = re.compile(r"^(PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|LESSOPEN|LESSCLOSE|"
+                                r"GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|GIT_EDITOR|"
+                                r"GIT_SEQUENCE_EDITOR|EDITOR|VISUAL|SUDO_EDITOR|FCEDIT|"
+                                r"GIT_ASKPASS|SSH_ASKPASS|SUDO_ASKPASS|BROWSER|DIFFTOOL)$")
+#: Prompt strings: the shell expands them, command substitutions included, at every prompt.
+_PROMPT_VARIABLES = re.compile(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")
 #: Variables that conventionally name a program.
 _PROGRAM_VARIABLES = {"EDITOR": "vi", "VISUAL": "vi", "GIT_EDITOR": "vi", "SUDO_EDITOR": "vi",
                       "FCEDIT": "vi", "PAGER": "less", "MANPAGER": "less", "GIT_PAGER": "less",
