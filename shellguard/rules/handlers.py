@@ -476,6 +476,10 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
 # -- ssh host 'cmd' -----------------------------------------------------------------
 
 
+#: ssh -o options whose value is a command run on this machine (RemoteCommand: there).
+_SSH_COMMAND_OPTIONS = {"proxycommand", "localcommand", "knownhostscommand", "remotecommand"}
+
+
 def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                    cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -484,6 +488,7 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     read_only = set(_setting(program, "read_only_options", []))
     no_command = False
     host: int | None = None
+    local: list[tuple[str, str]] = []
     i = 1
     while i < len(words):
         text = words[i].text
@@ -501,6 +506,13 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         if text in read_only:
             return [Finding(part, Crud.READ, f"{name} {text} only reports",
                             rule_id=f"{name}.read-only")]
+        if text.startswith("-W") and name in ("ssh", "autossh"):
+            no_command = True  # `ssh -W %h:%p bastion`: forwards stdio, runs nothing
+        if text.startswith("-o"):  # `-o ProxyCommand='sh -c ...'`: a command run here
+            option = text[2:] or (words[i + 1].text if i + 1 < len(words) else "")
+            key, _, value = option.replace("=", " ", 1).partition(" ")
+            if key.lower() in _SSH_COMMAND_OPTIONS and value.strip():
+                local.append((key, value.strip()))
         if text in with_arg:
             i += 2
             continue
@@ -514,9 +526,21 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         host = i  # `ssh -- host command`
         i += 1
     rest = words[i:] if host is not None else ()
+    if local:
+        found = [Finding(f.part, f.crud, f"{f.reason} (the {key} {name} runs)", f.source,
+                         f.rule_id, f.confidence, f.confirm)
+                 for key, value in local
+                 for f in classifier.script(value, ctx, depth + 1, "nested")]
+        return found + _remote_rest(classifier, part, name, rest, no_command, ctx, depth)
+    return _remote_rest(classifier, part, name, rest, no_command, ctx, depth)
+
+
+def _remote_rest(classifier: Classifier, part: str, name: str, rest: tuple[Word, ...],
+                 no_command: bool, ctx: Context, depth: int) -> list[Finding]:
+    """What the remote end runs: a session, a tunnel, or the command after the host."""
     if not rest:
         if no_command:
-            return [Finding(part, Crud.READ, f"{name} -N only forwards ports",
+            return [Finding(part, Crud.READ, f"{name} -N or -W only forwards a connection",
                             rule_id=f"{name}.tunnel")]
         return _session(part, name, f"{name} opens a remote session whose input shellguard "
                                     "does not see")
