@@ -72,7 +72,9 @@ class Classifier:
     """Rules, heuristic and LLM hook behind one ``classify`` call; cheap to call repeatedly."""
 
     def __init__(self, rules: RuleSet | None = None, llm: LlmHook | None = None,
-                 cache_size: int = 4096) -> None:
+                 cache_size: int = 2048) -> None:
+        # (2,048 answers: more distinct lines than a session types; each costs ~0.7 kB,
+        # and the shells keep the lines allowed before themselves)
         self.rules = rules if rules is not None else builtin_rules()
         self.llm = llm
         self._cache: OrderedDict[str, Verdict] = OrderedDict()
