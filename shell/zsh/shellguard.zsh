@@ -77,6 +77,7 @@ typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd,
 typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
 typeset -gi _SHELLGUARD_CACHE_OFF=0
 typeset -gi _SHELLGUARD_SOON=-1           # the fd whose zle -F handler starts the classifier
+typeset -g _SHELLGUARD_AW_FOR= _SHELLGUARD_AW=   # _shellguard_alias_words: last text, answer
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -145,10 +146,25 @@ _shellguard_alias_words() {
   # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
   # expands them where zsh would (the first word of a command); the caches keep them
   # in their keys. (Global and suffix aliases are not looked at.) (internal)
-  local IFS=$' \t\n'
-  local -a todo=(${=1//[;|&()<>\`]/ })   # (a quoted or escaped word is no alias)
+  # (Runs at every key press and again on Enter: kept for the last text until the next
+  # prompt, the only time aliases can change. One lookup a word; a quoted or escaped
+  # word is no alias.)
+  if [[ $1 == $_SHELLGUARD_AW_FOR && -n $_SHELLGUARD_AW_FOR ]]; then
+    REPLY=$_SHELLGUARD_AW
+    return 0
+  fi
+  local IFS=$' \t\n' word
+  local -a todo
+  for word in ${=1//[;|&()<>\`]/ }; do
+    (( ${+aliases[$word]} )) && todo+=($word)
+  done
+  REPLY=
+  if (( ! $#todo )); then
+    _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=
+    return 0
+  fi
   local -A seen
-  local word members= name
+  local members= name
   while (( $#todo )); do
     word=$todo[1]
     shift todo
@@ -160,6 +176,7 @@ _shellguard_alias_words() {
     todo+=(${${=aliases[$word]}[1]-})
   done
   REPLY=${members#,}
+  _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=$REPLY
 }
 
 _shellguard_stop() {
@@ -870,7 +887,7 @@ _shellguard_precmd() {
   local ret=$?
   emulate -L zsh
   (( _SHELLGUARD_ARMED )) && _shellguard_disarm
-  _SHELLGUARD_DEFERRED= _SHELLGUARD_SKIP=0
+  _SHELLGUARD_DEFERRED= _SHELLGUARD_SKIP=0 _SHELLGUARD_AW_FOR=
   if [[ -n $_SHELLGUARD_HISTORY ]]; then
     builtin print -rs -- $_SHELLGUARD_HISTORY
     _SHELLGUARD_HISTORY=
