@@ -81,6 +81,7 @@ declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowe
 declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " options it must not have "
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
+_SHELLGUARD_AW_FOR='' _SHELLGUARD_AW='' _SHELLGUARD_ANAMES=''   # _shellguard_alias_words: text, answer, names
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -141,13 +142,23 @@ _shellguard_alias_words() {
   # expands them where bash would (the first word of a command); the caches keep them
   # in their keys. (Words with pattern characters are not looked up: they would be
   # globbed here. Quotes stay on a word: a quoted word is no alias.) (internal)
+  # Kept for the last text until the next prompt (the only time aliases can change):
+  # Enter, the classify step and the request all ask about the same line.
+  if [[ -n $_SHELLGUARD_AW_FOR && $1 == "$_SHELLGUARD_AW_FOR" ]]; then
+    REPLY=$_SHELLGUARD_AW
+    return 0
+  fi
   REPLY=
-  [[ :$BASHOPTS: == *:expand_aliases:* ]] || return 0
   # Every reference to BASH_ALIASES makes bash rebuild it from its alias table (about
-  # 1.5 us an alias): its names are taken once (alias names hold no blank).
-  local IFS=' ' names
-  names=" ${!BASH_ALIASES[*]} "
-  [[ $names != '  ' ]] || return 0
+  # 1.5 us an alias): its names are taken once (alias names hold no blank), and kept
+  # for _shellguard_plain_reads on the same line.
+  local IFS=' ' names=' '
+  [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
+  _SHELLGUARD_ANAMES=$names
+  if [[ $names == ' ' || $names == '  ' ]]; then
+    _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=
+    return 0
+  fi
   # (Small bracket expressions: bash's ${x//[...]/ } costs ~10 us a class member here.)
   local word text members='' name seen=' ' i=0 t=${1//[;|&()<>\`]/ }
   [[ $t == *[\*\?\[]* ]] && t=${t//[\*\?\[]/ }   # nothing may be globbed below
@@ -166,6 +177,7 @@ _shellguard_alias_words() {
     todo+=("${text%%[[:space:]]*}")
   done
   REPLY=${members#,}
+  _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=$REPLY
 }
 
 _shellguard_stop() {
@@ -471,12 +483,14 @@ _shellguard_plain_reads() {
     cmd=${cmd#"${cmd%%[! ]*}"}
     [[ -n $cmd ]] || continue
     first=${cmd%% *}
-    # the aliases bash will expand first (plain.py's expand_plain_aliases; names: as in
-    # _shellguard_alias_words, taken once)
+    # the aliases bash will expand first (plain.py's expand_plain_aliases)
     seen=' '
-    [[ -n $names ]] || { local IFS=' '; names=" ${!BASH_ALIASES[*]} "; }
-    while [[ $names == *" $first "* && $seen != *" $first "* ]] &&
-          [[ :$BASHOPTS: == *:expand_aliases:* ]]; do
+    if [[ -z $names ]]; then  # (taken by _shellguard_alias_words for this line on Enter)
+      names=$_SHELLGUARD_ANAMES
+      [[ $_SHELLGUARD_AW_FOR == "$1" ]] ||
+        { local IFS=' '; [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "; }
+    fi
+    while [[ $names == *" $first "* && $seen != *" $first "* ]]; do
       seen+="$first "
       text=${BASH_ALIASES[$first]}
       [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
@@ -872,7 +886,7 @@ _shellguard_prompt() {
   # $1: $? of the line that ran; $2: until the mode is known, the DEBUG trap as
   # `trap -p DEBUG` shows it at the top level (inside a function bash hides it).
   local ret=$1
-  _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=()
+  _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=() _SHELLGUARD_AW_FOR=''
   (( _SHELLGUARD_BP_SWAPPED )) && _shellguard_restore_bp_trap
   if (( _SHELLGUARD_EXTDEBUG )); then
     builtin shopt -u extdebug
