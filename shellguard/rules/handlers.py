@@ -68,6 +68,15 @@ def _is_option(text: str) -> bool:
     return text.startswith("-") and text != "-"
 
 
+def _echoed_text(cmd: SimpleCommand) -> str | None:
+    """The fixed text that `echo` or `printf` (everything upstream) pipe into ``cmd``."""
+    feeders = [c for c in cmd.upstream if program_name(c.name) in ("echo", "printf")]
+    if feeders and len(feeders) == len(cmd.upstream) and not any(
+            w.dynamic for c in feeders for w in c.words):
+        return "\n".join(payloads.printf_text(c.argv) for c in feeders)
+    return None
+
+
 def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ctx: Context,
                        depth: int, what: str) -> list[Finding] | None:
     """A shell or interpreter reading its program from stdin: here-doc, here-string or a pipe."""
@@ -81,10 +90,8 @@ def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ct
         names = {program_name(c.name) for c in cmd.upstream}
         if names & NETWORK_FETCHERS or any(_FETCH_WORD.search(c.text) for c in cmd.upstream):
             return _remote_code(part, f"piped into {what}")
-        feeders = [c for c in cmd.upstream if program_name(c.name) in ("echo", "printf")]
-        if feeders and len(feeders) == len(cmd.upstream) and not any(
-                w.dynamic for c in feeders for w in c.words):
-            text = "\n".join(payloads.printf_text(c.argv) for c in feeders)
+        text = _echoed_text(cmd)
+        if text is not None:
             return classifier.script(text, ctx, depth + 1, "nested")
         return _unknown_code(part, f"commands piped into {what}")
     return None
@@ -431,11 +438,8 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     body = cmd.stdin_body
     if body is not None:
         return first + _sql_findings(part, name, [Word(body, body)])
-    feeders = [c for c in cmd.upstream if program_name(c.name) in ("echo", "printf")]
-    if feeders and len(feeders) == len(cmd.upstream) and not any(
-            w.dynamic for c in feeders for w in c.words):
-        # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
-        text = "\n".join(payloads.printf_text(c.argv) for c in feeders)
+    text = _echoed_text(cmd)
+    if text is not None:  # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
         return first + _sql_findings(part, name, [Word(text, text)])
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
         return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
