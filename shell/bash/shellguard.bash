@@ -476,7 +476,13 @@ _shellguard_plain_reads() {
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
-  local rest=$t cmd first word unless opt text seen names=
+  local rest=$t cmd first word unless opt text seen names=$_SHELLGUARD_ANAMES
+  # alias names: those _shellguard_alias_words took for this line on Enter, or now
+  if [[ $_SHELLGUARD_AW_FOR != "$1" ]]; then
+    local IFS=' '
+    names=' '
+    [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
+  fi
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}
@@ -485,11 +491,6 @@ _shellguard_plain_reads() {
     first=${cmd%% *}
     # the aliases bash will expand first (plain.py's expand_plain_aliases)
     seen=' '
-    if [[ -z $names ]]; then  # (taken by _shellguard_alias_words for this line on Enter)
-      names=$_SHELLGUARD_ANAMES
-      [[ $_SHELLGUARD_AW_FOR == "$1" ]] ||
-        { local IFS=' '; [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "; }
-    fi
     while [[ $names == *" $first "* && $seen != *" $first "* ]]; do
       seen+="$first "
       text=${BASH_ALIASES[$first]}
