@@ -17,10 +17,16 @@ from collections.abc import Mapping
 
 from shellguard.parse.walk import syntax_tree
 
-__all__ = ["expand_aliases"]
+__all__ = ["expand_aliases", "alias_candidates"]
 
 # The words a line could name an alias with (a quick test before parsing).
 _WORD = re.compile(r"[^\s;|&<>()`'\"\\$]+")
+
+
+def alias_candidates(line: str) -> list[str]:
+    """Every word of ``line`` that could name an alias, wherever it stands (more than
+    the command words: the caller only looks them up)."""
+    return _WORD.findall(line)
 # The first word of an alias's text, when it is a plain word.
 _LEADING = re.compile(r"\s*([^\s;|&<>()`'\"\\$=]+)(?=\s|$)")
 
@@ -39,7 +45,7 @@ def _resolve(name: str, aliases: Mapping[str, str]) -> str:
 def expand_aliases(line: str, aliases: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     """The line with its aliases expanded, and the names expanded (in order; empty,
     and the line unchanged, when none was)."""
-    if not aliases or not any(word in aliases for word in _WORD.findall(line)):
+    if not aliases or not any(word in aliases for word in alias_candidates(line)):
         return line, ()
     tree, data = syntax_tree(line)
     edits: list[tuple[int, int, bytes]] = []

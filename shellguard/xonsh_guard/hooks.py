@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from typing import Any
@@ -40,8 +39,6 @@ DEFAULT_TIMEOUT_S = 3.0
 _LEVELS = {"READ": 0, "CREATE": 1, "UPDATE": 2, "DELETE": 3}
 _NOTHING_CONFIRMED = -1
 _MAX_PASSED = 4096
-# What separates the words that may name aliases (as the zsh and bash guards split).
-_ALIAS_WORD_GAP = re.compile(r"[\s;|&()<>'\"`$\\]+")
 _ENV_DOCS = {
     "SHELLGUARD_DISABLE": ("bool", False, "Turn the shellguard xontrib off for this session."),
     "SHELLGUARD_TIMEOUT": ("float", DEFAULT_TIMEOUT_S,
@@ -144,8 +141,10 @@ class XonshGuard:
             return {}
         import shlex  # here, not at start-up
 
+        from shellguard.parse.aliases import alias_candidates
+
         found: dict[str, str] = {}
-        todo = [w for w in _ALIAS_WORD_GAP.split(text) if w]
+        todo = alias_candidates(text)
         while todo:
             word = todo.pop()
             if word in found or word not in table:
