@@ -15,11 +15,12 @@ __all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
-PLAIN_LINE = re.compile(r"[A-Za-z0-9 _./:=,@%+~*?|&;-]*")
+_WORD_CHARS = r"A-Za-z0-9_./:=,@%+~*?-"  # (- last: it is a literal there)
+PLAIN_LINE = re.compile(f"[ |&;{_WORD_CHARS}]*")
 _SEPARATOR = re.compile(r"[|&;]")
 #: An alias text the shells expand in a plain line themselves: plain, one command, and
 #: not ending in a blank (which would have the next word expanded too).
-_PLAIN_ALIAS_TEXT = re.compile(r"[A-Za-z0-9 _./:=,@%+~*?-]*[A-Za-z0-9_./:=,@%+~*?-]")
+_PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 
 
 def plain_commands(line: str) -> list[list[str]] | None:
