@@ -181,12 +181,15 @@ class Session:
         config = self.config / "shellguard" / "config.toml"
         config.write_text(config.read_text() + text)
 
-    def assert_rm_asks(self) -> None:
-        """`rm victim` is asked about as DELETE, and "n" leaves the file."""
+    def assert_rm_asks(self, line: str = "rm victim", *shown: str) -> None:
+        """``line`` (which would remove `victim`) is asked about as DELETE, with
+        ``shown`` in the question too, and "n" leaves the file."""
         victim = self.home / "victim"
-        victim.write_text("x")
-        self.line("rm victim")
-        assert "DELETE" in self.question()
+        if not victim.exists():
+            victim.write_text("x")
+        self.line(line)
+        asked = self.question()
+        assert "DELETE" in asked and all(text in asked for text in shown), asked
         self.send("n")
         self.sync()
         assert victim.exists()

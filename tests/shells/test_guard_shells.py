@@ -23,12 +23,7 @@ def test_read_runs_with_no_question(shell):
 def test_rm_no_yes_and_enter(shell):
     victim = shell.home / "victim"
     victim.write_text("x")
-    shell.line("rm victim")
-    asked = shell.question()
-    assert "DELETE" in asked and "rm: removes" in asked
-    shell.send("n")
-    shell.sync()
-    assert victim.exists()
+    shell.assert_rm_asks("rm victim", "rm: removes")
 
     shell.line("rm victim")
     shell.question()
@@ -380,12 +375,7 @@ def test_aliases_are_classified_as_they_will_run(spawn, kind):
     shell.line("alias cat=rm")
     shell.sync()
     for line in ("cat victim", "cat -f victim"):  # allowed before; a new plain line
-        shell.line(line)
-        before = shell.question()
-        assert "DELETE" in before and "cat is an alias of 'rm'" in before
-        shell.send("n")
-        shell.sync()
-        assert victim.exists()
+        shell.assert_rm_asks(line, "cat is an alias of 'rm'")
     # and a name the rules do not know runs as what it stands for
     shell.line("alias lsl='ls -l'")
     shell.sync()
