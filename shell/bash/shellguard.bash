@@ -36,6 +36,8 @@
 #   `coproc`, its fds copied (the copies are close-on-exec, like the originals) and
 #   the job disowned, so there are no job lines. Writes ignore SIGPIPE; reads time out.
 #   When no answer can be had, the line is asked about: the safe answer wins.
+# - What deciding takes is in shellguard-check.bash, read at the first check: bash
+#   parses ~1 ms of this file at start-up instead of ~4 ms of both.
 
 [[ $- == *i* ]] || return 0
 if [[ -z ${BASH_VERSION-} ]] || (( BASH_VERSINFO[0] < 4 || (BASH_VERSINFO[0] == 4 && BASH_VERSINFO[1] < 4) )); then
@@ -52,6 +54,11 @@ builtin shopt -u expand_aliases
 # -- state ----------------------------------------------------------------------------
 # _SHELLGUARD_PYTHON is baked in by `shellguard init bash`.
 _SHELLGUARD_PYTHON=${_SHELLGUARD_PYTHON-}
+# Where shellguard-check.bash is: beside this file.
+_SHELLGUARD_DIR=${BASH_SOURCE[0]%/*}
+[[ $_SHELLGUARD_DIR == "${BASH_SOURCE[0]}" ]] && _SHELLGUARD_DIR=.
+[[ $_SHELLGUARD_DIR == /* ]] || _SHELLGUARD_DIR=$PWD/$_SHELLGUARD_DIR
+_SHELLGUARD_CHECK_LOADED=0
 _SHELLGUARD_PID=0
 _SHELLGUARD_W=
 _SHELLGUARD_R=
@@ -107,78 +114,7 @@ _shellguard_disabled() {
   [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && ${SHELLGUARD_DISABLE-} != 0 ) ]]
 }
 
-_shellguard_json_escape() {
-  # JSON string body for $1 in REPLY.
-  if [[ $1 != *[\\\"[:cntrl:]]* ]]; then
-    REPLY=$1
-    return
-  fi
-  local s=${1//\\/\\\\}
-  s=${s//\"/\\\"}
-  s=${s//$'\n'/\\n}
-  s=${s//$'\t'/\\t}
-  s=${s//$'\r'/\\r}
-  if [[ $s == *[[:cntrl:]]* ]]; then
-    local out='' c u i
-    for (( i = 0; i < ${#s}; i++ )); do
-      c=${s:i:1}
-      if [[ $c == [[:cntrl:]] ]]; then
-        builtin printf -v u '\\u%04x' "'$c"
-        out+=$u
-      else
-        out+=$c
-      fi
-    done
-    s=$out
-  fi
-  REPLY=$s
-}
-
 # -- the co-process -------------------------------------------------------------------
-
-_shellguard_alias_words() {
-  # The aliases that words of $1 name, and those their texts start with, as JSON
-  # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
-  # expands them where bash would (the first word of a command); the caches keep them
-  # in their keys. (Words with pattern characters are not looked up: they would be
-  # globbed here. Quotes stay on a word: a quoted word is no alias.) (internal)
-  # Kept for the last text until the next prompt (the only time aliases can change):
-  # Enter, the classify step and the request all ask about the same line.
-  if [[ -n $_SHELLGUARD_AW_FOR && $1 == "$_SHELLGUARD_AW_FOR" ]]; then
-    REPLY=$_SHELLGUARD_AW
-    return 0
-  fi
-  REPLY=
-  # Every reference to BASH_ALIASES makes bash rebuild it from its alias table (about
-  # 1.5 us an alias): its names are taken once (alias names hold no blank), and kept
-  # for _shellguard_plain_reads on the same line.
-  local IFS=' ' names=' '
-  [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
-  _SHELLGUARD_ANAMES=$names
-  if [[ $names == ' ' || $names == '  ' ]]; then
-    _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=
-    return 0
-  fi
-  # (Small bracket expressions: bash's ${x//[...]/ } costs ~10 us a class member here.)
-  local word text members='' name seen=' ' i=0 t=${1//[;|&()<>\`]/ }
-  [[ $t == *[\*\?\[]* ]] && t=${t//[\*\?\[]/ }   # nothing may be globbed below
-  IFS=$' \t\n'
-  # shellcheck disable=SC2206  # split at blanks: the value is not brace- or tilde-expanded
-  local -a todo=($t)
-  while (( i < ${#todo[@]} )); do
-    word=${todo[i++]}
-    [[ $names == *" $word "* && $seen != *" $word "* ]] || continue
-    seen+="$word "
-    text=${BASH_ALIASES[$word]}
-    _shellguard_json_escape "$word"; name=$REPLY
-    _shellguard_json_escape "$text"
-    members+=",\"$name\":\"$REPLY\""
-    text=${text#"${text%%[![:space:]]*}"}
-    todo+=("${text%%[[:space:]]*}")
-  done
-  REPLY=${members#,}
-  _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=$REPLY
-}
 
 _shellguard_stop() {
   if [[ -n $_SHELLGUARD_W ]]; then exec {_SHELLGUARD_W}>&-; fi 2>/dev/null
@@ -209,417 +145,6 @@ _shellguard_start() {
   _SHELLGUARD_FRESH=1
 }
 
-_shellguard_parse() {
-  # Read a reply ($1) into _SHELLGUARD_CLASS/ACTION/REASON; fails if it is not one.
-  # The keys come in a fixed order and strings hold no bare quote, so splitting at
-  # quotes finds every field (a bash regex is compiled at every use).
-  local class action reason
-  if [[ $1 != *\\\"* ]]; then
-    local -a p
-    local - IFS='"'
-    set -f
-    # shellcheck disable=SC2206  # split at quotes on purpose, globbing off
-    p=($1)
-    [[ ${p[1]}:${p[3]}:${p[7]}:${p[9]}:${p[13]}:${p[17]} == id:classification:confidence:reasoning:source:action ]] ||
-      return 1
-    class=${p[5]} reason=${p[11]} action=${p[19]}
-  else
-    # A reason with a quote in it: cut at the keys instead (rare).
-    class=${1#*,\"classification\":\"} action=${1##*,\"action\":\"}
-    reason=${1#*,\"reasoning\":\"}
-    class=${class%%\"*} action=${action%%\"*} reason=${reason%\",\"source\":\"*}
-  fi
-  [[ -n $class && $class != *[!A-Z]* ]] || return 1
-  case $action in allow | confirm | deny) ;; *) return 1 ;; esac
-  _SHELLGUARD_NEW_READS=
-  if [[ $1 == *'"read_prefixes":"'* ]]; then
-    _SHELLGUARD_NEW_READS=${1#*\"read_prefixes\":\"}
-    _SHELLGUARD_NEW_READS=${_SHELLGUARD_NEW_READS%%\"*}
-  fi
-  if [[ $reason == *\\* ]]; then
-    # Only an escape can put a control character in it (JSON strings hold none).
-    reason=${reason//\\\"/\"}
-    reason=${reason//\\\//\/}
-    builtin printf -v reason '%b' "$reason"     # \\ \n \t \uXXXX
-    reason=${reason//[[:cntrl:]]/ }
-  fi
-  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action _SHELLGUARD_REASON=$reason
-}
-
-_shellguard_query() {
-  # Classify $1 (with $2 = yes|no|always: report that answer instead, without waiting
-  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
-  # answer "confirm") when no answer can be had.
-  local answer=${2-} esc=$1 why='' reply reply_id line timeout id rc aliased
-  _SHELLGUARD_NEW_READS=
-  if [[ $esc == *[\\\"[:cntrl:]]* ]]; then
-    _shellguard_json_escape "$esc"; esc=$REPLY
-  fi
-  _shellguard_alias_words "$1"
-  aliased=${REPLY:+,\"aliases\":\{$REPLY\}}
-  if [[ $_SHELLGUARD_CWD_FOR != "$PWD" ]]; then
-    _shellguard_json_escape "$PWD"
-    _SHELLGUARD_CWD_JSON=$REPLY _SHELLGUARD_CWD_FOR=$PWD
-  fi
-  for _ in 1 2; do
-    if (( _SHELLGUARD_PID <= 0 )) || ! builtin kill -0 "$_SHELLGUARD_PID" 2>/dev/null; then
-      if ! _shellguard_start; then
-        why="the classifier could not be started"
-        break
-      fi
-    fi
-    id=$(( ++_SHELLGUARD_ID ))
-    # A write to a dead co-process must not end the shell with SIGPIPE.
-    builtin trap '' PIPE
-    builtin printf '%s\n' "{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}$aliased}" 1>&"$_SHELLGUARD_W" 2>/dev/null
-    rc=$?
-    builtin trap - PIPE
-    if (( rc )); then
-      why="the classifier stopped"
-      _shellguard_stop
-      continue
-    fi
-    [[ -n $answer ]] && return 0     # its reply is skipped by id later
-    if (( _SHELLGUARD_FRESH )); then
-      timeout=${SHELLGUARD_START_TIMEOUT:-20}
-      [[ $timeout =~ ^[0-9]+(\.[0-9]+)?$ && $timeout != 0 ]] || timeout=20
-    elif [[ ${SHELLGUARD_TIMEOUT-} == "$_SHELLGUARD_TIMEOUT_FOR" ]]; then
-      timeout=$_SHELLGUARD_TIMEOUT_OK       # checked when it was last set
-    else
-      timeout=${SHELLGUARD_TIMEOUT:-3}
-      [[ $timeout == +([0-9])?(.+([0-9])) && $timeout != 0 ]] || timeout=3
-      _SHELLGUARD_TIMEOUT_FOR=${SHELLGUARD_TIMEOUT-} _SHELLGUARD_TIMEOUT_OK=$timeout
-    fi
-    while true; do
-      # Only the first byte is read with the timeout: bash's read -t costs ~0.2 ms
-      # for more than one character. A line it reads one byte per system call, but a
-      # known length in one: the co-process pads every reply with spaces to a multiple
-      # of 256 bytes (serve --pad 256) and writes it in one go, so the rest is there.
-      IFS= builtin read -r -t "$timeout" -N 1 -u "$_SHELLGUARD_R" reply
-      rc=$?
-      (( rc == 0 )) && { IFS= builtin read -r -N 255 -u "$_SHELLGUARD_R" line; rc=$?; reply+=$line; }
-      while (( rc == 0 )) && [[ $reply != *$'\n' ]]; do
-        IFS= builtin read -r -N 256 -u "$_SHELLGUARD_R" line
-        rc=$?
-        reply+=$line
-      done
-      (( rc == 0 )) || break
-      reply=${reply%\}*}'}'          # the padding and the newline
-      [[ $reply == '{"id":'+([0-9]),* ]] || { rc=2; break; }
-      reply_id=${reply#\{\"id\":}
-      reply_id=${reply_id%%,*}
-      (( reply_id < id )) && continue   # the late reply to an answer report
-      (( reply_id == id )) || rc=2
-      break
-    done
-    if (( rc == 0 )) && _shellguard_parse "$reply"; then
-      _SHELLGUARD_FRESH=0
-      return 0
-    fi
-    if (( rc > 128 )); then
-      # A hung classifier costs one timeout, then it is replaced (a late reply would
-      # put the stream out of step) and the line is asked about.
-      why="no answer from the classifier within ${timeout}s"
-      _shellguard_stop
-      _shellguard_start
-      break
-    fi
-    why="the classifier stopped"
-    (( rc == 1 )) || why="unreadable answer from the classifier"
-    _shellguard_stop
-  done
-  _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_REASON=$why
-  return 1
-}
-
-# -- deciding -------------------------------------------------------------------------
-
-_shellguard_maybe_incomplete() {
-  # True when bash may ask for more lines after $1 (then nothing runs yet, and the
-  # backstop asks about the whole construct). A wrong "yes" only moves the question
-  # to the backstop; a wrong "no" asks twice. Cheap tests first: this runs on Enter.
-  local t=$1
-  case $t in
-    *[\"\'\`\\\(\)\{\}\<\;\&\|$'\n']*) ;;      # may open or continue something: look closer
-    *)
-      # Otherwise only a keyword in front can (for, if, ...).
-      t=${t#"${t%%[![:space:]]*}"}
-      case ${t%%[[:space:]]*} in
-        for | while | until | if | case | select | function | do | then | else | elif | time | coproc | '!') ;;
-        *) return 1 ;;
-      esac ;;
-  esac
-  t=${t%"${t##*[![:space:]]}"}
-  case $t in
-    *'&&' | *'||' | *'|' | *'|&') return 0 ;;
-  esac
-  if [[ $t == *\\ ]]; then
-    local tail=${t##*[!\\]}
-    (( ${#tail} % 2 )) && return 0
-  fi
-  case $t in
-    *[\"\'\`\(\{]* | *'<<'* | *for* | *while* | *until* | *if* | *case* | *select* | *function* | *do* | *then* | *else*) ;;
-    *) return 1 ;;
-  esac
-  [[ ${t//'<<<'/} == *'<<'* ]] && return 0
-  local q=${t//[^\"]/}
-  (( ${#q} % 2 )) && return 0
-  q=${t//[^\']/}
-  (( ${#q} % 2 )) && return 0
-  q=${t//[^\`]/}
-  (( ${#q} % 2 )) && return 0
-  local open=${t//[^(]/} close=${t//[^)]/}
-  (( ${#open} > ${#close} )) && return 0
-  local - word loops=0 ifs=0 cases=0 braces=0
-  set -f
-  local IFS=$' \t\n;&|()'
-  for word in $t; do
-    case $word in
-      'for' | 'while' | 'until' | 'select') (( loops++ )) ;;
-      'done') (( loops-- )) ;;
-      'if') (( ifs++ )) ;;
-      'fi') (( ifs-- )) ;;
-      'case') (( cases++ )) ;;
-      'esac') (( cases-- )) ;;
-      '{') (( braces++ )) ;;
-      '}') (( braces-- )) ;;
-    esac
-  done
-  (( loops > 0 || ifs > 0 || cases > 0 || braces > 0 ))
-}
-
-_shellguard_cache_usable() {
-  # May the allow cache answer now? It is emptied when the config file changes or the
-  # co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the config asks
-  # for every decision in the audit log. Reading the (small) config costs less than
-  # a stat: bash has no stat builtin.
-  [[ ${SHELLGUARD_CACHE:-1} == 0 ]] && return 1
-  local cfg=${SHELLGUARD_CONFIG-} content=''
-  if [[ -z $cfg ]]; then
-    if [[ ${XDG_CONFIG_HOME-} == /* ]]; then
-      cfg=$XDG_CONFIG_HOME/shellguard/config.toml
-    else
-      cfg=$HOME/.config/shellguard/config.toml
-    fi
-  fi
-  [[ -r $cfg ]] && IFS= builtin read -r -d '' content < "$cfg"
-  if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != "$_SHELLGUARD_CACHE_STAMP" ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=()
-    _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content"
-    _SHELLGUARD_CACHE_OFF=0
-    [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
-  fi
-  (( ! _SHELLGUARD_CACHE_OFF ))
-}
-
-_shellguard_classify() {
-  # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why. A line the
-  # classifier allowed in this directory is allowed again without asking it (no
-  # round trip: most lines typed are repeats), until something changes.
-  if [[ $1 == *'shellguard '[os]* ]]; then
-    local trimmed=$1
-    trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
-    trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
-    case $trimmed in
-      'shellguard on' | 'shellguard status') return 0 ;;
-      'shellguard off')
-        _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
-        _SHELLGUARD_REASON="turns shellguard off in this shell"
-        return 1 ;;
-    esac
-  fi
-  _shellguard_alias_words "$1"
-  local key=$PWD$'\x1f'$1${REPLY:+$'\x1f'$REPLY} cache=0
-  if _shellguard_cache_usable; then
-    cache=1
-    if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
-      _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
-      _SHELLGUARD_REASON="allowed before in this directory"
-      return 0
-    fi
-  fi
-  _shellguard_query "$1"
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
-     _shellguard_cache_usable; then
-    if [[ $_SHELLGUARD_ACTION == allow ]]; then
-      (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
-      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
-    fi
-    [[ -n $_SHELLGUARD_NEW_READS ]] && _shellguard_keep_reads "$_SHELLGUARD_NEW_READS"
-  fi
-  case $_SHELLGUARD_ACTION in
-    allow) return 0 ;;
-    deny) return 2 ;;
-  esac
-  return 1
-}
-
-_shellguard_keep_reads() {
-  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
-  # those words, any words but those options only read (RuleSet.read_only_prefix).
-  local entry words IFS=,
-  (( ${#_SHELLGUARD_READS[@]} < 500 )) || _SHELLGUARD_READS=()
-  for entry in $1; do     # no pattern characters: the co-process sends none
-    words=${entry%% -*}
-    _SHELLGUARD_READS[$words]="${entry#"$words"} "
-  done
-}
-
-_shellguard_plain_reads() {
-  # Is $1 a plain line (shellguard/parse/plain.py: no quoting, expansion, redirection,
-  # grouping, continuation or tab, so it splits at | & ; and spaces as bash splits it)
-  # whose every command, its aliases expanded, starts with a kept read-only prefix,
-  # with none of its options after? (Cut with parameter expansions, not arrays: this
-  # runs on Enter. Any word may be looked up: an expanded subscript of * or @ is a
-  # plain key.)
-  local t=${1%"${1##*[! ]}"}
-  case $t in
-    '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
-  esac
-  local rest=$t cmd first word unless opt text seen names=$_SHELLGUARD_ANAMES
-  # alias names: those _shellguard_alias_words took for this line on Enter, or now
-  if [[ $_SHELLGUARD_AW_FOR != "$1" ]]; then
-    local IFS=' '
-    names=' '
-    [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
-  fi
-  while [[ -n $rest ]]; do
-    cmd=${rest%%[\|\&\;]*}
-    rest=${rest:${#cmd}+1}
-    cmd=${cmd#"${cmd%%[! ]*}"}
-    [[ -n $cmd ]] || continue
-    first=${cmd%% *}
-    # the aliases bash will expand first (plain.py's expand_plain_aliases)
-    seen=' '
-    while [[ $names == *" $first "* && $seen != *" $first "* ]]; do
-      seen+="$first "
-      text=${BASH_ALIASES[$first]}
-      [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
-      cmd=$text${cmd:${#first}}
-      cmd=${cmd#"${cmd%%[! ]*}"}
-      first=${cmd%% *}
-    done
-    cmd=${cmd:${#first}}
-    unless=${_SHELLGUARD_READS[$first]-}
-    # the program and up to two subcommand words (`gh pr list`), shortest first
-    for _ in 2 3; do
-      [[ -z $unless ]] || break
-      cmd=${cmd#"${cmd%%[! ]*}"}
-      word=${cmd%% *}
-      [[ -n $word ]] || return 1
-      first+=" $word"
-      unless=${_SHELLGUARD_READS[$first]-}
-      cmd=${cmd:${#word}}
-    done
-    [[ -n $unless ]] || return 1
-    [[ $unless == ' ' || $cmd != *-* ]] && continue
-    local IFS=' '     # for `in $unless` (no pattern characters in it)
-    while [[ $cmd == *[!\ ]* ]]; do
-      cmd=${cmd#"${cmd%%[! ]*}"}
-      word=${cmd%% *}
-      cmd=${cmd:${#word}}
-      [[ $word == -* ]] || continue
-      for opt in $unless; do
-        # --output, --output=x, -ofile; and -o inside a cluster such as -xo
-        [[ $word == "$opt"* || ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
-      done
-    done
-  done
-  return 0
-}
-
-_shellguard_colour() {
-  case ${SHELLGUARD_COLOR:-auto} in
-    never) return 1 ;;
-    always) return 0 ;;
-  esac
-  [[ -z ${NO_COLOR-} && -n ${TERM-} && $TERM != dumb ]]
-}
-
-_shellguard_show() {
-  # The question's first lines: class, reason and the command itself (bash has erased
-  # the command line while a bind -x function runs). Control characters are shown as ?.
-  local head="shellguard: $_SHELLGUARD_CLASS" line n=0
-  if _shellguard_colour; then
-    local c=$'\e[1;35m'
-    case $_SHELLGUARD_CLASS in
-      DELETE) c=$'\e[1;31m' ;; UPDATE) c=$'\e[1;33m' ;; CREATE) c=$'\e[1;36m' ;;
-    esac
-    head="$c$head"$'\e[0m'
-  fi
-  builtin printf '%s  %s\n' "$head" "$_SHELLGUARD_REASON"
-  local -a lines
-  builtin mapfile -t lines <<< "$1"
-  for line in "${lines[@]}"; do
-    if (( ++n > 20 )); then
-      builtin printf '  ... (%d more lines)\n' $(( ${#lines[@]} - 20 ))
-      break
-    fi
-    builtin printf '  %s\n' "${line//[[:cntrl:]]/?}"
-  done
-}
-
-_shellguard_history_add() {
-  # Make a line that did not run recallable with Up.
-  [[ -o history ]] || return 1
-  [[ $1 == [[:space:]]* && ${HISTCONTROL-} == *ignore@(space|both)* ]] && return 1
-  builtin history -s -- "$1"
-}
-
-_shellguard_ask() {
-  # Ask on the terminal about $1; answer in REPLY: yes | always | no. Ctrl-C ends the
-  # function (and so the line) before REPLY is set: the caller's default is "no".
-  local key='' tty=/dev/tty
-  if ! { : <"$tty"; } 2>/dev/null; then
-    _shellguard_show "$1" >&2
-    builtin printf '%s\n' "shellguard: no terminal to ask on; not run" >&2
-    REPLY=no
-    return 0
-  fi
-  # Keys typed before the question must not answer it.
-  while builtin read -t 0 <"$tty" 2>/dev/null; do
-    builtin read -rsn1 -t 0.01 key <"$tty" 2>/dev/null || break
-  done
-  { _shellguard_show "$1"; builtin printf '%s' 'Proceed? [y/N/a] '; } >"$tty" 2>/dev/null
-  key=
-  builtin read -rsn1 key <"$tty" 2>/dev/null
-  case $key in
-    [yY]) REPLY=yes ;;
-    [aA]) REPLY=always ;;
-    *) REPLY=no ;;
-  esac
-  # The rest of an escape sequence (an arrow key, say) must not reach the next line.
-  while builtin read -rsn1 -t 0.01 key <"$tty" 2>/dev/null; do :; done
-  case $REPLY in
-    yes) builtin printf 'y\n' ;; always) builtin printf 'a\n' ;; *) builtin printf 'n\n' ;;
-  esac >"$tty" 2>/dev/null
-}
-
-_shellguard_always() {
-  # The "a" answer: record it through the CLI (config.append_always).
-  _shellguard_find_python || return 1
-  "$_SHELLGUARD_PYTHON" -P -m shellguard allow --always --cwd "$PWD" -- "$1"
-}
-
-_shellguard_edit() {
-  # Ctrl-X Ctrl-E (emacs) and v (vi-command): edit the line in $VISUAL / $EDITOR, as
-  # edit-and-execute-command does, but leave the result in the buffer so that the
-  # rest of the macro (the Enter check, then accept) asks before anything runs.
-  # bash's own version runs the text through `fc` without PS0, around our check.
-  local file editor=${VISUAL:-${EDITOR:-}}
-  if [[ -z $editor ]]; then
-    editor=$(builtin type -P editor 2>/dev/null) || editor=emacs
-  fi
-  file=$(builtin command mktemp "${TMPDIR:-/tmp}/bash-fc.XXXXXX") || return 0
-  builtin printf '%s\n' "$READLINE_LINE" > "$file"
-  # Word-split on purpose: EDITOR may carry options ("code -w"), as for fc.
-  # shellcheck disable=SC2086
-  $editor "$file" </dev/tty >/dev/tty 2>&1
-  READLINE_LINE=$(< "$file")
-  READLINE_POINT=${#READLINE_LINE}
-  builtin command rm -f -- "$file"
-}
-
 _shellguard_bind_keys() {
   # Enter (C-m, C-j) becomes "check key, accept key" in each keymap given; bash's
   # edit-and-execute keys (C-x C-e, vi's v) become "edit key, check key, accept key".
@@ -648,93 +173,7 @@ _shellguard_bind_accept() {
   done
 }
 
-_shellguard_enter() {
-  # The first half of the Enter macro (bind -x). Leaves the accept key bound to
-  # accept-line when the line may run, and to a no-op when it must not.
-  if (( _SHELLGUARD_NOOP )); then
-    _shellguard_bind_accept accept-line
-    _SHELLGUARD_NOOP=0
-  fi
-  # (_shellguard_disabled, inlined: this runs on every Enter)
-  [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ) ]] &&
-    return 0
-  local line=$READLINE_LINE key
-  _shellguard_alias_words "$line"
-  key=$PWD$'\x1f'$line${REPLY:+$'\x1f'$REPLY}
-  # A line allowed before here ran as a whole then: nothing more to look at.
-  if [[ -z ${_SHELLGUARD_LINES[*]} && -n ${_SHELLGUARD_ALLOWED[$key]-} ]] &&
-     _shellguard_cache_usable && [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
-    _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
-    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
-    return 0
-  fi
-  # So is a plain line of commands known to read (which is complete: no operator at
-  # its end, no keyword first).
-  if [[ -z ${_SHELLGUARD_LINES[*]} ]] && (( ${#_SHELLGUARD_READS[@]} )) &&
-     _shellguard_plain_reads "$line" && _shellguard_cache_usable &&
-     (( ${#_SHELLGUARD_READS[@]} )); then
-    _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
-    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
-    return 0
-  fi
-  if [[ $_SHELLGUARD_MODE == none ]]; then
-    # No backstop (someone else owns the DEBUG trap): nothing is left for later, every
-    # physical line is asked about here, with the lines before it.
-    if (( ${#_SHELLGUARD_LINES[@]} )); then
-      local IFS=$'\n'
-      line="${_SHELLGUARD_LINES[*]}"$'\n'"$line"
-      unset IFS
-    fi
-  elif (( ${#_SHELLGUARD_LINES[@]} )); then
-    # A continuation line (PS2): the backstop asks about the whole construct.
-    _SHELLGUARD_LINES+=("$line")
-    _SHELLGUARD_STATE=
-    _shellguard_arm
-    return 0
-  elif _shellguard_maybe_incomplete "$line"; then
-    _SHELLGUARD_LINES=("$line")
-    _shellguard_arm
-    return 0
-  fi
-  [[ $line == *[![:space:]]* ]] || return 0
-  _shellguard_classify "$line"
-  local verdict=$?
-  if (( verdict == 1 )); then
-    local added=0
-    # Recallable even after Ctrl-C at the question; taken back when the line runs.
-    (( BASH_VERSINFO[0] >= 5 )) && _shellguard_history_add "$line" && added=1
-    REPLY=no
-    _shellguard_ask "$line"
-    if [[ $REPLY == yes || $REPLY == always ]]; then
-      (( added )) && builtin history -d -1 2>/dev/null
-      [[ $REPLY == always ]] && _shellguard_always "$line"
-      _shellguard_query "$line" "$REPLY"
-      verdict=0
-    else
-      (( added )) || _shellguard_history_add "$line"
-      _shellguard_query "$line" no
-    fi
-  elif (( verdict == 2 )); then
-    _shellguard_show "$line" >&2
-    builtin printf '%s\n' "shellguard: refused by policy; not run" >&2
-    _shellguard_history_add "$line"
-  fi
-  if (( verdict == 0 )); then
-    if [[ $_SHELLGUARD_MODE == none ]]; then
-      _SHELLGUARD_LINES+=("$READLINE_LINE")
-    else
-      _SHELLGUARD_LINES=("$line")
-    fi
-    _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
-    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG    # (_shellguard_disarm)
-    return 0
-  fi
-  # Not this time: the accept key does nothing for this keypress, the text stays.
-  _shellguard_bind_accept redraw-current-line
-  _SHELLGUARD_NOOP=1
-}
-
-# -- the backstop ---------------------------------------------------------------------
+# -- the backstop's trap --------------------------------------------------------------
 
 _shellguard_arm() {
   # Our DEBUG trap, for the next line (mode "own" only). "$_" is passed through so the
@@ -748,138 +187,61 @@ _shellguard_disarm() {
   builtin trap - DEBUG
 }
 
-_shellguard_in_prompt_command() {
-  # Is the DEBUG trap firing for a PROMPT_COMMAND entry (the line is over)? The same
-  # test bash-preexec uses; a line that repeats a prompt command verbatim looks alike,
-  # so callers only let such a command run, they do not end the line's state on it.
-  local pc="${PROMPT_COMMAND[*]-}"
-  [[ -n $BASH_COMMAND && $pc == *"$BASH_COMMAND"* ]]
-}
-
-_shellguard_history_line() {
-  # The line being run, from history, when it plausibly is that line; else fails.
-  [[ -o history ]] || return 1
-  local h
-  h=$(HISTTIMEFORMAT='' builtin history 1 2>/dev/null) || return 1
-  [[ $h =~ ^[[:space:]]*[0-9]+\*?[[:space:]]+(.*)$ ]] || return 1
-  h=${BASH_REMATCH[1]}
-  local first=${BASH_COMMAND%% *}
-  [[ -n $first && $h == *"$first"* ]] || return 1
-  REPLY=$h
-}
-
-_shellguard_backstop() {
-  # Decide about a line the Enter check did not approve: $1 the text (empty: find it).
-  # Sets _SHELLGUARD_STATE to ok, skip or each; returns 1 to skip this command.
-  local text=$1
-  if [[ -z $text ]]; then
-    if (( ${#_SHELLGUARD_LINES[@]} )); then
-      local IFS=$'\n'
-      text="${_SHELLGUARD_LINES[*]}"
-    elif _shellguard_history_line; then
-      text=$REPLY
-    else
-      # Only this simple command is known: decide command by command.
-      text=$BASH_COMMAND
-      _SHELLGUARD_STATE=each
-    fi
-  fi
-  if [[ -n $_SHELLGUARD_OK && $text == "$_SHELLGUARD_OK" ]]; then
-    _SHELLGUARD_STATE=ok
-    return 0
-  fi
-  _shellguard_classify "$text"
-  local verdict=$?
-  if (( verdict == 1 )); then
-    REPLY=no
-    _shellguard_ask "$text"
-    case $REPLY in
-      yes | always)
-        [[ $REPLY == always ]] && _shellguard_always "$text"
-        _shellguard_query "$text" "$REPLY"
-        verdict=0 ;;
-      *) _shellguard_query "$text" no ;;
-    esac
-  elif (( verdict == 2 )); then
-    _shellguard_show "$text" >&2
-    builtin printf '%s\n' "shellguard: refused by policy; not run" >&2
-  fi
-  if (( verdict == 0 )); then
-    [[ $_SHELLGUARD_STATE == each ]] || _SHELLGUARD_STATE=ok
-    return 0
-  fi
-  _SHELLGUARD_STATE=skip
-  # extdebug makes a non-zero DEBUG trap skip the command; on only until the prompt.
-  if ! builtin shopt -q extdebug; then
-    builtin shopt -s extdebug
-    _SHELLGUARD_EXTDEBUG=1
-  fi
-  return 1
-}
-
-_shellguard_debug() {
-  # Our DEBUG trap (mode "own"). Cheap unless a line is undecided or being skipped.
-  if (( ! _SHELLGUARD_PHASE )); then
-    # edit-and-execute-command from some other binding runs `fc -e EDITOR` without
-    # PS0: let fc and the editor run, then decide about what fc runs.
-    [[ $BASH_COMMAND == 'fc -e '* && -z ${READLINE_POINT+x} ]] || return 0
-    _shellguard_in_prompt_command && return 0
-    _SHELLGUARD_PHASE=1 _SHELLGUARD_STATE=fc _SHELLGUARD_LINES=()
-    return 0
-  fi
-  [[ -n ${COMP_LINE-} || -n ${READLINE_POINT+x} ]] && return 0
-  if [[ $_SHELLGUARD_STATE == fc ]]; then
-    [[ $BASH_COMMAND == *bash-fc* ]] && return 0          # the editor
-    _SHELLGUARD_STATE=''
-  fi
-  if [[ $BASH_COMMAND == _shellguard_prompt* ]]; then     # the line is over
-    _SHELLGUARD_PHASE=0
-    return 0
-  fi
-  case $_SHELLGUARD_STATE in
-    ok) _shellguard_disarm; return 0 ;;
-    skip) _shellguard_in_prompt_command && return 0; return 1 ;;
-  esac
-  _shellguard_in_prompt_command && return 0
-  _shellguard_disabled && { _SHELLGUARD_STATE=ok; _shellguard_disarm; return 0; }
-  if [[ $_SHELLGUARD_STATE == each ]]; then
-    _shellguard_backstop "$BASH_COMMAND"
-  else
-    _shellguard_backstop ""
-  fi
-  local rc=$?
-  [[ $_SHELLGUARD_STATE == ok ]] && _shellguard_disarm
-  return $rc
-}
-
-_shellguard_preexec() {
-  # Mode "preexec": called by bash-preexec once per line with the line as $1.
-  _shellguard_disabled && return 0
-  [[ $_SHELLGUARD_STATE == ok ]] && return 0
-  local text=$1
-  (( ${#_SHELLGUARD_LINES[@]} )) && text=
-  _shellguard_backstop "$text" && return 0
-  # Skipping: a non-zero preexec skips only the first command, so until the prompt
-  # bash-preexec's trap is swapped for one that skips everything.
-  _SHELLGUARD_BP_SWAPPED=1
-  builtin trap '_shellguard_skipping "$_"' DEBUG
-  return 1
-}
-
-_shellguard_skipping() {
-  case $BASH_COMMAND in
-    __bp_precmd_invoke_cmd* | _shellguard_prompt*) _shellguard_restore_bp_trap; return 0 ;;
-  esac
-  _shellguard_in_prompt_command && return 0
-  return 1
-}
-
 _shellguard_restore_bp_trap() {
   (( _SHELLGUARD_BP_SWAPPED )) || return 0
   # bash-preexec's trap, as its __bp_install sets it (the same in 0.4 and 0.5).
   builtin trap '__bp_preexec_invoke_exec "$_"' DEBUG
   _SHELLGUARD_BP_SWAPPED=0
 }
+
+# -- the checking code, read at the first check ----------------------------------------
+# shellguard-check.bash holds what deciding about a line takes (the co-process
+# protocol, the question, Enter, the backstop). Parsing it costs bash ~3 ms, so it is
+# read when it is first needed, not at start-up. Until then these functions stand in
+# for its entry points; reading it replaces them.
+
+_shellguard_load() {
+  local aliases_were_on=0 file=$_SHELLGUARD_DIR/shellguard-check.bash
+  builtin shopt -q expand_aliases && aliases_were_on=1
+  builtin shopt -u expand_aliases     # (see the top of this file)
+  _SHELLGUARD_CHECK_LOADED=0
+  [[ -r $file ]] && builtin source -- "$file"
+  (( aliases_were_on )) && builtin shopt -s expand_aliases
+  (( _SHELLGUARD_CHECK_LOADED )) && return 0
+  builtin printf '%s\n' "shellguard: cannot read $file: nothing runs until it is back (reinstall shellguard, or run 'shellguard off')" >&2
+  return 1
+}
+
+# (shellcheck reads the two files as one, where these are redefined: SC2317)
+# shellcheck disable=SC2317
+_shellguard_enter() {
+  _shellguard_load && { _shellguard_enter; return; }
+  # Without the checking code no line can be judged: none runs, except those that
+  # switch the guard (so that `shellguard off` is a way out).
+  if _shellguard_disabled ||
+     [[ $READLINE_LINE =~ ^[[:space:]]*shellguard[[:space:]]+(on|off|status)[[:space:]]*$ ]]; then
+    (( _SHELLGUARD_NOOP )) && _shellguard_bind_accept accept-line
+    _SHELLGUARD_NOOP=0
+    return 0
+  fi
+  _shellguard_bind_accept redraw-current-line
+  _SHELLGUARD_NOOP=1
+}
+
+# shellcheck disable=SC2317
+_shellguard_edit() { _shellguard_load && _shellguard_edit; }
+# shellcheck disable=SC2317
+_shellguard_debug() {
+  # The trap fires at every prompt (for the return of _shellguard_prompt) and for
+  # completion functions, where the real one returns at once too: read the checking
+  # code only once a line runs (PS0 sets the phase) or fc runs an edited one. Without
+  # it the backstop stands down (Enter refuses every line then).
+  (( _SHELLGUARD_PHASE )) || [[ $BASH_COMMAND == 'fc -e '* ]] || return 0
+  _shellguard_load || return 0
+  _shellguard_debug "$@"
+}
+# shellcheck disable=SC2317
+_shellguard_preexec() { _shellguard_load || return 0; _shellguard_preexec "$@"; }
 
 # -- every prompt ---------------------------------------------------------------------
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 
 import pytest
-from shell_harness import AUTOSUGGEST, BASH_PREEXEC, HIGHLIGHT
+from shell_harness import AUTOSUGGEST, BASH_PREEXEC, HIGHLIGHT, wait_for
+
+from shellguard import shells
 
 ZSH_PLUGIN_ORDERS = {
     # zsh-syntax-highlighting wants to be last; both orders are common in the wild.
@@ -111,6 +114,44 @@ def test_bash_ctrl_x_ctrl_e_is_caught(shell):
     shell.send("n")
     shell.sync()
     assert not (shell.home / "via-editor").exists()
+
+
+@pytest.mark.parametrize("hooks", ["own trap", "bash-preexec"])
+def test_bash_ctrl_o_first_thing_in_a_session_is_caught(spawn, hooks):
+    """The checking code is read at the first check; when that check is the backstop's
+    (Ctrl-O bypasses Enter), it is read there, in the DEBUG trap or a preexec function."""
+    shell = spawn("bash", first_sync=False,
+                  rc_after=f"source {BASH_PREEXEC}" if hooks == "bash-preexec" else "")
+    shell.expect("@SG@ ")
+    shell.line("touch via-ctrl-o; printf '%s\\n' after-$((40+2))", key="\x0f")
+    shell.question()
+    shell.send("n")
+    assert "after-42" not in shell.sync()
+    assert not (shell.home / "via-ctrl-o").exists()
+
+
+def test_bash_without_its_checking_code_runs_nothing_until_switched_off(spawn, tmp_path):
+    """A broken installation (shellguard-check.bash gone) fails closed, says why, and
+    leaves a way out: `shellguard off`."""
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    script = alone / "shellguard.bash"
+    script.write_text(shells.script_path("bash").read_text())
+    shell = spawn("bash", first_sync=False,
+                  load=f"_SHELLGUARD_PYTHON={sys.executable}; source {script}")
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.expect("@SG@ ")
+    shell.line("rm victim")
+    shell.expect(f"cannot read {alone}/shellguard-check.bash: nothing runs")
+    shell.line("printf '%s\\n' still-$((40+2))")
+    shell.expect("nothing runs")
+    assert "still-42" not in shell.text()
+    assert victim.exists()
+    shell.line("shellguard off")
+    shell.expect("off in this shell")
+    shell.line("rm victim")
+    wait_for(lambda: not victim.exists(), what="rm to run")
 
 
 @pytest.mark.parametrize("where", ["after", "before"])

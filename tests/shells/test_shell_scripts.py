@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shlex
@@ -43,7 +44,10 @@ def test_zsh_scripts_parse():
 
 
 def test_bash_script_parses_and_passes_shellcheck():
-    for text in (shells.render("bash"), shells.script_path("bash").read_text()):
+    script = shells.script_path("bash")
+    # shellguard.bash reads shellguard-check.bash at the first check: one program
+    both = script.read_text() + (script.parent / "shellguard-check.bash").read_text()
+    for text in (shells.render("bash"), both):
         result = _run(["bash", "-n"], input=text)
         assert result.returncode == 0 and result.stderr == "", result.stderr
     if not shutil.which("shellcheck"):
@@ -51,7 +55,7 @@ def test_bash_script_parses_and_passes_shellcheck():
     for argv in (["--shell=bash", "-"], ["--shell=sh", str(REPO / "bin/shellguard")]):
         result = _run(["shellcheck", *argv], input=shells.render("bash"))
         assert result.returncode == 0, result.stdout
-    result = _run(["shellcheck", "--shell=bash", str(shells.script_path("bash"))])
+    result = _run(["shellcheck", "--shell=bash", "-"], input=both)
     assert result.returncode == 0, result.stdout
 
 
@@ -64,6 +68,18 @@ def test_scripts_are_quiet_and_inert_outside_interactive_shells(tmp_path):
         result = _run([kind, "-c", f"source {script}; printf '%s' \"${{_SHELLGUARD_PID-unset}}\""])
         assert result.returncode == 0 and result.stderr == ""
         assert result.stdout == "unset"
+
+
+def test_bash_reads_its_checking_code_at_the_first_check_not_at_start_up(tmp_path):
+    """Parsing it costs ~3 ms: start-up defines stand-ins that read it when called."""
+    script = tmp_path / "init.bash"
+    script.write_text(shells.render("bash"))
+    probe = ("declare -F _shellguard_query >/dev/null && echo at-start-up; "
+             "_shellguard_load && declare -F _shellguard_query")
+    result = _run(["bash", "--norc", "-i", "-c", f"source {script}; {probe}"],
+                  env={"PATH": os.environ["PATH"], "HOME": str(tmp_path),
+                       "SHELLGUARD_DISABLE": "1"})
+    assert result.stdout == "_shellguard_query\n", result.stderr
 
 
 def test_xonsh_prints_its_init_file():
@@ -151,6 +167,7 @@ def test_wheel_ships_the_shell_scripts(tmp_path):
     wheel = next(tmp_path.glob("shellguard-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("shellguard/shell/zsh/shellguard.zsh", "shellguard/shell/bash/shellguard.bash",
+                 "shellguard/shell/bash/shellguard-check.bash",
                  "shellguard/shell/zsh/shellguard.plugin.zsh",
                  # the sh front, installed as it is, and the Python CLI behind it
                  f"shellguard-{__version__}.data/scripts/shellguard"):
@@ -163,8 +180,9 @@ def test_wheel_ships_the_shell_scripts(tmp_path):
 
 
 def _functions(kind: str, *names: str) -> str:
-    """The named functions as the shell script defines them."""
-    text = shells.script_path(kind).read_text()
+    """The named functions as the shell's scripts define them."""
+    script = shells.script_path(kind)
+    text = "".join(path.read_text() for path in sorted(script.parent.glob(f"*.{kind}")))
     found = [re.search(rf"^{name}\(\) {{\n.*?^}}\n", text, re.M | re.S) for name in names]
     assert all(found), names
     return "".join(match.group(0) for match in found)
