@@ -306,7 +306,7 @@ def test_the_one_rc_line_through_the_launcher_and_its_cache(spawn, kind, tmp_pat
         shell = spawn(kind, load=f'eval "$({launcher} init {kind})"',
                       env={"XDG_CACHE_HOME": str(cache)})
         shell.assert_rm_asks()
-        written.append((cache / "shellguard" / "init" / kind).stat().st_mtime_ns)
+        written.append((cache / "shellguard" / "init" / f"{kind}.sh").stat().st_mtime_ns)
         if kind == "zsh":
             assert len(list(cache.glob("shellguard/zsh/*/shellguard.zsh.zwc"))) == 1
         shell.close()

@@ -35,20 +35,27 @@ def _run(bin_dir: Path, *args: str, env: dict[str, str] | None = None) -> subpro
 
 
 def _cache(shell: str) -> Path:
-    return Path(os.environ["XDG_CACHE_HOME"]) / "shellguard" / "init" / shell
+    return Path(os.environ["XDG_CACHE_HOME"]) / "shellguard" / "init" / f"{shell}.sh"
+
+
+def _cached_text(bin_dir: Path, shell: str, *args: str) -> str:
+    """What the cache prints for ``init SHELL ARGS`` from ``bin_dir``, run as the
+    launcher runs it (sh, with its key set); fails when the key does not match."""
+    key = f"init {shell}{''.join(' ' + arg for arg in args)} ({bin_dir / 'shellguard-py'})"
+    result = subprocess.run(["sh", "-c", 'key="$1"; . "$2"', "sh", key, str(_cache(
+        shell + ("-agent" if args else "")))], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result
+    return result.stdout
 
 
 def test_init_prints_what_python_prints_and_keeps_it(bin_dir):
-    for args, name in ((["init", "zsh"], "zsh"), (["init", "bash", "--agent"], "bash-agent"),
-                       (["init", "xonsh"], "xonsh")):
+    for args in (["init", "zsh"], ["init", "bash", "--agent"], ["init", "xonsh"]):
         result = _run(bin_dir, *args)
         assert result.returncode == 0 and result.stderr == ""
         direct = subprocess.run([str(PYTHON_CLI), *args], capture_output=True, text=True,
                                 check=True).stdout
         assert result.stdout.rstrip("\n") == direct.rstrip("\n")
-        key, text = _cache(name).read_text().split("\n", 1)
-        assert key == f"# shellguard {' '.join(args)} ({bin_dir / 'shellguard-py'})"
-        assert text == result.stdout
+        assert _cached_text(bin_dir, *args[1:]) == result.stdout
         # the second time it comes from the cache, unchanged
         assert _run(bin_dir, *args).stdout == result.stdout
 
@@ -56,7 +63,8 @@ def test_init_prints_what_python_prints_and_keeps_it(bin_dir):
 def test_a_fresh_cache_is_printed_without_starting_python(bin_dir):
     cache = _cache("bash")
     cache.parent.mkdir(parents=True)
-    cache.write_text(f"# shellguard init bash ({bin_dir / 'shellguard-py'})\n: from the cache\n")
+    cache.write_text(f"[ \"$key\" = 'init bash ({bin_dir / 'shellguard-py'})' ] || return 1\n"
+                     "printf '%s\\n' ': from the cache'\n")
     # PATH without Python either: only sh builtins may run
     result = _run(bin_dir, "init", "bash", env={**os.environ, "PATH": "/nonexistent"})
     assert (result.returncode, result.stdout, result.stderr) == (0, ": from the cache\n", "")
@@ -65,15 +73,33 @@ def test_a_fresh_cache_is_printed_without_starting_python(bin_dir):
 def test_a_stale_or_foreign_cache_is_replaced(bin_dir):
     cache = _cache("zsh")
     cache.parent.mkdir(parents=True)
-    key = f"# shellguard init zsh ({bin_dir / 'shellguard-py'})"
     real = shells.render("zsh", compiled=True)
-    for first_line, mtime in ((key, 0), ("# shellguard init zsh (/elsewhere/shellguard-py)", None)):
-        cache.write_text(f"{first_line}\n: stale\n")
+    for installation, mtime in ((bin_dir, 0), ("/elsewhere", None)):
+        cache.write_text(f"[ \"$key\" = 'init zsh ({installation}/shellguard-py)' ] || return 1\n"
+                         "printf '%s\\n' ': stale'\n")
         if mtime is not None:  # older than the installation
             os.utime(cache, (mtime, mtime))
         result = _run(bin_dir, "init", "zsh")
         assert result.returncode == 0 and result.stdout.rstrip("\n") == real.rstrip("\n")
-        assert cache.read_text() == f"{key}\n{result.stdout}"
+        assert _cached_text(bin_dir, "zsh") == result.stdout
+
+
+def test_the_cache_keeps_any_text_and_path_exactly(tmp_path):
+    """The cache quotes for sh what it keeps: quotes, dollars, backslashes and blank
+    lines in the text, an installation path with a quote and a space in it."""
+    odd = tmp_path / "it's a dir"
+    odd.mkdir()
+    shutil.copy2(REPO / "bin" / "shellguard", odd / "shellguard")
+    text = "a 'quoted' \"word\"\n$HOME `x` \\n \\\n\n\n%s %%\nend"
+    fake = odd / "shellguard-py"
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{text}\nEOF\n")
+    fake.chmod(0o755)
+    for _ in range(2):  # the second time from the cache
+        result = _run(odd, "init", "bash")
+        assert (result.returncode, result.stdout, result.stderr) == (0, text + "\n", "")
+        fake.write_text("#!/bin/sh\nexit 3\n")  # only the cache can answer now
+        later = fake.stat().st_mtime + 2  # (dash compares whole seconds)
+        os.utime(_cache("bash"), (later, later))
 
 
 def test_other_commands_and_bad_arguments_go_to_python(bin_dir):
@@ -95,8 +121,7 @@ def test_a_link_to_the_launcher_alone_finds_the_python_cli(bin_dir, tmp_path):
         result = _run(elsewhere, "init", "bash")
         assert result.returncode == 0 and result.stderr == ""
         assert result.stdout.rstrip("\n") == shells.render("bash").rstrip("\n")
-    assert _cache("bash").read_text().startswith(
-        f"# shellguard init bash ({bin_dir / 'shellguard-py'})\n")
+    assert _cached_text(bin_dir, "bash") == result.stdout
     assert _run(elsewhere, "--version").stdout == f"shellguard {__version__}\n"
 
 
