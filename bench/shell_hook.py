@@ -136,14 +136,17 @@ def _env(root: Path) -> dict[str, str]:
     return env
 
 
-def _rc(kind: str, root: Path, body: str) -> list[str]:
-    """Write the rc file; return the argv of an interactive shell reading it."""
+def _rc(kind: str, root: Path, body: str) -> tuple[list[str], dict[str, str]]:
+    """Write the rc file under ``root``; return the argv of an interactive shell reading
+    it, and what its environment needs for that."""
     if kind == "zsh":
+        (root / "zdot").mkdir(parents=True, exist_ok=True)
         (root / "zdot" / ".zshrc").write_text(body)
-        return ["zsh", "-i"]
+        return ["zsh", "-i"], {"ZDOTDIR": str(root / "zdot")}
+    (root / "home").mkdir(parents=True, exist_ok=True)
     rc = root / "home" / ".bashrc"
     rc.write_text(body)
-    return ["bash", "--rcfile", str(rc), "-i"]
+    return ["bash", "--rcfile", str(rc), "-i"], {}
 
 
 def _stats(values: list[float]) -> tuple[float, float]:
@@ -169,7 +172,9 @@ def per_command(kind: str, root: Path, runs: int, cache: str,
     script.write_text(shells.render(kind))
     out_with, out_without = root / "with.txt", root / "without.txt"
     bench = ZSH_BENCH if kind == "zsh" else BASH_BENCH
-    argv = _rc(kind, root, f"PS1='@B@ '\n{ALIASES if aliases else ''}source {script}\n{bench}\n")
+    argv, rc_env = _rc(kind, root,
+                       f"PS1='@B@ '\n{ALIASES if aliases else ''}source {script}\n{bench}\n")
+    env.update(rc_env)
     child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(root / "home"),
                           encoding="utf-8", timeout=600, dimensions=(40, 200))
     try:
@@ -204,14 +209,11 @@ def per_command(kind: str, root: Path, runs: int, cache: str,
         child.close(force=True)
 
 
-def _time_runs(argv: list[str], env: dict[str, str], cwd: Path, starts: int) -> float:
-    samples = []
-    for _ in range(starts):
-        t0 = time.perf_counter()
-        subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples)
+def _time_run(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return (time.perf_counter() - t0) * 1000
 
 
 def _kill_children(pid: int) -> None:
@@ -228,21 +230,21 @@ def _kill_children(pid: int) -> None:
                     os.kill(int(entry), signal.SIGKILL)
 
 
-def _first_prompt(argv: list[str], env: dict[str, str], cwd: Path, starts: int) -> float:
-    samples = []
-    for _ in range(starts):
-        time.sleep(0.5)  # let the previous run's processes go
-        t0 = time.perf_counter()
-        child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), encoding="utf-8",
-                              timeout=60)
-        child.expect("@B@ ")
-        samples.append((time.perf_counter() - t0) * 1000)
-        _kill_children(child.pid)
-        child.close(force=True)
-    return statistics.median(samples)
+def _first_prompt(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    time.sleep(0.5)  # let the previous run's processes go
+    t0 = time.perf_counter()
+    child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(cwd), encoding="utf-8",
+                          timeout=60)
+    child.expect("@B@ ")
+    elapsed = (time.perf_counter() - t0) * 1000
+    _kill_children(child.pid)
+    child.close(force=True)
+    return elapsed
 
 
 def start_up(kind: str, root: Path, starts: int) -> dict[str, float]:
+    """Median start-up times per variant; the variants take turns, run by run, so that
+    the load on a shared machine changes them alike."""
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
@@ -258,13 +260,21 @@ def start_up(kind: str, root: Path, starts: int) -> dict[str, float]:
         # the Python CLI itself: the first start after an install or upgrade
         'eval "$(shellguard-py init)"': f"PS1='@B@ '\neval \"$({python_cli} init {kind})\"\n",
     }
-    results = {}
+    shells_ = {}
     for name, body in variants.items():
-        argv = _rc(kind, root, body)
-        results[f"{name}: -i -c exit"] = _time_runs(argv + ["-c", "exit"], env, root, starts)
-        if name != 'eval "$(shellguard-py init)"':
-            results[f"{name}: first prompt"] = _first_prompt(argv, env, root, max(5, starts // 3))
-    return results
+        argv, rc_env = _rc(kind, root / f"variant-{len(shells_)}", body)
+        shells_[name] = (argv, {**env, **rc_env})
+    samples: dict[str, list[float]] = {}
+    for _ in range(starts):
+        for name, (argv, variant_env) in shells_.items():
+            samples.setdefault(f"{name}: -i -c exit", []).append(
+                _time_run(argv + ["-c", "exit"], variant_env, root))
+    for _ in range(max(5, starts // 3)):
+        for name, (argv, variant_env) in shells_.items():
+            if name != 'eval "$(shellguard-py init)"':
+                samples.setdefault(f"{name}: first prompt", []).append(
+                    _first_prompt(argv, variant_env, root))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main() -> int:
