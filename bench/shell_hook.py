@@ -277,6 +277,23 @@ def start_up(kind: str, root: Path, starts: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def first_check_load(root: Path, starts: int) -> float:
+    """bash: the time, once per session, to read shellguard-check.bash at the first
+    check (a median, in ms, timed inside the shell)."""
+    env = _env(root)
+    script = root / "init.bash"
+    script.write_text(shells.render("bash"))
+    probe = (f"source {script}; t0=${{EPOCHREALTIME/[.,]/}}; _shellguard_load; "
+             "t1=${EPOCHREALTIME/[.,]/}; printf '%s\\n' $(( t1 - t0 ))")
+    samples = []
+    for _ in range(starts):
+        out = subprocess.run(["bash", "--norc", "-i", "-c", probe],
+                             env={**env, "SHELLGUARD_DISABLE": "1"}, cwd=root,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        samples.append(int(out.stdout.split()[-1]) / 1000)
+    return statistics.median(samples)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000, help="timed Enter checks per command")
@@ -322,6 +339,11 @@ def main() -> int:
                 what = name.rsplit(": ", 1)[1]
                 added = "" if name.startswith("without") else f"  (+{ms - base[what]:.1f} ms)"
                 print(f"  {name:<48} {ms:7.1f} ms{added}")
+            if kind == "bash":
+                with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp2:
+                    load = first_check_load(Path(tmp2), args.starts)
+                print(f"  {'once per session, at the first check:':<48} {load:7.1f} ms  "
+                      "(reading shellguard-check.bash)")
     return 0
 
 
