@@ -105,15 +105,18 @@ class Guard:
     # -- use ----------------------------------------------------------------
 
     def check(self, command: str, cwd: str | None = None,
-              aliases: Mapping[str, str] | None = None) -> Decision:
-        """``aliases``: the shell's (name -> text) that the line may use; it is classified
-        as it will run, with them expanded."""
-        expanded, used = expand_aliases(command, aliases or {})
-        verdict = self._with_aliases(self.classifier.classify(expanded, cwd), used, aliases)
+              aliases: Mapping[str, str] | None = None,
+              global_aliases: Mapping[str, str] | None = None) -> Decision:
+        """``aliases``: the shell's (name -> text) that the line may use, and its global
+        ones (zsh's ``alias -g``); it is classified as it will run, with them expanded."""
+        expanded, used = expand_aliases(command, aliases or {}, global_aliases)
+        verdict = self._with_aliases(self.classifier.classify(expanded, cwd), used,
+                                     aliases, global_aliases)
         return Decision(verdict, self._decide(verdict, command, expanded, cwd))
 
     def prefetch(self, command: str, cwd: str | None = None,
-                 aliases: Mapping[str, str] | None = None) -> Decision:
+                 aliases: Mapping[str, str] | None = None,
+                 global_aliases: Mapping[str, str] | None = None) -> Decision:
         """:meth:`check` for a line still being typed: the rules only, never the LLM.
 
         "allow" only when no part of the line fell to the heuristic (which the LLM may
@@ -121,8 +124,9 @@ class Guard:
         """
         if self._rules_only is None or self._rules_only.rules is not self.classifier.rules:
             self._rules_only = Classifier(self.classifier.rules, None)
-        expanded, used = expand_aliases(command, aliases or {})
-        verdict = self._with_aliases(self._rules_only.classify(expanded, cwd), used, aliases)
+        expanded, used = expand_aliases(command, aliases or {}, global_aliases)
+        verdict = self._with_aliases(self._rules_only.classify(expanded, cwd), used,
+                                     aliases, global_aliases)
         action = self._decide(verdict, command, expanded, cwd)
         if action == "allow" and any(f.source == "heuristic" for f in verdict.findings):
             action = "confirm"
@@ -130,12 +134,14 @@ class Guard:
 
     @staticmethod
     def _with_aliases(verdict: Verdict, used: tuple[str, ...],
-                      aliases: Mapping[str, str] | None) -> Verdict:
+                      aliases: Mapping[str, str] | None,
+                      global_aliases: Mapping[str, str] | None = None) -> Verdict:
         """The reason says which aliases the line used: it may not show what runs."""
-        if not used or aliases is None:
+        if not used:
             return verdict
         first = used[0]
-        note = f"{first} is an alias of '{aliases[first]}'" if len(used) == 1 else \
+        text = (global_aliases or {}).get(first, (aliases or {}).get(first, ""))
+        note = f"{first} is an alias of '{text}'" if len(used) == 1 else \
             f"aliases {', '.join(used)}"
         return replace(verdict, reason=f"{verdict.reason} ({note})")
 
@@ -148,12 +154,13 @@ class Guard:
             return "deny"
         return action
 
-    def read_prefixes(self, command: str,
-                      aliases: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    def read_prefixes(self, command: str, aliases: Mapping[str, str] | None = None,
+                      global_aliases: Mapping[str, str] | None = None) -> tuple[str, ...]:
         """The read-only prefixes (``ls``, ``git status -c ...``) of a plain line's
         commands, when this config runs every READ line unasked: a shell that keeps them
         lets later plain lines made of them through without asking (see
-        :meth:`RuleSet.read_only_prefix`). Empty for any other line."""
+        :meth:`RuleSet.read_only_prefix`). Empty for any other line, and for a line
+        that names a global alias (its shape is not what it looks like)."""
         commands = plain_commands(command)
         if commands is None or not reads_run_unasked(self.config):
             return ()
@@ -162,6 +169,8 @@ class Guard:
             # a prefix names the program itself: `ls` for `ll` (alias ll='ls -alF'), when
             # the shells can expand the alias as they check a line (its text is plain)
             words = expand_plain_aliases(typed, aliases) if aliases else typed
+            if global_aliases and any(word in global_aliases for word in (*typed, *(words or ()))):
+                return ()
             if not words:
                 continue
             prefix = self.classifier.rules.read_only_prefix(words)

@@ -65,6 +65,9 @@ class Request:
     #: it will run (:mod:`shellguard.parse.aliases`), and a read-only prefix names the
     #: program an alias runs (``ls`` for ``ll``) when the shells can expand its text.
     aliases: dict[str, str] | None = None
+    #: Optional (zsh): the global aliases (``alias -g``) that words of the line name;
+    #: expanded wherever a whole word names one.
+    global_aliases: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,13 +150,20 @@ def decode_request(line: bytes) -> Request:
     prefetch = data.get("prefetch", False)
     if not isinstance(prefetch, bool):
         raise ProtocolError("'prefetch' must be true or false", request_id)
-    aliases = data.get("aliases")
-    if aliases is not None and not (
-            isinstance(aliases, dict) and len(aliases) <= MAX_ALIASES
-            and all(isinstance(v, str) and "\x00" not in k + v for k, v in aliases.items())):
-        raise ProtocolError(f"'aliases' must be an object of at most {MAX_ALIASES} strings",
+    aliases, global_aliases = (_alias_map(data, key, request_id)
+                               for key in ("aliases", "global_aliases"))
+    return Request(request_id, command, cwd, shell, answer, prefetch, aliases, global_aliases)
+
+
+def _alias_map(data: dict[str, object], key: str,
+               request_id: int | str | None) -> dict[str, str] | None:
+    value = data.get(key)
+    if value is not None and not (
+            isinstance(value, dict) and len(value) <= MAX_ALIASES
+            and all(isinstance(v, str) and "\x00" not in k + v for k, v in value.items())):
+        raise ProtocolError(f"'{key}' must be an object of at most {MAX_ALIASES} strings",
                             request_id)
-    return Request(request_id, command, cwd, shell, answer, prefetch, aliases)
+    return value
 
 
 def encode_response(response: Response, pad: int = 0) -> bytes:

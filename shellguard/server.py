@@ -100,13 +100,11 @@ def answer(guard: Guard, line: bytes | None) -> Response:
         request: Request = decode_request(line)
         request_id = request.id
         guard.reload_if_changed()
-        if request.prefetch:
-            decision = guard.prefetch(request.command, request.cwd, request.aliases)
-        else:
-            decision = guard.check(request.command, request.cwd, request.aliases)
+        check = guard.prefetch if request.prefetch else guard.check
+        decision = check(request.command, request.cwd, request.aliases, request.global_aliases)
         _audit(guard, request, decision)
-        return _response(request_id, decision,
-                         read_prefixes=guard.read_prefixes(request.command, request.aliases))
+        return _response(request_id, decision, read_prefixes=guard.read_prefixes(
+            request.command, request.aliases, request.global_aliases))
     except ProtocolError as exc:
         rid = exc.request_id if exc.request_id is not None else request_id
         return _response(rid, guard.safe_decision("the request could not be read"), str(exc))

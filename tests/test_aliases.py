@@ -131,3 +131,43 @@ def test_the_protocol_carries_the_aliases():
     # the co-process keeps nothing: the next line without them is read as typed
     reply = answer(Guard(Config(), use_llm=False), b'{"id":8,"command":"dc up"}')
     assert reply.classification == "READ"
+
+
+GLOBAL = {"G": "| grep", "X": "; rm -rf y", "NUL": ">/dev/null 2>&1", "A": "B", "B": "A x",
+          "R": "R again"}
+
+
+@pytest.mark.parametrize(("line", "expanded", "used"), [
+    # zsh's `alias -g`: any whole word, then the command-position aliases of the result
+    ("ls G foo", "ls --color=auto | grep foo", ("G", "ls")),
+    ("ll G foo", "ls --color=auto -alF | grep foo", ("G", "ll")),
+    ("echo X", "echo ; rm -rf y", ("X",)),
+    ("cat f NUL", "cat f >/dev/null 2>&1", ("NUL",)),
+    ("echo $(cat G x)", "echo $(cat | grep x)", ("G",)),
+    # a text naming further global aliases, but never one already expanded
+    ("A", "A x", ("A", "B")),
+    ("R", "R again", ("R",)),
+])
+def test_global_aliases_expand_wherever_a_whole_word_names_one(line, expanded, used):
+    assert expand_aliases(line, ALIASES, GLOBAL) == (expanded, used)
+
+
+@pytest.mark.parametrize("line", ['echo "X"', "echo \\X", "echo aX Xa", "a=X", "echo 'G'"])
+def test_quoted_escaped_or_partial_words_are_no_global_aliases(line):
+    assert expand_aliases(line, {}, GLOBAL) == (line, ())
+
+
+def test_a_global_alias_is_classified_as_it_runs_and_keeps_no_prefix():
+    guard = Guard(Config(), use_llm=False)
+    decision = guard.check("true X", global_aliases=GLOBAL)
+    assert decision.verdict.crud is Crud.DELETE and decision.action == "confirm"
+    assert "X is an alias of '; rm -rf y'" in decision.verdict.reason
+    assert guard.check("ls G foo", global_aliases=GLOBAL).action == "allow"
+    # what a global alias does is not on the line: no prefix lets later lines through
+    assert guard.read_prefixes("ls G foo", global_aliases=GLOBAL) == ()
+    assert guard.read_prefixes("ll", aliases={"ll": "ls G"}, global_aliases=GLOBAL) == ()
+    assert guard.read_prefixes("ls foo", global_aliases=GLOBAL) == ("ls",)
+    reply = answer(guard, b'{"id":3,"command":"true X","global_aliases":{"X":"; rm y"}}')
+    assert (reply.id, reply.classification, reply.action) == (3, "DELETE", "confirm")
+    with pytest.raises(ProtocolError, match="global_aliases"):
+        decode_request(b'{"id":1,"command":"x","global_aliases":[1]}')

@@ -142,10 +142,12 @@ _shellguard_cwd_json() {
 # -- the co-process -------------------------------------------------------------------
 
 _shellguard_alias_words() {
-  # The aliases that words of $1 name, and those their texts start with, as JSON
-  # members ("ll":"ls -l",...) in REPLY; empty when there are none. The classifier
-  # expands them where zsh would (the first word of a command); the caches keep them
-  # in their keys. (Global and suffix aliases are not looked at.) (internal)
+  # The aliases that words of $1 name, and those their texts start with, as the JSON
+  # members to add to a request (,"aliases":{"ll":"ls -l"} and ,"global_aliases":{...}
+  # for `alias -g` ones, which any word of a line or of an alias's text can name) in
+  # REPLY; empty when there are none. The classifier expands them where zsh
+  # would; the caches keep them in their keys. (Suffix aliases are not looked at: a
+  # file name as a command asks anyway.) (internal)
   # (Runs at every key press and again on Enter: kept for the last text until the next
   # prompt, the only time aliases can change. One lookup a word; a quoted or escaped
   # word is no alias.)
@@ -156,26 +158,35 @@ _shellguard_alias_words() {
   local IFS=$' \t\n' word
   local -a todo
   for word in ${=1//[;|&()<>\`]/ }; do
-    (( ${+aliases[$word]} )) && todo+=($word)
+    (( ${+aliases[$word]} || ${+galiases[$word]} )) && todo+=($word)
   done
   REPLY=
   if (( ! $#todo )); then
     _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=
     return 0
   fi
-  local -A seen
-  local members= name
+  local -A seen gseen
+  local members= gmembers= name
   while (( $#todo )); do
     word=$todo[1]
     shift todo
-    [[ -n ${aliases[$word]+1} && -z ${seen[$word]+1} ]] || continue
-    seen[$word]=1
-    _shellguard_json_escape $word; name=$REPLY
-    _shellguard_json_escape $aliases[$word]
-    members+=",\"$name\":\"$REPLY\""
-    todo+=(${${=aliases[$word]}[1]-})
+    if [[ -n ${aliases[$word]+1} && -z ${seen[$word]+1} ]]; then
+      seen[$word]=1
+      _shellguard_json_escape $word; name=$REPLY
+      _shellguard_json_escape $aliases[$word]
+      members+=",\"$name\":\"$REPLY\""
+      # its first word may be an alias in turn, any of its words a global one
+      todo+=(${=aliases[$word]//[;|&()<>\`]/ })
+    fi
+    if [[ -n ${galiases[$word]+1} && -z ${gseen[$word]+1} ]]; then
+      gseen[$word]=1
+      _shellguard_json_escape $word; name=$REPLY
+      _shellguard_json_escape $galiases[$word]
+      gmembers+=",\"$name\":\"$REPLY\""
+      todo+=(${=galiases[$word]//[;|&()<>\`]/ })
+    fi
   done
-  REPLY=${members#,}
+  REPLY=${members:+,\"aliases\":\{${members#,}\}}${gmembers:+,\"global_aliases\":\{${gmembers#,}\}}
   _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=$REPLY
 }
 
@@ -330,7 +341,7 @@ _shellguard_query() {
   _SHELLGUARD_NEW_READS=
   _shellguard_json_escape $1; esc=$REPLY
   _shellguard_alias_words $1
-  aliased=${REPLY:+,\"aliases\":\{$REPLY\}}
+  aliased=$REPLY
   _shellguard_cwd_json; cwd=$REPLY
   local -i attempt rc
   for attempt in 1 2; do
@@ -399,7 +410,7 @@ _shellguard_prefetch() {
   [[ $text == *[^[:space:]]* ]] || return 0
   (( ${#text} < 4096 )) || return 0           # a long paste: Enter asks
   _shellguard_alias_words $text
-  local aliased=${REPLY:+,\"aliases\":\{$REPLY\}} key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY}
+  local aliased=$REPLY key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY}
   [[ $key != $_SHELLGUARD_PRE_SENT && $key != $_SHELLGUARD_PRE_KEY &&
      -z ${_SHELLGUARD_ALLOWED[$key]-} ]] || return 0
   [[ $CONTEXT == (start|cont) ]] || return 0
@@ -589,6 +600,10 @@ _shellguard_plain_reads() {
     rest=${rest:$(( ${#cmd} + 1 ))}
     w=(${=cmd})
     (( $#w )) || continue
+    # a global alias changes the line's shape (`G` for `| grep`): the classifier decides
+    if (( ${#galiases} )); then
+      for word in $w; do (( ${+galiases[$word]} )) && return 1; done
+    fi
     # the aliases zsh will expand first (plain.py's expand_plain_aliases)
     seen=()
     while [[ -n ${aliases[$w[1]]+1} && -z ${seen[$w[1]]+1} ]]; do
@@ -596,6 +611,9 @@ _shellguard_plain_reads() {
       text=$aliases[$w[1]]
       [[ $text == *[^\ ] && $text != *[^[:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
       w=(${=text} $w[2,-1])
+      if (( ${#galiases} )); then
+        for word in $w; do (( ${+galiases[$word]} )) && return 1; done
+      fi
     done
     # the program and up to two subcommand words (`gh pr list`), shortest first
     for skip in 1 2 3; do

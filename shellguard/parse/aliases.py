@@ -8,6 +8,11 @@ line is classified as it will run. As in bash and zsh: the first word of an alia
 text is expanded in turn unless it is an alias already being expanded (``alias
 ls='ls --color=auto'``), and an alias whose text ends in a blank has the next word
 expanded too (``alias sudo='sudo '``). Quoted or escaped words are not aliases.
+
+zsh also has global aliases (``alias -g G='| grep'``), expanded wherever a whole word
+names one: ``ls G x`` runs ``ls | grep x``. They are expanded first, the text parsed
+again (a global alias's text can hold further aliases, never itself), then the
+command-position aliases.
 """
 
 from __future__ import annotations
@@ -42,11 +47,53 @@ def _resolve(name: str, aliases: Mapping[str, str]) -> str:
     return text
 
 
-def expand_aliases(line: str, aliases: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+# Global aliases whose texts name further global aliases: at most this deep.
+_MAX_GLOBAL_ROUNDS = 8
+# A word under these is part of a larger word or an assignment's value: not an alias.
+_NOT_WHOLE_WORDS = frozenset({"concatenation", "variable_assignment"})
+
+
+def _expand_global(line: str, global_aliases: Mapping[str, str]) -> tuple[str, list[str]]:
+    """``line`` with every whole word that names a global alias replaced by its text,
+    round after round while the texts name more (each name expands in one round only),
+    and the names expanded."""
+    used: list[str] = []
+    for _ in range(_MAX_GLOBAL_ROUNDS):
+        if not any(word in global_aliases and word not in used
+                   for word in alias_candidates(line)):
+            break
+        tree, data = syntax_tree(line)
+        edits: list[tuple[int, int, bytes]] = []
+        names: list[str] = []
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "word" and (node.parent is None
+                                        or node.parent.type not in _NOT_WHOLE_WORDS):
+                name = node.text.decode("utf-8", "replace")
+                if name in global_aliases and name not in used:
+                    edits.append((node.start_byte, node.end_byte,
+                                  global_aliases[name].encode("utf-8", "replace")))
+                    names.append(name)
+            stack.extend(node.named_children)
+        if not edits:
+            break
+        for start, end, text in sorted(edits, reverse=True):
+            data = data[:start] + text + data[end:]
+        line = data.decode("utf-8", "replace")
+        used += sorted(set(names), key=names.index)
+    return line, used
+
+
+def expand_aliases(line: str, aliases: Mapping[str, str],
+                   global_aliases: Mapping[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
     """The line with its aliases expanded, and the names expanded (in order; empty,
-    and the line unchanged, when none was)."""
+    and the line unchanged, when none was). ``global_aliases``: zsh's ``alias -g``."""
+    used_global: list[str] = []
+    if global_aliases:
+        line, used_global = _expand_global(line, global_aliases)
     if not aliases or not any(word in aliases for word in alias_candidates(line)):
-        return line, ()
+        return line, tuple(used_global)
     tree, data = syntax_tree(line)
     edits: list[tuple[int, int, bytes]] = []
     used: dict[str, int] = {}  # name -> where it is first used
@@ -71,7 +118,8 @@ def expand_aliases(line: str, aliases: Mapping[str, str]) -> tuple[str, tuple[st
                     break
         stack.extend(node.named_children)
     if not edits:
-        return line, ()
+        return line, tuple(used_global)
     for start, end, text in sorted(edits, reverse=True):
         data = data[:start] + text + data[end:]
-    return data.decode("utf-8", "replace"), tuple(sorted(used, key=used.__getitem__))
+    return (data.decode("utf-8", "replace"),
+            (*used_global, *sorted(used, key=used.__getitem__)))

@@ -382,3 +382,19 @@ def test_aliases_are_classified_as_they_will_run(spawn, kind):
     shell.line("lsl victim")
     shell.expect(r"victim\r?\n")
     assert QUESTION not in shell.sync()
+
+
+def test_zsh_global_aliases_are_classified_as_they_will_run(spawn):
+    """`alias -g` words expand anywhere in a line: one can hide a whole command (X
+    below), so neither the allowed line nor the kept prefix for `printf` may pass it."""
+    shell = spawn("zsh")
+    shell.line("printf '%s %s\\n' hi-$((40+2)) X")
+    shell.expect(r"hi-42 X\r?\n")
+    shell.line("alias -g X='; rm victim' G='| cat'")
+    shell.sync()
+    for line in ("printf '%s %s\\n' hi-$((40+2)) X", "printf hi X"):
+        shell.assert_rm_asks(line, "X is an alias of '; rm victim'")
+    # one that only reads still runs at once
+    shell.line("printf '%s\\n' piped-$((40+2)) G")
+    shell.expect(r"piped-42\r?\n")
+    assert QUESTION not in shell.sync()
