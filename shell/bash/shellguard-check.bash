@@ -490,7 +490,9 @@ _shellguard_edit() {
 
 _shellguard_enter() {
   # The first half of the Enter macro (bind -x). Leaves the accept key bound to
-  # accept-line when the line may run, and to a no-op when it must not.
+  # accept-line when the line may run, and to a no-op when it must not. Only the
+  # cheap cases are here (bash copies a function's whole body at every call):
+  # _shellguard_enter_line does the rest.
   if (( _SHELLGUARD_NOOP )); then
     _shellguard_bind_accept accept-line
     _SHELLGUARD_NOOP=0
@@ -498,25 +500,25 @@ _shellguard_enter() {
   # (_shellguard_disabled, inlined: this runs on every Enter)
   [[ -n ${_SHELLGUARD_OFF-} || ( -n ${SHELLGUARD_DISABLE-} && $SHELLGUARD_DISABLE != 0 ) ]] &&
     return 0
-  local line=$READLINE_LINE key
-  _shellguard_alias_words "$line"
-  key=$PWD$'\x1f'$line${REPLY:+$'\x1f'$REPLY}
-  # A line allowed before here ran as a whole then: nothing more to look at.
-  if [[ -z ${_SHELLGUARD_LINES[*]} && -n ${_SHELLGUARD_ALLOWED[$key]-} ]] &&
-     _shellguard_cache_usable && [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
-    _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
-    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
-    return 0
+  if [[ -z ${_SHELLGUARD_LINES[*]} ]]; then
+    _shellguard_alias_words "$READLINE_LINE"
+    # A line allowed before here ran as a whole then: nothing more to look at. So is a
+    # plain line of commands known to read (complete: no operator at its end, no
+    # keyword first). The config file is read after, and may empty both caches.
+    if { [[ -n ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$READLINE_LINE${REPLY:+$'\x1f'$REPLY}]-} ]] ||
+         { (( ${#_SHELLGUARD_READS[@]} )) && _shellguard_plain_reads "$READLINE_LINE"; }; } &&
+       _shellguard_cache_usable && (( ${#_SHELLGUARD_ALLOWED[@]} + ${#_SHELLGUARD_READS[@]} )); then
+      _SHELLGUARD_LINES=("$READLINE_LINE") _SHELLGUARD_OK=$READLINE_LINE _SHELLGUARD_STATE=ok
+      [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
+      return 0
+    fi
   fi
-  # So is a plain line of commands known to read (which is complete: no operator at
-  # its end, no keyword first).
-  if [[ -z ${_SHELLGUARD_LINES[*]} ]] && (( ${#_SHELLGUARD_READS[@]} )) &&
-     _shellguard_plain_reads "$line" && _shellguard_cache_usable &&
-     (( ${#_SHELLGUARD_READS[@]} )); then
-    _SHELLGUARD_LINES=("$line") _SHELLGUARD_OK=$line _SHELLGUARD_STATE=ok
-    [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
-    return 0
-  fi
+  _shellguard_enter_line "$READLINE_LINE"
+}
+
+_shellguard_enter_line() {
+  # Enter on a line that needs a decision, or a continuation line ($1).
+  local line=$1
   if [[ $_SHELLGUARD_MODE == none ]]; then
     # No backstop (someone else owns the DEBUG trap): nothing is left for later, every
     # physical line is asked about here, with the lines before it.
@@ -645,8 +647,8 @@ _shellguard_backstop() {
   return 1
 }
 
-_shellguard_debug() {
-  # Our DEBUG trap (mode "own"). Cheap unless a line is undecided or being skipped.
+_shellguard_debug_line() {
+  # Our DEBUG trap (mode "own"), once _shellguard_debug has seen there may be work.
   if (( ! _SHELLGUARD_PHASE )); then
     # edit-and-execute-command from some other binding runs `fc -e EDITOR` without
     # PS0: let fc and the editor run, then decide about what fc runs.

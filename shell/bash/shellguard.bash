@@ -197,8 +197,8 @@ _shellguard_restore_bp_trap() {
 # -- the checking code, read at the first check ----------------------------------------
 # shellguard-check.bash holds what deciding about a line takes (the co-process
 # protocol, the question, Enter, the backstop). Parsing it costs bash ~3 ms, so it is
-# read when it is first needed, not at start-up. Until then these functions stand in
-# for its entry points; reading it replaces them.
+# read when it is first needed, not at start-up. Until then the first three functions
+# below stand in for its entry points; reading it replaces them.
 
 _shellguard_load() {
   local aliases_were_on=0 file=$_SHELLGUARD_DIR/shellguard-check.bash
@@ -230,16 +230,18 @@ _shellguard_enter() {
 
 # shellcheck disable=SC2317
 _shellguard_edit() { _shellguard_load && _shellguard_edit; }
-# shellcheck disable=SC2317
 _shellguard_debug() {
-  # The trap fires at every prompt (for the return of _shellguard_prompt) and for
-  # completion functions, where the real one returns at once too: read the checking
-  # code only once a line runs (PS0 sets the phase) or fc runs an edited one. Without
-  # it the backstop stands down (Enter refuses every line then).
+  # Our DEBUG trap (mode "own"). It fires at every prompt (for the return of
+  # _shellguard_prompt) and for each command of completion functions, where there is
+  # nothing to do; bash copies a function's whole body at every call, so this one
+  # stays small and the work is in _shellguard_debug_line (shellguard-check.bash),
+  # read once a line runs (PS0 sets the phase) or fc runs an edited one. Without it
+  # the backstop stands down (Enter refuses every line then).
   (( _SHELLGUARD_PHASE )) || [[ $BASH_COMMAND == 'fc -e '* ]] || return 0
-  _shellguard_load || return 0
-  _shellguard_debug "$@"
+  (( _SHELLGUARD_CHECK_LOADED )) || _shellguard_load || return 0
+  _shellguard_debug_line "$@"
 }
+
 # shellcheck disable=SC2317
 _shellguard_preexec() { _shellguard_load || return 0; _shellguard_preexec "$@"; }
 
@@ -248,8 +250,26 @@ _shellguard_preexec() { _shellguard_load || return 0; _shellguard_preexec "$@"; 
 _shellguard_prompt() {
   # $1: $? of the line that ran; $2: until the mode is known, the DEBUG trap as
   # `trap -p DEBUG` shows it at the top level (inside a function bash hides it).
-  local ret=$1
+  # Every prompt runs this: the usual case (our own trap, nothing to restore or set
+  # up) stays small, since bash copies a function's whole body at every call.
   _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=() _SHELLGUARD_AW_FOR=''
+  if (( _SHELLGUARD_BP_SWAPPED || _SHELLGUARD_EXTDEBUG || _SHELLGUARD_PID <= 0 )) ||
+     [[ $_SHELLGUARD_MODE != own || -n ${_SHELLGUARD_OFF-}${SHELLGUARD_DISABLE-} ||
+        -n ${bash_preexec_imported-}${__bp_imported-} || ${PS0-} != *'_SHELLGUARD_PHASE=1'* ]] ||
+     { (( ! _SHELLGUARD_VI_BOUND )) && [[ -o vi ]]; }; then
+    _shellguard_prompt_setup "$@"
+    return "$1"
+  fi
+  # Last: every command after it in this function would fire the trap; only the
+  # return does.
+  builtin trap '_shellguard_debug "$_"' DEBUG
+  return "$1"
+}
+
+_shellguard_prompt_setup() {
+  # The prompt hook's other cases: the first prompt (the mode, PS0, the co-process),
+  # after a skipped line, vi mode switched on, the guard off, bash-preexec.
+  local ret=$1
   (( _SHELLGUARD_BP_SWAPPED )) && _shellguard_restore_bp_trap
   if (( _SHELLGUARD_EXTDEBUG )); then
     builtin shopt -u extdebug
