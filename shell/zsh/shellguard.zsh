@@ -944,9 +944,11 @@ _shellguard_precmd() {
 _shellguard_start_soon() {
   # Have zle start the classifier when it next waits for a key, which is after the
   # prompt is drawn: a zle -F handler on /dev/null, which is always ready. (internal)
+  # (Not close-on-exec, which would need zsh/system loaded before the first prompt: a
+  # prompt program started before the handler closes it inherits a /dev/null, which
+  # holds nothing open.)
   (( _SHELLGUARD_SOON >= 0 )) && return 0
-  builtin zmodload zsh/system 2>/dev/null &&
-    sysopen -r -o cloexec -u _SHELLGUARD_SOON /dev/null 2>/dev/null || return 1
+  { exec {_SHELLGUARD_SOON}</dev/null } 2>/dev/null || return 1
   builtin zle -F $_SHELLGUARD_SOON _shellguard_start_now 2>/dev/null && return 0
   { exec {_SHELLGUARD_SOON}<&- } 2>/dev/null
   _SHELLGUARD_SOON=-1
