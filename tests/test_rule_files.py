@@ -79,3 +79,30 @@ def test_user_rule_file_overrides_and_broken_file_is_reported(tmp_path) -> None:
     assert any("bad-syntax.toml" in e and "line 1" in e for e in rules.errors)
     # the built-in rules keep working
     assert Classifier(rules).classify("rm -rf build", str(tmp_path)).crud.name == "DELETE"
+
+
+def test_writes_option_names_a_key_value_operand(tmp_path) -> None:
+    # `dd of=FILE`: the file is an operand, not an option, and is checked all the same
+    (tmp_path / "README.md").write_text("x\n")
+    classify = CLASSIFIER.classify
+    assert classify("dd if=img.png of=README.md", str(tmp_path)).crud.name == "UPDATE"
+    assert classify("dd if=img.png of=new.img", str(tmp_path)).crud.name == "CREATE"
+    assert classify("dd if=/dev/sda of=disk.img bs=4M", str(tmp_path)).crud.name == "CREATE"
+    assert classify("dd if=big.iso of=/dev/null", str(tmp_path)).crud.name == "READ"
+    assert classify("dd if=x.iso of=/dev/sdb", str(tmp_path)).crud.name == "DELETE"
+    (tmp_path / "mine.toml").write_text(  # a user rule may name one
+        '[[rule]]\nid = "mine.w"\nprogram = "wr"\nclass = "CREATE"\nwhy = "writes"\n'
+        'writes_option = ["out="]\nexamples = ["wr out=new.txt"]\n')
+    (tmp_path / "bad.toml").write_text(  # a bare word is refused
+        '[[rule]]\nid = "mine.bad"\nprogram = "wr2"\nclass = "CREATE"\nwhy = "writes"\n'
+        'writes_option = ["out"]\nexamples = ["wr2 out x"]\n')
+    (tmp_path / "reads.toml").write_text(  # reads, unless out= names a file
+        '[[rule]]\nid = "mine.r"\nprogram = "rd"\nclass = "READ"\nwhy = "prints"\n'
+        'examples = ["rd x"]\n\n'
+        '[[rule]]\nid = "mine.r-out"\nprogram = "rd"\nclass = "READ"\nwhy = "prints"\npriority = 1\n'
+        'writes_option = ["out="]\nexamples = ["rd out=x"]\n')
+    rules = load_rules([tmp_path], use_cache=False)
+    assert Classifier(rules).classify("wr out=README.md", str(tmp_path)).crud.name == "UPDATE"
+    assert any("mine.bad" in e and "'writes_option'" in e for e in rules.errors)
+    # the shells' plain-line check only looks at options: no read-only prefix for `rd`
+    assert rules.read_only_prefix(["rd"]) is None

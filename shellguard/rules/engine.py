@@ -25,6 +25,10 @@ __all__ = ["RuleSet", "ArgvView", "Match", "ReadPrefix", "load_rules", "builtin_
 DATA_DIR = Path(__file__).with_name("data")
 
 
+# `of=` in `dd if=a of=b`: a word, then `=`
+_OPERAND = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
+
+
 @dataclass(frozen=True)
 class ArgvView:
     """An argv split the way a rule looks at it: flags, option values and positionals."""
@@ -54,6 +58,11 @@ class ArgvView:
             if double_dash or tok == "-" or not tok.startswith("-"):
                 positionals.append(tok)
                 index.append(i)
+                operand = _OPERAND.match(tok)
+                if operand is not None:
+                    # `dd of=FILE`: a key=value operand, kept under "of=" so that
+                    # `writes_option = ["of="]` finds it (options always start with "-")
+                    values.setdefault(operand.group(), []).append(tok[operand.end():])
             elif tok == "--":
                 double_dash = True
             elif tok.startswith("--"):

@@ -180,6 +180,11 @@ def build_rule(table: object, where: str) -> Rule:
     writes = table.get("writes", "")
     if writes not in ("", "last", "args", "first"):
         raise RuleError(f"{here}: key 'writes' must be 'last', 'first' or 'args'")
+    writes_option = _strs(table.get("writes_option", []), here, "writes_option")
+    for item in writes_option:
+        if not (item.startswith("-") or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*=", item)):
+            raise RuleError(f"{here}: key 'writes_option' entries are options ('-o') or "
+                            f"key=value operands ('of='), got {item!r}")
     runs = table.get("runs", "")
     if runs not in ("", "rest", "after-dashdash"):
         raise RuleError(f"{here}: key 'runs' must be 'rest' or 'after-dashdash'")
@@ -211,7 +216,7 @@ def build_rule(table: object, where: str) -> Rule:
         double_dash=double_dash,
         argv_regex=regex,
         writes=writes,
-        writes_option=_strs(table.get("writes_option", []), here, "writes_option"),
+        writes_option=writes_option,
         confirm=bool(table.get("confirm", False)),
         priority=ints["priority"] or 0,
         confidence=float(confidence),
