@@ -33,6 +33,9 @@ _NULL_SINKS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero
                "/dev/random", "/dev/urandom", "-"}
 _BLOCK_DEVICE = re.compile(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|md|loop|nbd|"
                            r"rbd|zd|sr|fd\d|ram|mtdblock|bcache)")
+#: `prettier@3.3.3`, `@biomejs/biome@1.9.4`: a package runner's (npx, bunx, uvx) pinned
+#: package; the program it runs is named by the part before the version.
+_PINNED_PACKAGE = re.compile(r"^((?:@[\w.-]+/)?[\w.-]+)@[\w.^~<>=*+-]+$")
 _HELP_FLAGS = {"-help", "--help", "-?", "--usage"}  # not -h: tmux split-window -h
 _TRUNCATORS = {(":",), ("true",), ("cat", "/dev/null"), ("echo", "-n"), ("printf", ""),
                ("printf", "%s", ""), ("echo", "-n", "")}
@@ -303,6 +306,9 @@ class Classifier:
             # one quoted word with spaces: a command line for a shell (`git submodule
             # foreach 'git reset --hard'`); read as a script, which asks at least as much
             return self.script(inner[0].text, ctx, depth + 1, "nested")
+        pinned = _PINNED_PACKAGE.match(inner[0].text)
+        if pinned and not inner[0].dynamic:
+            inner = (Word(pinned.group(1), inner[0].raw),) + tuple(inner[1:])
         return self.argv(tuple(inner), cmd, ctx, depth + 1)
 
     def _write_targets(self, targets: list[str], crud: Crud, why: str,

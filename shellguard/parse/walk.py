@@ -44,7 +44,44 @@ def syntax_tree(source: str):  # type: ignore[no-untyped-def]
     # tree-sitter-bash's scanner reads out of bounds on some characters beyond the
     # BMP (found by fuzzing: a segfault); none of them matter to what runs.
     data = _BEYOND_BMP.sub("\ufffd", source).encode("utf-8", "replace")
-    return _parser().parse(data), data
+    tree = _parser().parse(data)
+    if tree.root_node.has_error:
+        escaped = _escape_literal_dollars(tree, data)
+        if escaped is not None:
+            retry = _parser().parse(escaped)
+            if not retry.root_node.has_error:
+                return retry, escaped
+    return tree, data
+
+
+#: A `$` that starts no expansion: bash keeps it as a literal character (`brew search
+#: /^jq$/`, `echo a$/`), but tree-sitter-bash reports a syntax error for it unquoted.
+_LITERAL_DOLLAR = re.compile(rb"\$[^\w{(\['\"@*#?$!\s-]")
+#: Where such an ERROR may sit: between the words of a command line (not a here-doc body).
+_PLAIN_PARENTS = {"program", "list", "pipeline", "command", "redirected_statement",
+                  "concatenation", "command_substitution", "subshell"}
+
+
+def _escape_literal_dollars(tree, data: bytes) -> bytes | None:  # type: ignore[no-untyped-def]
+    """``data`` with a backslash before each literal `$` that tree-sitter cannot read, or
+    None when some error is of another kind. An unquoted `\\$` is the same literal `$`."""
+    starts: list[int] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR":
+            if (node.parent is None or node.parent.type not in _PLAIN_PARENTS
+                    or not _LITERAL_DOLLAR.match(data, node.start_byte)):
+                return None
+            starts.append(node.start_byte)
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    if not starts:
+        return None
+    for start in sorted(starts, reverse=True):
+        data = data[:start] + b"\\" + data[start:]
+    return data
 
 
 def parse_script(source: str, context: str = "top") -> Script:

@@ -99,6 +99,32 @@ def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ct
 
 # -- exec: sudo, env, timeout, xargs, nohup, watch ... --------------------------
 
+# Program-specific options of wrappers. They would be program keys in runners.toml, but the
+# rule schema (shellguard/rules/schema.py, PROGRAM_KEYS) does not know them yet.
+
+#: `sudo -e FILE` is sudoedit: an editor on FILE, not a program named FILE.
+_EDIT_OPTIONS = {"sudo": frozenset({"-e", "--edit"})}
+
+_TIMER = "creates a transient timer that runs the command later"
+#: Options that make the wrapper leave a unit behind: a timer, path or socket unit that
+#: starts the command later, or a service that stays after the command exits.
+_CREATES_OPTIONS = {"systemd-run": {
+    **{option: _TIMER for option in (
+        "--on-active", "--on-boot", "--on-startup", "--on-unit-active", "--on-unit-inactive",
+        "--on-calendar", "--on-clock-change", "--on-timezone-change", "--timer-property")},
+    "--path-property": "creates a transient path unit that runs the command later",
+    "--socket-property": "creates a transient socket unit that runs the command later",
+    "--remain-after-exit": "keeps the service unit after the command exits",
+    "-r": "keeps the service unit after the command exits",
+}}
+
+#: With ``process_options`` (`ionice -p 1234`), these options set what is otherwise shown.
+_PROCESS_SETTERS = {"ionice": frozenset({"-c", "--class", "-n", "--classdata"})}
+
+#: `chrt -p 10 1234`, `taskset -p 03 1234`: a value before the pid sets it; the pid alone
+#: shows it.
+_VALUE_BEFORE_PID = frozenset({"chrt", "taskset"})
+
 
 def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
@@ -111,7 +137,11 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     read_only = set(_setting(program, "read_only_options", []))
     on_process = set(_setting(program, "process_options", []))
     skip_assignments = bool(_setting(program, "skip_assignments", False))
+    edit_options = _EDIT_OPTIONS.get(name, frozenset())
+    creates = _CREATES_OPTIONS.get(name, {})
+    created: list[Finding] = []
     session = False
+    edit = ""  # the sudoedit option, when given
     if _setting(program, "options_anywhere", False):
         # su/runuser: `su root -c 'cmd'` puts the script option after the user name
         # `script -c 'make' build.log` also writes its log (or ./typescript)
@@ -138,10 +168,14 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in read_only:
                 return [Finding(part, Crud.READ, f"{name} {key} only reports",
                                 rule_id=f"{name}.read-only")]
-            if key in on_process:
-                # `ionice -c 3 -p 1234`: no command runs; a running process is changed
-                return [Finding(part, Crud.UPDATE, f"{name} {key} changes a running process",
-                                rule_id=f"{name}.process")]
+            if key in on_process or (not text.startswith("--") and len(text) > 2
+                                     and any(f"-{c}" in on_process for c in text[1:])):
+                return _process_findings(words, i, program, part)
+            if key in creates:
+                created.append(Finding(part, Crud.CREATE, f"{name} {key} {creates[key]}",
+                                       rule_id=f"{name}.creates"))
+            if key in edit_options:
+                edit = key
             if key in script_options or key in split_options:
                 if "=" in text:
                     return classifier.script(text.split("=", 1)[1], ctx, depth + 1, "nested")
@@ -168,9 +202,20 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         if cut is not None:
             # `parallel gzip ::: *.log`: the words after ::: are the command's arguments
             rest = rest[:cut] + tuple(w for w in rest[cut + 1:] if w.text not in (":::", "::::"))
+    if edit and rest:
+        # `sudo -e /etc/hosts` is sudoedit: the operands are files opened in an editor
+        return [Finding(part, Crud.UPDATE, f"{name} {edit} opens {rest[0].text} in an editor",
+                        rule_id=f"{name}.edit")]
+    return created + _exec_rest(classifier, part, program, rest, session, cmd, ctx, depth)
+
+
+def _exec_rest(classifier: Classifier, part: str, program: Program, rest: tuple[Word, ...],
+               session: bool, cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding]:
+    """What a wrapper runs: its command, or what it does with none."""
+    name = program.name
     if not rest:
         if session:
-            return _session(part, name, f"{name} opens a shell as another user")
+            return _session(part, name, f"{name} opens an interactive shell")
         bare = _setting(program, "bare_class", "READ")
         why = _setting(program, "bare_why", f"{name} with no command only reports")
         return [Finding(part, Crud.parse(bare), why, rule_id=f"{name}.bare",
@@ -185,6 +230,35 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
                                  and not _setting(program, "operand_is_script", False)
                                  else " ".join(w.text for w in rest), ctx, depth + 1, "nested")
     return classifier.argv(rest, cmd, ctx, depth + 1)
+
+
+def _process_findings(words: tuple[Word, ...], at: int, program: Program,
+                      part: str) -> list[Finding]:
+    """`ionice -p 1234`, `chrt -p 1234`, `taskset -p 1234`: no command runs; a running
+    process's setting is shown, or changed when a setting is given too."""
+    name = program.name
+    setters = _PROCESS_SETTERS.get(name, frozenset())
+    operands: list[str] = []
+    skip = False
+    for word in words[1:]:
+        text = word.text
+        if skip:
+            skip = False
+        elif _is_option(text):
+            key = text.split("=", 1)[0]
+            if key in setters or (not text.startswith("--") and text[:2] in setters):
+                # `ionice -c 3 -p 1234`: the setting comes as an option
+                return [Finding(part, Crud.UPDATE, f"{name} changes a running process",
+                                rule_id=f"{name}.process")]
+            skip = key in program.options_with_arg and "=" not in text
+        else:
+            operands.append(text)
+    if name in _VALUE_BEFORE_PID and len(operands) > 1:
+        # `chrt -p 10 1234`, `taskset -cp 0,2 1234`: a value before the pid sets it
+        return [Finding(part, Crud.UPDATE, f"{name} changes a running process",
+                        rule_id=f"{name}.process")]
+    return [Finding(part, Crud.READ, f"{name} {words[at].text} only shows a running process's "
+                                     "setting", rule_id=f"{name}.process-show")]
 
 
 def _payload(classifier: Classifier, word: Word, part: str, ctx: Context,
@@ -254,8 +328,66 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
 # -- interpreters: python -c, node -e, perl -pi -e ------------------------------
 
 
+# Keyed by language; like the wrapper tables above, these wait for schema keys.
+
+#: Options that leave the user in a session after (or instead of) the script: a REPL or a
+#: debugger whose later input shellguard never sees (CLASSES.md rule 7).
+_SESSION_OPTIONS = {
+    "python": {"-i": "python -i opens an interactive interpreter after the script"},
+    "perl": {"-d": "perl -d runs the program under the interactive debugger"},
+    "php": {"-a": "php -a opens an interactive shell"},
+}
+# not `node --inspect-brk script.js`: the debugger attaches from elsewhere, and the
+# script then runs as usual, so the script decides
+
+#: Options that run code the line does not show, but not a session: READ that asks (rule 8).
+_CONFIRM_OPTIONS = {
+    "php": {"-S": "php -S serves the directory with a development server"},
+    "node": {"--test": "node --test runs the project's test files"},
+}
+
+
+def _interpreter_mode(words: tuple[Word, ...], language: str,
+                      with_arg: frozenset[str]) -> tuple[str, str] | None:
+    """("session" | "confirm", why) when an option before the script changes what runs."""
+    sessions = _SESSION_OPTIONS.get(language, {})
+    confirms = _CONFIRM_OPTIONS.get(language, {})
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "--" or not _is_option(text):
+            return None
+        key = text.split("=", 1)[0]
+        if key in confirms:
+            return "confirm", confirms[key]
+        for option, why in sessions.items():
+            # `perl -de0` is the debugger too; `perl -d:NYTProf` is a profiler, not a session
+            if key == option or (len(option) == 2 and text.startswith(option)
+                                 and text[2:3] != ":"):
+                return "session", why
+        i += 2 if key in with_arg and "=" not in text else 1
+    return None
+
+
 def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                         cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    language = _setting(program, "language", program.name)
+    mode = _interpreter_mode(words, language, program.options_with_arg)
+    if mode is None:
+        return _interpreter_run(classifier, words, program, cmd, ctx, depth)
+    how, why = mode
+    part = _part(words)
+    if how == "confirm":
+        return [Finding(part, Crud.READ, why, rule_id=f"{program.name}.runs-code", confidence=0.8,
+                        confirm=True)]
+    # `python -i script.py`: the script runs, then the session starts
+    ran = _interpreter_run(classifier, words, program, cmd, ctx, depth) or []
+    return [f for f in ran if f.rule_id != f"{program.name}.session"] + _session(part, program.name,
+                                                                                  why)
+
+
+def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                     cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
     name = program.name
     language = _setting(program, "language", name)
@@ -480,6 +612,11 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
 # -- ssh host 'cmd' -----------------------------------------------------------------
 
 
+#: `ssh -O CMD host`: a request to a running control master, not a session. `check` only
+#: asks; the others stop it or change its forwardings.
+_SSH_CONTROL = {"check": Crud.READ, "exit": Crud.UPDATE, "stop": Crud.UPDATE,
+                "forward": Crud.UPDATE, "cancel": Crud.UPDATE, "proxy": Crud.UPDATE}
+
 #: ssh -o options whose value is a command run on this machine (RemoteCommand: there).
 _SSH_COMMAND_OPTIONS = {"proxycommand", "localcommand", "knownhostscommand", "remotecommand"}
 
@@ -510,6 +647,11 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         if text in read_only:
             return [Finding(part, Crud.READ, f"{name} {text} only reports",
                             rule_id=f"{name}.read-only")]
+        if text.startswith("-O") and name in ("ssh", "autossh"):
+            request = text[2:] or (words[i + 1].text if i + 1 < len(words) else "")
+            crud = _SSH_CONTROL.get(request, Crud.UPDATE)  # an unknown request asks
+            return [Finding(part, crud, f"{name} -O {request} sends a request to a running "
+                                        "control master", rule_id=f"{name}.control")]
         if text.startswith("-W") and name in ("ssh", "autossh"):
             no_command = True  # `ssh -W %h:%p bastion`: forwards stdio, runs nothing
         if text.startswith("-o"):  # `-o ProxyCommand='sh -c ...'`: a command run here

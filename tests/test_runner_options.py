@@ -1,0 +1,111 @@
+"""Options that change what a wrapper, interpreter or package runner does with its command."""
+
+from __future__ import annotations
+
+import pytest
+
+from shellguard.classify import Classifier
+from shellguard.parse import parse_script
+from shellguard.verdict import Crud
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier()
+
+
+def verdict(classifier: Classifier, command: str) -> tuple[Crud, bool]:
+    """The class and whether the guard asks."""
+    found = classifier.classify(command, cwd="/")
+    return found.crud, found.crud != Crud.READ or found.confirm
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("sudo systemd-run --on-calendar=daily ls /srv", Crud.CREATE),
+    ("systemd-run --on-active=30 --timer-property=AccuracySec=1s ls", Crud.CREATE),
+    ("systemd-run --remain-after-exit ls", Crud.CREATE),
+    ("systemd-run --on-boot 5m rm -rf /var/tmp/x", Crud.DELETE),  # the command still counts
+    ("systemd-run --scope ls", Crud.READ),
+    ("systemd-run --user --wait -p MemoryMax=1G ls", Crud.READ),
+    ("systemd-run --shell", Crud.UPDATE),
+])
+def test_systemd_run_timers_and_kept_units_are_created(classifier: Classifier, command: str,
+                                                        crud: Crud) -> None:
+    assert verdict(classifier, command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("sudo -e /etc/hosts", Crud.UPDATE),
+    ("sudo --edit /etc/hosts", Crud.UPDATE),
+    ("sudo -u www-data -e /etc/nginx/nginx.conf", Crud.UPDATE),
+    ("sudo -k rm -rf build", Crud.DELETE),  # -k with a command still runs it
+    ("sudo -k", Crud.READ),
+    ("sudo -h", Crud.READ),
+    ("sudo -h buildhost ls", Crud.READ),  # -h HOST: the command decides
+    ("sudo -i", Crud.UPDATE),
+])
+def test_sudo_options(classifier: Classifier, command: str, crud: Crud) -> None:
+    assert verdict(classifier, command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("ionice -p 1234", Crud.READ),
+    ("ionice --pid 1234", Crud.READ),
+    ("ionice -c3 -p 1234", Crud.UPDATE),
+    ("ionice -p 1234 -n 7", Crud.UPDATE),
+    ("chrt -p 1234", Crud.READ),
+    ("chrt --all-tasks --pid 1234", Crud.READ),
+    ("chrt -r -p 10 1234", Crud.UPDATE),
+    ("taskset -cp 1234", Crud.READ),
+    ("taskset --pid --cpu-list 1234", Crud.READ),
+    ("taskset -p 03 1234", Crud.UPDATE),
+])
+def test_process_options_show_unless_a_value_is_given(classifier: Classifier, command: str,
+                                                      crud: Crud) -> None:
+    assert verdict(classifier, command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    ("python -i scripts/report.py", Crud.UPDATE, True),
+    ("perl -d script.pl", Crud.UPDATE, True),
+    ("perl -de0", Crud.UPDATE, True),
+    ("php -a", Crud.UPDATE, True),
+    ("php -S localhost:8000", Crud.READ, True),
+    ("node --test", Crud.READ, True),
+])
+def test_interpreter_sessions_and_servers(classifier: Classifier, command: str, crud: Crud,
+                                          asks: bool) -> None:
+    assert verdict(classifier, command) == (crud, asks)
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("npx prettier@3.3.3 --check src/", Crud.READ),
+    ("bunx prettier@3.3.3 --check src/", Crud.READ),
+    ("npx @biomejs/biome@1.9.4 check .", Crud.READ),
+    ("npx prettier@latest --write .", Crud.UPDATE),
+])
+def test_package_runner_versions_do_not_hide_the_tool(classifier: Classifier, command: str,
+                                                      crud: Crud) -> None:
+    assert verdict(classifier, command) == (crud, crud != Crud.READ)
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("ssh -O check db", Crud.READ),
+    ("ssh -O exit db", Crud.UPDATE),
+    ("ssh -Ocancel -L 8080:localhost:80 db", Crud.UPDATE),
+    ("chroot --help", Crud.READ),
+])
+def test_ssh_control_requests_and_chroot_help(classifier: Classifier, command: str,
+                                              crud: Crud) -> None:
+    assert verdict(classifier, command)[0] == crud
+
+
+def test_a_dollar_that_starts_no_expansion_is_literal() -> None:
+    # bash keeps `$` before `/`, `.`, `:` ... as it is; tree-sitter-bash calls it an error
+    script = parse_script("brew search /^jq$/ && echo a$.b")
+    assert script.complete
+    assert [c.argv for c in script.commands] == [("brew", "search", "/^jq$/"), ("echo", "a$.b")]
+
+
+def test_other_syntax_errors_stay_errors() -> None:
+    assert not parse_script("echo a$/ $(").complete
