@@ -99,33 +99,6 @@ def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ct
 
 # -- exec: sudo, env, timeout, xargs, nohup, watch ... --------------------------
 
-# Program-specific options of wrappers. They would be program keys in runners.toml, but the
-# rule schema (shellguard/rules/schema.py, PROGRAM_KEYS) does not know them yet.
-
-#: `sudo -e FILE` is sudoedit: an editor on FILE, not a program named FILE.
-_EDIT_OPTIONS = {"sudo": frozenset({"-e", "--edit"})}
-
-_TIMER = "creates a transient timer that runs the command later"
-#: Options that make the wrapper leave a unit behind: a timer, path or socket unit that
-#: starts the command later, or a service that stays after the command exits.
-_CREATES_OPTIONS = {"systemd-run": {
-    **{option: _TIMER for option in (
-        "--on-active", "--on-boot", "--on-startup", "--on-unit-active", "--on-unit-inactive",
-        "--on-calendar", "--on-clock-change", "--on-timezone-change", "--timer-property")},
-    "--path-property": "creates a transient path unit that runs the command later",
-    "--socket-property": "creates a transient socket unit that runs the command later",
-    "--remain-after-exit": "keeps the service unit after the command exits",
-    "-r": "keeps the service unit after the command exits",
-}}
-
-#: With ``process_options`` (`ionice -p 1234`), these options set what is otherwise shown.
-_PROCESS_SETTERS = {"ionice": frozenset({"-c", "--class", "-n", "--classdata"})}
-
-#: `chrt -p 10 1234`, `taskset -p 03 1234`: a value before the pid sets it; the pid alone
-#: shows it.
-_VALUE_BEFORE_PID = frozenset({"chrt", "taskset"})
-
-
 def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -137,8 +110,8 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     read_only = set(_setting(program, "read_only_options", []))
     on_process = set(_setting(program, "process_options", []))
     skip_assignments = bool(_setting(program, "skip_assignments", False))
-    edit_options = _EDIT_OPTIONS.get(name, frozenset())
-    creates = _CREATES_OPTIONS.get(name, {})
+    edit_options = set(_setting(program, "edit_options", []))
+    creates: dict[str, str] = _setting(program, "creates_options", {})
     created: list[Finding] = []
     session = False
     edit = ""  # the sudoedit option, when given
@@ -237,7 +210,7 @@ def _process_findings(words: tuple[Word, ...], at: int, program: Program,
     """`ionice -p 1234`, `chrt -p 1234`, `taskset -p 1234`: no command runs; a running
     process's setting is shown, or changed when a setting is given too."""
     name = program.name
-    setters = _PROCESS_SETTERS.get(name, frozenset())
+    setters = set(_setting(program, "process_setters", []))
     operands: list[str] = []
     skip = False
     for word in words[1:]:
@@ -253,7 +226,7 @@ def _process_findings(words: tuple[Word, ...], at: int, program: Program,
             skip = key in program.options_with_arg and "=" not in text
         else:
             operands.append(text)
-    if name in _VALUE_BEFORE_PID and len(operands) > 1:
+    if _setting(program, "value_before_pid", False) and len(operands) > 1:
         # `chrt -p 10 1234`, `taskset -cp 0,2 1234`: a value before the pid sets it
         return [Finding(part, Crud.UPDATE, f"{name} changes a running process",
                         rule_id=f"{name}.process")]
@@ -328,30 +301,14 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
 # -- interpreters: python -c, node -e, perl -pi -e ------------------------------
 
 
-# Keyed by language; like the wrapper tables above, these wait for schema keys.
-
-#: Options that leave the user in a session after (or instead of) the script: a REPL or a
-#: debugger whose later input shellguard never sees (CLASSES.md rule 7).
-_SESSION_OPTIONS = {
-    "python": {"-i": "python -i opens an interactive interpreter after the script"},
-    "perl": {"-d": "perl -d runs the program under the interactive debugger"},
-    "php": {"-a": "php -a opens an interactive shell"},
-}
-# not `node --inspect-brk script.js`: the debugger attaches from elsewhere, and the
-# script then runs as usual, so the script decides
-
-#: Options that run code the line does not show, but not a session: READ that asks (rule 8).
-_CONFIRM_OPTIONS = {
-    "php": {"-S": "php -S serves the directory with a development server"},
-    "node": {"--test": "node --test runs the project's test files"},
-}
-
-
-def _interpreter_mode(words: tuple[Word, ...], language: str,
-                      with_arg: frozenset[str]) -> tuple[str, str] | None:
-    """("session" | "confirm", why) when an option before the script changes what runs."""
-    sessions = _SESSION_OPTIONS.get(language, {})
-    confirms = _CONFIRM_OPTIONS.get(language, {})
+def _interpreter_mode(words: tuple[Word, ...], program: Program) -> tuple[str, str] | None:
+    """("session" | "confirm", why) when an option before the script changes what runs:
+    one of the program's ``session_options`` (a REPL or debugger whose later input
+    shellguard never sees, CLASSES.md rule 7) or ``confirm_options`` (code the line does
+    not show, rule 8)."""
+    sessions: dict[str, str] = _setting(program, "session_options", {})
+    confirms: dict[str, str] = _setting(program, "confirm_options", {})
+    with_arg = program.options_with_arg
     i = 1
     while i < len(words):
         text = words[i].text
@@ -371,8 +328,7 @@ def _interpreter_mode(words: tuple[Word, ...], language: str,
 
 def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                         cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
-    language = _setting(program, "language", program.name)
-    mode = _interpreter_mode(words, language, program.options_with_arg)
+    mode = _interpreter_mode(words, program)
     if mode is None:
         return _interpreter_run(classifier, words, program, cmd, ctx, depth)
     how, why = mode
