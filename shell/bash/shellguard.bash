@@ -197,8 +197,9 @@ _shellguard_restore_bp_trap() {
 # -- the checking code, read at the first check ----------------------------------------
 # shellguard-check.bash holds what deciding about a line takes (the co-process
 # protocol, the question, Enter, the backstop). Parsing it costs bash ~3 ms, so it is
-# read when it is first needed, not at start-up. Until then the first three functions
-# below stand in for its entry points; reading it replaces them.
+# read when it is first needed, not at start-up. Until then _shellguard_enter,
+# _shellguard_edit and _shellguard_preexec below stand in for its entry points, and
+# reading it replaces them; _shellguard_debug stays (the trap's small dispatcher).
 
 _shellguard_load() {
   local aliases_were_on=0 file=$_SHELLGUARD_DIR/shellguard-check.bash
