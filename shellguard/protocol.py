@@ -4,13 +4,14 @@ Request:  ``{"id": 1, "command": "rm -rf build", "cwd": "/home/me/app", "shell":
 (optional: ``"answer"``, to record what a person answered; ``"prefetch": true``, for a
 line still being typed; ``"aliases": {"dc": "docker compose"}``, the shell's aliases
 that the line's words name: see :class:`Request`)
-Response: ``{"id": 1, "classification": "DELETE", "confidence": 0.95, "reasoning": "...",
-"source": "rules", "action": "confirm"}`` plus ``"read_prefixes"`` when a plain line's
-commands start with read-only prefixes (``"ls,git status -c --exec"``: after those
-words, any words but the options listed only read; shells may keep them and let later
-plain lines made of them through unasked) and ``"error"`` when the request was bad.
+Response: ``{"id": 1, "action": "confirm", "classification": "DELETE", "confidence": 0.95,
+"reasoning": "...", "source": "rules"}``, with ``"read_prefixes"`` after the
+classification when a plain line's commands start with read-only prefixes
+(``"ls,git status -c --exec"``: after those words, any words but the options listed
+only read; shells may keep them and let later plain lines made of them through
+unasked) and ``"error"`` at the end when the request was bad.
 
-Shells parse the answer with a regex, so responses are always compact, on one
+Shells take the answer apart by position, so responses are always compact, on one
 line, with the keys in this order. ``shellguard serve --pad N`` pads each response
 line with spaces (still one JSON line) to a multiple of N bytes: bash reads a line
 from a pipe one byte per system call, but a known number of bytes in one.
@@ -173,13 +174,12 @@ def encode_response(response: Response, pad: int = 0) -> bytes:
         # One line on a terminal; and a reply stays within one atomic pipe write
         # (PIPE_BUF), which the shells' block reads rely on.
         reasoning = reasoning[:MAX_REASON_CHARS - 3] + "..."
+    # The shells read the keys in this order: what lets a line run (id, action, class,
+    # read-only prefixes) first, so that they need not take the rest apart to allow it.
     data: dict[str, object] = {
         "id": response.id,
-        "classification": response.classification,
-        "confidence": round(response.confidence, 3),
-        "reasoning": reasoning,
-        "source": response.source,
         "action": response.action,
+        "classification": response.classification,
     }
     if response.read_prefixes:
         prefixes = ",".join(response.read_prefixes)
@@ -187,6 +187,8 @@ def encode_response(response: Response, pad: int = 0) -> bytes:
             prefixes = prefixes[:MAX_PREFIXES_CHARS].rpartition(",")[0]
         if prefixes:
             data["read_prefixes"] = prefixes
+    data.update(confidence=round(response.confidence, 3), reasoning=reasoning,
+                source=response.source)
     if response.error is not None:
         data["error"] = response.error[:200]
     line = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")

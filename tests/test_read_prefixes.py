@@ -177,10 +177,11 @@ def test_guard_names_prefixes_only_when_the_config_runs_reads_unasked(tmp_path) 
     assert prefixes(Config(deny=("ls",))) == ("grep",)                 # nor can another word
 
 
-def test_replies_carry_prefixes_after_the_action() -> None:
+def test_replies_carry_prefixes_after_the_class() -> None:
+    # the shells allow a line from the reply's head: id, action, class, prefixes
     guard = Guard(use_llm=False)
     reply = json.loads(encode_response(answer(guard, b'{"id":1,"command":"ls -la | grep x"}')))
-    assert list(reply)[-2:] == ["action", "read_prefixes"]
+    assert list(reply)[:4] == ["id", "action", "classification", "read_prefixes"]
     assert reply["read_prefixes"] == "ls,grep"
     reply = json.loads(encode_response(answer(guard, b'{"id":2,"command":"ls > x"}')))
     assert "read_prefixes" not in reply

@@ -76,32 +76,33 @@ _shellguard_alias_words() {
 }
 
 _shellguard_parse() {
-  # Read a reply ($1) into _SHELLGUARD_CLASS/ACTION/REASON; fails if it is not one.
-  # The keys come in a fixed order and strings hold no bare quote, so splitting at
-  # quotes finds every field (a bash regex is compiled at every use).
-  local class action reason
+  # Read a reply ($1) into _SHELLGUARD_CLASS/ACTION/REASON and _SHELLGUARD_NEW_READS;
+  # fails if it is not one. The keys come in a fixed order (shellguard/protocol.py)
+  # and strings hold no bare quote, so splitting at quotes finds every field (a bash
+  # regex is compiled at every use).
+  local class action reason prefixes='' o=0
   if [[ $1 != *\\\"* ]]; then
     local -a p
     local - IFS='"'
     set -f
     # shellcheck disable=SC2206  # split at quotes on purpose, globbing off
     p=($1)
-    [[ ${p[1]}:${p[3]}:${p[7]}:${p[9]}:${p[13]}:${p[17]} == id:classification:confidence:reasoning:source:action ]] ||
+    [[ ${p[11]} == read_prefixes ]] && prefixes=${p[13]} o=4
+    [[ ${p[1]}:${p[3]}:${p[7]}:${p[11+o]}:${p[13+o]}:${p[17+o]} == id:action:classification:confidence:reasoning:source ]] ||
       return 1
-    class=${p[5]} reason=${p[11]} action=${p[19]}
+    action=${p[5]} class=${p[9]} reason=${p[15+o]}
   else
     # A reason with a quote in it: cut at the keys instead (rare).
-    class=${1#*,\"classification\":\"} action=${1##*,\"action\":\"}
+    action=${1#*,\"action\":\"} class=${1#*,\"classification\":\"}
     reason=${1#*,\"reasoning\":\"}
-    class=${class%%\"*} action=${action%%\"*} reason=${reason%\",\"source\":\"*}
+    action=${action%%\"*} class=${class%%\"*} reason=${reason%\",\"source\":\"*}
+    if [[ $1 == *',"read_prefixes":"'* ]]; then
+      prefixes=${1#*,\"read_prefixes\":\"}
+      prefixes=${prefixes%%\"*}
+    fi
   fi
   [[ -n $class && $class != *[!A-Z]* ]] || return 1
   case $action in allow | confirm | deny) ;; *) return 1 ;; esac
-  _SHELLGUARD_NEW_READS=
-  if [[ $1 == *'"read_prefixes":"'* ]]; then
-    _SHELLGUARD_NEW_READS=${1#*\"read_prefixes\":\"}
-    _SHELLGUARD_NEW_READS=${_SHELLGUARD_NEW_READS%%\"*}
-  fi
   if [[ $reason == *\\* ]]; then
     # Only an escape can put a control character in it (JSON strings hold none).
     reason=${reason//\\\"/\"}
@@ -110,13 +111,62 @@ _shellguard_parse() {
     reason=${reason//[[:cntrl:]]/ }
   fi
   _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action _SHELLGUARD_REASON=$reason
+  _SHELLGUARD_NEW_READS=$prefixes
 }
 
 _shellguard_query() {
   # Classify $1 (with $2 = yes|no|always: report that answer instead, without waiting
-  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
-  # answer "confirm") when no answer can be had.
-  local answer=${2-} esc=$1 why='' reply reply_id line timeout id rc aliased
+  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON and _SHELLGUARD_NEW_READS;
+  # returns 1 (and the safe answer "confirm") when no answer can be had.
+  # Only the usual case is here, a running co-process allowing a line: bash copies a
+  # function's whole body at every call, and this runs on Enter for every new line.
+  # _shellguard_query_full does the rest (starting, restarting, escaping, answer
+  # reports, questions, errors).
+  if (( _SHELLGUARD_PID <= 0 || _SHELLGUARD_FRESH )) ||
+     [[ -n ${2-} || $1 == *[\\\"[:cntrl:]]* || $_SHELLGUARD_CWD_FOR != "$PWD" ||
+        ${SHELLGUARD_TIMEOUT-} != "$_SHELLGUARD_TIMEOUT_FOR" ]]; then
+    _shellguard_query_full "$@"
+    return
+  fi
+  [[ $_SHELLGUARD_AW_FOR == "$1" ]] || _shellguard_alias_words "$1"
+  local id=$(( ++_SHELLGUARD_ID )) reply='' line='' head
+  builtin trap '' PIPE    # a write to a dead co-process must not end the shell
+  if ! builtin printf '%s\n' "{\"id\":$id,\"command\":\"$1\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${_SHELLGUARD_AW:+,\"aliases\":\{$_SHELLGUARD_AW\}}}" 1>&"$_SHELLGUARD_W" 2>/dev/null; then
+    builtin trap - PIPE
+    _shellguard_stop
+    _shellguard_query_full "$1"    # starts a new one
+    return
+  fi
+  builtin trap - PIPE
+  # The two reads: see _shellguard_receive.
+  IFS= builtin read -r -t "$_SHELLGUARD_TIMEOUT_OK" -N 1 -u "$_SHELLGUARD_R" reply &&
+    IFS= builtin read -r -N 255 -u "$_SHELLGUARD_R" line
+  head="\"id\":$id,\"action\":\"allow\",\"classification\":\""
+  if [[ $reply == '{' && $line == "$head"* && $line == *$'\n' ]]; then
+    # The class, then the prefixes when they come next; the rest is not needed.
+    line=${line:${#head}}
+    _SHELLGUARD_CLASS=${line%%\"*}
+    line=${line:${#_SHELLGUARD_CLASS}+1}
+    _SHELLGUARD_NEW_READS=
+    if [[ $line == ',"read_prefixes":"'* ]]; then
+      line=${line:18}
+      _SHELLGUARD_NEW_READS=${line%%\"*}
+    fi
+    _SHELLGUARD_ACTION=allow _SHELLGUARD_REASON=
+    [[ $_SHELLGUARD_CLASS == +([A-Z]) ]] && return 0
+    _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
+    _SHELLGUARD_REASON="unreadable answer from the classifier"
+    _shellguard_stop
+    return 1
+  fi
+  _shellguard_receive "$id" "$_SHELLGUARD_TIMEOUT_OK" "$reply$line" && return 0
+  (( $? == 3 )) || return 1
+  _shellguard_query_full "$1"    # it stopped before answering: ask a new one
+}
+
+_shellguard_query_full() {
+  # _shellguard_query's other cases.
+  local answer=${2-} esc=$1 why='' timeout id rc aliased
   _SHELLGUARD_NEW_READS=
   if [[ $esc == *[\\\"[:cntrl:]]* ]]; then
     _shellguard_json_escape "$esc"; esc=$REPLY
@@ -156,46 +206,63 @@ _shellguard_query() {
       [[ $timeout == +([0-9])?(.+([0-9])) && $timeout != 0 ]] || timeout=3
       _SHELLGUARD_TIMEOUT_FOR=${SHELLGUARD_TIMEOUT-} _SHELLGUARD_TIMEOUT_OK=$timeout
     fi
-    while true; do
+    _shellguard_receive "$id" "$timeout"
+    rc=$?
+    (( rc == 0 )) && _SHELLGUARD_FRESH=0
+    (( rc == 3 )) || return "$rc"
+    why=$_SHELLGUARD_REASON      # it stopped before answering: start a new one, once
+  done
+  _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_REASON=$why
+  return 1
+}
+
+_shellguard_receive() {
+  # Take the reply to request $1 within $2 seconds ($3: what was read of it already)
+  # and parse it. 0: parsed; 1: no answer in time (the hung co-process is replaced,
+  # and the safe answer set); 3: the co-process stopped or garbled the stream (it is
+  # stopped; _SHELLGUARD_REASON says which).
+  local reply=${3-} line reply_id rc=0
+  while true; do
+    if [[ -z $reply ]]; then
       # Only the first byte is read with the timeout: bash's read -t costs ~0.2 ms
       # for more than one character. A line it reads one byte per system call, but a
       # known length in one: the co-process pads every reply with spaces to a multiple
       # of 256 bytes (serve --pad 256) and writes it in one go, so the rest is there.
-      IFS= builtin read -r -t "$timeout" -N 1 -u "$_SHELLGUARD_R" reply
+      IFS= builtin read -r -t "$2" -N 1 -u "$_SHELLGUARD_R" reply
       rc=$?
       (( rc == 0 )) && { IFS= builtin read -r -N 255 -u "$_SHELLGUARD_R" line; rc=$?; reply+=$line; }
-      while (( rc == 0 )) && [[ $reply != *$'\n' ]]; do
-        IFS= builtin read -r -N 256 -u "$_SHELLGUARD_R" line
-        rc=$?
-        reply+=$line
-      done
-      (( rc == 0 )) || break
-      reply=${reply%\}*}'}'          # the padding and the newline
-      [[ $reply == '{"id":'+([0-9]),* ]] || { rc=2; break; }
-      reply_id=${reply#\{\"id\":}
-      reply_id=${reply_id%%,*}
-      (( reply_id < id )) && continue   # the late reply to an answer report
-      (( reply_id == id )) || rc=2
-      break
+    fi
+    while (( rc == 0 )) && [[ $reply != *$'\n' ]]; do
+      IFS= builtin read -r -N 256 -u "$_SHELLGUARD_R" line
+      rc=$?
+      reply+=$line
     done
-    if (( rc == 0 )) && _shellguard_parse "$reply"; then
-      _SHELLGUARD_FRESH=0
-      return 0
+    (( rc == 0 )) || break
+    reply=${reply%\}*}'}'          # the padding and the newline
+    [[ $reply == '{"id":'+([0-9]),* ]] || { rc=2; break; }
+    reply_id=${reply#\{\"id\":}
+    reply_id=${reply_id%%,*}
+    if (( reply_id < $1 )); then   # the late reply to an answer report
+      reply=''
+      continue
     fi
-    if (( rc > 128 )); then
-      # A hung classifier costs one timeout, then it is replaced (a late reply would
-      # put the stream out of step) and the line is asked about.
-      why="no answer from the classifier within ${timeout}s"
-      _shellguard_stop
-      _shellguard_start
-      break
-    fi
-    why="the classifier stopped"
-    (( rc == 1 )) || why="unreadable answer from the classifier"
-    _shellguard_stop
+    (( reply_id == $1 )) || rc=2
+    break
   done
-  _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_REASON=$why
-  return 1
+  (( rc == 0 )) && _shellguard_parse "$reply" && return 0
+  if (( rc > 128 )); then
+    # A hung classifier costs one timeout, then it is replaced (a late reply would
+    # put the stream out of step) and the line is asked about.
+    _shellguard_stop
+    _shellguard_start
+    _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
+    _SHELLGUARD_REASON="no answer from the classifier within ${2}s"
+    return 1
+  fi
+  _SHELLGUARD_REASON="the classifier stopped"
+  (( rc == 1 )) || _SHELLGUARD_REASON="unreadable answer from the classifier"
+  _shellguard_stop
+  return 3
 }
 
 # -- deciding -------------------------------------------------------------------------
@@ -305,8 +372,9 @@ _shellguard_classify() {
     fi
   fi
   _shellguard_query "$1"
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
-     _shellguard_cache_usable; then
+  # (The config is not read again: if it changed meanwhile, the next check empties
+  # the caches, this entry too.)
+  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]]; then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
       (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS

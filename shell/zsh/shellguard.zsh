@@ -306,30 +306,32 @@ _shellguard_recv() {
 }
 
 _shellguard_parse() {
-  # Read a reply (REPLY) into _SHELLGUARD_CLASS/ACTION/REASON; fails if it is not one.
-  # (internal) The keys come in a fixed order and strings hold no bare quote, so
-  # splitting at quotes finds every field; a zsh regex costs ~0.25 ms to compile.
-  local class action reason
+  # Read a reply (REPLY) into _SHELLGUARD_CLASS/ACTION/REASON and _SHELLGUARD_NEW_READS;
+  # fails if it is not one. (internal) The keys come in a fixed order
+  # (shellguard/protocol.py) and strings hold no bare quote, so splitting at quotes
+  # finds every field; a zsh regex costs ~0.25 ms to compile.
+  local class action reason prefixes=
   if [[ $REPLY != *\\\"* ]]; then
     local -a p=("${(@ps:\x22:)REPLY}")
-    [[ $p[2] == id && $p[4] == classification && $p[8] == confidence &&
-       $p[10] == reasoning && $p[14] == source && $p[18] == action ]] || return 1
-    class=$p[6] reason=$p[12] action=$p[20]
+    local -i o=0
+    [[ $p[12] == read_prefixes ]] && prefixes=$p[14] o=4
+    [[ $p[2] == id && $p[4] == action && $p[8] == classification &&
+       $p[12+o] == confidence && $p[14+o] == reasoning && $p[18+o] == source ]] || return 1
+    action=$p[6] class=$p[10] reason=$p[16+o]
   else
     # A reason with a quote in it: cut at the keys instead (slower, rare).
-    class=${REPLY#*,\"classification\":\"} action=${REPLY##*,\"action\":\"}
+    action=${REPLY#*,\"action\":\"} class=${REPLY#*,\"classification\":\"}
     reason=${REPLY#*,\"reasoning\":\"}
-    class=${class%%\"*} action=${action%%\"*} reason=${reason%\",\"source\":\"*}
+    action=${action%%\"*} class=${class%%\"*} reason=${reason%\",\"source\":\"*}
+    [[ $REPLY == *',"read_prefixes":"'* ]] && prefixes=${${REPLY#*,\"read_prefixes\":\"}%%\"*}
   fi
   [[ -n $class && $class != *[^A-Z]* && $action == (allow|confirm|deny) ]] || return 1
-  _SHELLGUARD_NEW_READS=
-  [[ $REPLY == *'"read_prefixes":"'* ]] && _SHELLGUARD_NEW_READS=${${REPLY#*\"read_prefixes\":\"}%%\"*}
   if [[ $reason == *\\* ]]; then
     reason=${reason//\\\"/\"}
     reason=${reason//\\\//\/}
     builtin print -v reason -- $reason      # \\ \n \t \uXXXX
   fi
-  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action
+  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action _SHELLGUARD_NEW_READS=$prefixes
   _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
 }
 
@@ -376,7 +378,19 @@ _shellguard_query() {
     _shellguard_recv $_SHELLGUARD_ID $timeout
     rc=$?
     if (( rc == 0 )); then
-      if _shellguard_parse; then
+      # An allowed line needs only the reply's head: the class, then the prefixes
+      # when they come next.
+      local head="{\"id\":$_SHELLGUARD_ID,\"action\":\"allow\",\"classification\":\""
+      if [[ $REPLY == "$head"* ]]; then
+        local rest=${REPLY:${#head}}
+        _SHELLGUARD_CLASS=${rest%%\"*} _SHELLGUARD_ACTION=allow _SHELLGUARD_REASON=
+        rest=${rest:$(( ${#_SHELLGUARD_CLASS} + 1 ))}
+        [[ $rest == ',"read_prefixes":"'* ]] && _SHELLGUARD_NEW_READS=${${rest:18}%%\"*}
+        if [[ -n $_SHELLGUARD_CLASS && $_SHELLGUARD_CLASS != *[^A-Z]* ]]; then
+          _SHELLGUARD_FRESH=0
+          return 0
+        fi
+      elif _shellguard_parse; then
         _SHELLGUARD_FRESH=0
         return 0
       fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -10,6 +11,10 @@ import tomllib
 from pathlib import Path
 
 from shell_harness import QUESTION, alive, wait_for
+
+from shellguard.guard import Guard
+from shellguard.protocol import encode_response
+from shellguard.server import answer
 
 
 def test_read_runs_with_no_question(shell):
@@ -56,6 +61,26 @@ def test_a_long_answer_is_read_whole(shell):
     shell.send("n")
     shell.sync()
     assert not (shell.home / name).exists()
+
+
+def test_a_long_allowed_answer_keeps_the_stream_in_step(shell):
+    """The shells allow a line from the head of its answer: when the answer is longer
+    than one read (here, many read-only prefixes), the rest must still be taken, or
+    the next line would get this line's tail as its answer."""
+    line = "git status; git log -1; git diff; git show; sort -r notes.txt; echo LONG-OK"
+    reply = encode_response(answer(Guard(use_llm=False), json.dumps(
+        {"id": 1, "command": line}).encode()))
+    assert len(reply) > 256 and b'"action":"allow"' in reply
+    (shell.home / "notes.txt").write_text("x\n")
+    shell.sync()
+    coprocess = shell.serve_pid()
+    shell.line(line)
+    before = shell.expect(r"LONG-OK\r?\n")
+    assert "Proceed" not in before
+    shell.sync()
+    shell.assert_rm_asks("rm victim", "rm: removes")
+    # answered in step by the same co-process (a stream out of step replaces it)
+    assert shell.serve_pid() == coprocess
 
 
 def test_refused_line_status_is_not_zero(shell):
