@@ -70,6 +70,7 @@ typeset -gi _SHELLGUARD_FRESH=0 _SHELLGUARD_ARMED=0 _SHELLGUARD_SKIP=0
 typeset -g _SHELLGUARD_BUF= _SHELLGUARD_NOTE= _SHELLGUARD_DEFERRED= _SHELLGUARD_HISTORY=
 typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON= _SHELLGUARD_NEW_READS=
 typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
+typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " options it must not have "
 typeset -g _SHELLGUARD_CACHE_STAMP=
@@ -335,10 +336,61 @@ _shellguard_parse() {
   _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
 }
 
+_shellguard_allowed_head() {
+  # Is REPLY (the answer to request _SHELLGUARD_ID) an "allow"? Then take the class and
+  # the read-only prefixes from its head and skip the rest (see _shellguard_parse).
+  # (internal)
+  local head="{\"id\":$_SHELLGUARD_ID,\"action\":\"allow\",\"classification\":\""
+  [[ $REPLY == "$head"* ]] || return 1
+  local rest=${REPLY:${#head}} class
+  class=${rest%%\"*}
+  [[ -n $class && $class != *[^A-Z]* ]] || return 1
+  rest=${rest:$(( ${#class} + 1 ))}
+  _SHELLGUARD_NEW_READS=
+  [[ $rest == ',"read_prefixes":"'* ]] && _SHELLGUARD_NEW_READS=${${rest:18}%%\"*}
+  _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=allow _SHELLGUARD_REASON=
+}
+
 _shellguard_query() {
   # Classify $1 (with $2 = yes|no|always: report that answer instead, and do not wait
-  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON; returns 1 (and the safe
-  # answer "confirm") when no answer can be had. (internal)
+  # for the reply). Sets _SHELLGUARD_CLASS/ACTION/REASON and _SHELLGUARD_NEW_READS;
+  # returns 1 (and the safe answer "confirm") when no answer can be had. (internal)
+  # Here only the usual case, with as few steps as can be (this runs on Enter for every
+  # new line): a running co-process, a line with nothing to escape, the timeout
+  # checked before. _shellguard_query_full does the rest.
+  if (( _SHELLGUARD_PID <= 0 || _SHELLGUARD_FRESH || ${#1} >= 60000 )) ||
+     [[ -n ${2-} || $1 == *[\\\"[:cntrl:]]* || $_SHELLGUARD_CWD_FOR != $PWD ||
+        ${SHELLGUARD_TIMEOUT-} != $_SHELLGUARD_TIMEOUT_FOR ]]; then
+    _shellguard_query_full "$@"
+    return
+  fi
+  [[ $1 == $_SHELLGUARD_AW_FOR && -n $1 ]] || _shellguard_alias_words $1
+  _SHELLGUARD_PRE_ID=0        # a prefetch in flight is given up: its reply is skipped
+  (( ++_SHELLGUARD_ID ))
+  # (No SIGPIPE: see _shellguard_send.)
+  if ! builtin print -r -u $_SHELLGUARD_W -- "{\"id\":$_SHELLGUARD_ID,\"command\":\"$1\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"zsh\"$_SHELLGUARD_AW}" 2>/dev/null; then
+    _shellguard_stop
+    _shellguard_query_full $1
+    return
+  fi
+  local REPLY
+  _shellguard_recv $_SHELLGUARD_ID $_SHELLGUARD_TIMEOUT_OK
+  case $? in
+    0) _shellguard_allowed_head || _shellguard_parse && return 0 ;;
+    1)
+      # See _shellguard_query_full.
+      _shellguard_stop
+      _shellguard_start
+      _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
+      _SHELLGUARD_REASON="no answer from the classifier within ${_SHELLGUARD_TIMEOUT_OK}s"
+      return 1 ;;
+  esac
+  _shellguard_stop
+  _shellguard_query_full $1      # it stopped or garbled its answer: ask a new one
+}
+
+_shellguard_query_full() {
+  # _shellguard_query's other cases. (internal)
   local answer=${2-} esc cwd why= timeout aliased
   _SHELLGUARD_NEW_READS=
   _shellguard_json_escape $1; esc=$REPLY
@@ -374,23 +426,12 @@ _shellguard_query() {
     else
       timeout=${SHELLGUARD_TIMEOUT:-3}
       [[ $timeout == <->(|.<->) ]] && (( timeout > 0 )) || timeout=3
+      _SHELLGUARD_TIMEOUT_FOR=${SHELLGUARD_TIMEOUT-} _SHELLGUARD_TIMEOUT_OK=$timeout
     fi
     _shellguard_recv $_SHELLGUARD_ID $timeout
     rc=$?
     if (( rc == 0 )); then
-      # An allowed line needs only the reply's head: the class, then the prefixes
-      # when they come next.
-      local head="{\"id\":$_SHELLGUARD_ID,\"action\":\"allow\",\"classification\":\""
-      if [[ $REPLY == "$head"* ]]; then
-        local rest=${REPLY:${#head}}
-        _SHELLGUARD_CLASS=${rest%%\"*} _SHELLGUARD_ACTION=allow _SHELLGUARD_REASON=
-        rest=${rest:$(( ${#_SHELLGUARD_CLASS} + 1 ))}
-        [[ $rest == ',"read_prefixes":"'* ]] && _SHELLGUARD_NEW_READS=${${rest:18}%%\"*}
-        if [[ -n $_SHELLGUARD_CLASS && $_SHELLGUARD_CLASS != *[^A-Z]* ]]; then
-          _SHELLGUARD_FRESH=0
-          return 0
-        fi
-      elif _shellguard_parse; then
+      if _shellguard_allowed_head || _shellguard_parse; then
         _SHELLGUARD_FRESH=0
         return 0
       fi
@@ -567,8 +608,9 @@ _shellguard_classify() {
     fi
   fi
   _shellguard_query $text
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
-     _shellguard_cache_usable; then
+  # (The config is not read again: if it changed meanwhile, the next check empties
+  # the caches, this entry too.)
+  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]]; then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
       (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
