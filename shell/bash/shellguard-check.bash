@@ -49,13 +49,16 @@ _shellguard_alias_words() {
   # for _shellguard_plain_reads on the same line.
   local IFS=' ' names=' '
   [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
-  _SHELLGUARD_ANAMES=$names
-  if [[ $names == ' ' || $names == '  ' ]]; then
-    _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=
-    return 0
-  fi
+  _SHELLGUARD_ANAMES=$names _SHELLGUARD_AW_FOR=$1 _SHELLGUARD_AW=
+  # (The rest in a function of its own: bash copies a function's whole body at every
+  # call, ~1.5 us a line here, and this runs on every Enter.)
+  [[ $names == ' ' || $names == '  ' ]] || _shellguard_alias_members "$1" "$names"
+}
+
+_shellguard_alias_members() {
+  # _shellguard_alias_words for $1 when aliases ($2: their names) are defined.
   # (Small bracket expressions: bash's ${x//[...]/ } costs ~10 us a class member here.)
-  local word text members='' name seen=' ' i=0 t=${1//[;|&()<>\`]/ }
+  local word text members='' name seen=' ' i=0 t=${1//[;|&()<>\`]/ } names=$2 IFS
   [[ $t == *[\*\?\[]* ]] && t=${t//[\*\?\[]/ }   # nothing may be globbed below
   IFS=$' \t\n'
   # shellcheck disable=SC2206  # split at blanks: the value is not brace- or tilde-expanded
@@ -271,18 +274,23 @@ _shellguard_maybe_incomplete() {
   # True when bash may ask for more lines after $1 (then nothing runs yet, and the
   # backstop asks about the whole construct). A wrong "yes" only moves the question
   # to the backstop; a wrong "no" asks twice. Cheap tests first: this runs on Enter.
-  local t=$1
-  case $t in
+  case $1 in
     *[\"\'\`\\\(\)\{\}\<\;\&\|$'\n']*) ;;      # may open or continue something: look closer
     *)
       # Otherwise only a keyword in front can (for, if, ...).
-      t=${t#"${t%%[![:space:]]*}"}
+      local t=${1#"${1%%[![:space:]]*}"}
       case ${t%%[[:space:]]*} in
         for | while | until | if | case | select | function | do | then | else | elif | time | coproc | '!') ;;
         *) return 1 ;;
       esac ;;
   esac
-  t=${t%"${t##*[![:space:]]}"}
+  _shellguard_maybe_open "$1"
+}
+
+_shellguard_maybe_open() {
+  # _shellguard_maybe_incomplete's closer look (in its own function: see
+  # _shellguard_alias_words).
+  local t=${1%"${1##*[![:space:]]}"}
   case $t in
     *'&&' | *'||' | *'|' | *'|&') return 0 ;;
   esac
@@ -345,24 +353,34 @@ _shellguard_cache_usable() {
   (( ! _SHELLGUARD_CACHE_OFF ))
 }
 
+_shellguard_own_switch() {
+  # Our own switch ($1): 0 for `shellguard on|status` (they change nothing), 1 for
+  # `shellguard off` (asked about), 3 for any other line.
+  local trimmed=$1
+  trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
+  trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
+  case $trimmed in
+    'shellguard on' | 'shellguard status') return 0 ;;
+    'shellguard off')
+      _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
+      _SHELLGUARD_REASON="turns shellguard off in this shell"
+      return 1 ;;
+  esac
+  return 3
+}
+
 _shellguard_classify() {
   # 0 run, 1 ask, 2 refuse; _SHELLGUARD_CLASS/ACTION/REASON say why. A line the
   # classifier allowed in this directory is allowed again without asking it (no
   # round trip: most lines typed are repeats), until something changes.
   if [[ $1 == *'shellguard '[os]* ]]; then
-    local trimmed=$1
-    trimmed=${trimmed#"${trimmed%%[![:space:]]*}"}
-    trimmed=${trimmed%"${trimmed##*[![:space:]]}"}
-    case $trimmed in
-      'shellguard on' | 'shellguard status') return 0 ;;
-      'shellguard off')
-        _SHELLGUARD_CLASS=UPDATE _SHELLGUARD_ACTION=confirm
-        _SHELLGUARD_REASON="turns shellguard off in this shell"
-        return 1 ;;
-    esac
+    local own
+    _shellguard_own_switch "$1"
+    own=$?
+    (( own == 3 )) || return "$own"
   fi
-  _shellguard_alias_words "$1"
-  local key=$PWD$'\x1f'$1${REPLY:+$'\x1f'$REPLY} cache=0
+  [[ $1 == "$_SHELLGUARD_AW_FOR" && -n $1 ]] || _shellguard_alias_words "$1"
+  local key=$PWD$'\x1f'$1${_SHELLGUARD_AW:+$'\x1f'$_SHELLGUARD_AW} cache=0
   if _shellguard_cache_usable; then
     cache=1
     if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
@@ -585,7 +603,23 @@ _shellguard_enter() {
 }
 
 _shellguard_enter_line() {
-  # Enter on a line that needs a decision, or a continuation line ($1).
+  # Enter on a line that needs a decision ($1). Here only the usual case, one complete
+  # line allowed (see _shellguard_enter); _shellguard_enter_construct takes lines that
+  # continue or open a construct, _shellguard_enter_verdict lines not allowed.
+  if [[ $_SHELLGUARD_MODE == none ]] || (( ${#_SHELLGUARD_LINES[@]} )) ||
+     _shellguard_maybe_incomplete "$1"; then
+    _shellguard_enter_construct "$1"
+    return
+  fi
+  [[ $1 == *[![:space:]]* ]] || return 0
+  _shellguard_classify "$1" || { _shellguard_enter_verdict "$1" "$?"; return; }
+  _SHELLGUARD_LINES=("$1") _SHELLGUARD_OK=$1 _SHELLGUARD_STATE=ok
+  [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG    # (_shellguard_disarm)
+  return 0
+}
+
+_shellguard_enter_construct() {
+  # Enter on a continuation line ($1), or on a line that may open a construct.
   local line=$1
   if [[ $_SHELLGUARD_MODE == none ]]; then
     # No backstop (someone else owns the DEBUG trap): nothing is left for later, every
@@ -595,20 +629,25 @@ _shellguard_enter_line() {
       line="${_SHELLGUARD_LINES[*]}"$'\n'"$line"
       unset IFS
     fi
-  elif (( ${#_SHELLGUARD_LINES[@]} )); then
-    # A continuation line (PS2): the backstop asks about the whole construct.
+    [[ $line == *[![:space:]]* ]] || return 0
+    _shellguard_classify "$line"
+    _shellguard_enter_verdict "$line" "$?"
+    return
+  fi
+  # A continuation line (PS2), or a construct still open: the backstop asks about the
+  # whole construct.
+  if (( ${#_SHELLGUARD_LINES[@]} )); then
     _SHELLGUARD_LINES+=("$line")
     _SHELLGUARD_STATE=
-    _shellguard_arm
-    return 0
-  elif _shellguard_maybe_incomplete "$line"; then
+  else
     _SHELLGUARD_LINES=("$line")
-    _shellguard_arm
-    return 0
   fi
-  [[ $line == *[![:space:]]* ]] || return 0
-  _shellguard_classify "$line"
-  local verdict=$?
+  _shellguard_arm
+}
+
+_shellguard_enter_verdict() {
+  # Act on the decision ($2: 0 run, 1 ask, 2 refuse) about the line $1 on Enter.
+  local line=$1 verdict=$2
   if (( verdict == 1 )); then
     local added=0
     # Recallable even after Ctrl-C at the question; taken back when the line runs.
