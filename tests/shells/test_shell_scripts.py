@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -18,6 +19,7 @@ import pytest
 from shellguard import __version__, shells
 from shellguard.cli import main
 from shellguard.errors import ExitCode, ShellguardError
+from shellguard.protocol import Response, encode_response
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -243,3 +245,52 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
                 if got != ("1" if shell_lets_through(line, kept, aliases) else "0")]
     assert not disagree, disagree[:10]
     assert 0 < answers.count("1") < len(lines)       # both answers were exercised
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_reply_parsing_agrees_with_json(kind, tmp_path):
+    """The shells take replies apart by position (`_shellguard_parse`; zsh also reads an
+    allowed line from the reply's head, `_shellguard_allowed_head`): they must read what
+    `json.loads` reads, for every shape `encode_response` writes."""
+    if not shutil.which(kind):
+        pytest.skip(f"{kind} is not installed")
+    reasons = ["rm: removes files", 'writes "a b" (quoted)', "back\\slash and / slash",
+               "two\nlines\tand a tab", "caf\u00e9 \u2014 non-ASCII", "x" * 500, ""]
+    replies = []
+    for n, reason in enumerate(reasons):
+        for action, crud in (("allow", "READ"), ("confirm", "DELETE"), ("deny", "UPDATE")):
+            for prefixes in ((), ("ls", "git status -c --exec")):
+                replies.append(encode_response(Response(
+                    n + 1, crud, 0.9, reason, "rules", action, None, prefixes)).decode().rstrip("\n"))
+    source = tmp_path / "replies"
+    source.write_text("".join(line + "\n" for line in replies))
+    show = ('printf "%s|%s|%s|%s\\n" "$_SHELLGUARD_CLASS" "$_SHELLGUARD_ACTION" '
+            '"$_SHELLGUARD_NEW_READS" "${_SHELLGUARD_REASON//$\'\\n\'/ }"')
+    if kind == "bash":
+        script = _functions(kind, "_shellguard_parse") + (
+            "while IFS= read -r line; do\n"
+            f"  if _shellguard_parse \"$line\"; then {show}; else echo FAIL; fi\n"
+            f"done < {source}\n")
+        argv = [kind, "--norc", "--noprofile"]
+    else:
+        script = _functions(kind, "_shellguard_parse", "_shellguard_allowed_head") + (
+            "while IFS= read -r REPLY; do\n"
+            "  _SHELLGUARD_ID=${${REPLY#\\{\\\"id\\\":}%%,*}\n"
+            f"  if _shellguard_allowed_head; then {show}; "
+            "  elif [[ $REPLY == *'\"action\":\"allow\"'* ]]; then echo HEAD-MISSED; "
+            f"  elif _shellguard_parse; then {show}; else echo FAIL; fi\n"
+            "  _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_NEW_READS= _SHELLGUARD_REASON=\n"
+            f"done < {source}\n")
+        argv = [kind, "-f"]
+    result = _run([*argv, "-c", script], env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    got = result.stdout.splitlines()
+    assert len(got) == len(replies)
+    for reply, line in zip(replies, got, strict=True):
+        data = json.loads(reply)
+        reason = re.sub(r"[\x00-\x1f\x7f]", " ", data["reasoning"])
+        if kind == "zsh" and data["action"] == "allow":
+            reason = ""         # taken from the head: the reason is not needed to run it
+        expected = "|".join((data["classification"], data["action"],
+                             data.get("read_prefixes", ""), reason))
+        assert line == expected, reply
