@@ -390,9 +390,11 @@ _shellguard_classify() {
     fi
   fi
   _shellguard_query "$1"
-  # (The config is not read again: if it changed meanwhile, the next check empties
-  # the caches, this entry too.)
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]]; then
+  # The config is read again only when the co-process changed meanwhile (a first
+  # answer, kept under the old stamp, would go with the caches at the next check):
+  # a config change is caught there, and empties the caches, this entry too.
+  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
+     { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable; }; then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
       (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS

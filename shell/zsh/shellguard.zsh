@@ -506,8 +506,8 @@ _shellguard_prefetched() {
     if [[ $REPLY == *',"action":"allow"'* && -n $class && $class != *[^A-Z]* ]]; then
       _SHELLGUARD_PRE_KEY=$_SHELLGUARD_PRE_SENT _SHELLGUARD_PRE_CLASS=$class
     fi
-    # (a config change since is caught on Enter, which then drops these with the cache)
-    [[ $REPLY == *'"read_prefixes":"'* ]] &&
+    # (kept under the stamp in force: the session's first check would drop them)
+    [[ $REPLY == *'"read_prefixes":"'* ]] && _shellguard_cache_usable &&
       _shellguard_keep_reads ${${REPLY#*\"read_prefixes\":\"}%%\"*}
   done
 }
@@ -608,9 +608,11 @@ _shellguard_classify() {
     fi
   fi
   _shellguard_query $text
-  # (The config is not read again: if it changed meanwhile, the next check empties
-  # the caches, this entry too.)
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]]; then
+  # The config is read again only when the co-process changed meanwhile (a first
+  # answer, kept under the old stamp, would go with the caches at the next check):
+  # a config change is caught there, and empties the caches, this entry too.
+  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
+     { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable }; then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
       (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
