@@ -171,15 +171,23 @@ class Guard:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if global_aliases and any(word in global_aliases for word in (*typed, *(words or ()))):
                 return ()
-            if not words:
-                continue
-            prefix = self.classifier.rules.read_only_prefix(words)
-            # a deny entry that is one word denies exactly that line
-            if prefix is not None and words[0] not in self.config.deny:
-                text = str(prefix)
-                if text not in found:
-                    found.append(text)
+            if words and (text := self._read_prefix(words)) and text not in found:
+                found.append(text)
         return tuple(found)
+
+    def prefixes_for(self, prefix_words: list[str]) -> tuple[str, ...]:
+        """The read-only prefixes (with the options that make them do more) that the
+        rules and this config give these words (``"git status"``) now; words that no
+        longer make one are left out (see :mod:`shellguard.prefix_memory`)."""
+        if not reads_run_unasked(self.config):
+            return ()
+        found = (self._read_prefix(words.split()) for words in prefix_words)
+        return tuple(dict.fromkeys(text for text in found if text))
+
+    def _read_prefix(self, words: list[str]) -> str | None:
+        prefix = self.classifier.rules.read_only_prefix(words)
+        # a deny entry that is one word denies exactly that line
+        return str(prefix) if prefix is not None and words[0] not in self.config.deny else None
 
     def safe_decision(self, reason: str) -> Decision:
         """The answer when nothing better can be had: ask."""

@@ -31,10 +31,11 @@ ANSWERS = ("yes", "no", "always", "timeout", "blocked")
 MAX_LINE_BYTES = 1 << 20
 #: JSON nesting deeper than this is refused before it can exhaust the decoder's stack.
 MAX_NESTING = 64
-#: Longer reasons are cut: with escapes, a reply stays under 4096 bytes.
+#: Longer reasons are cut: a reply is one line on a terminal.
 MAX_REASON_CHARS = 400
-#: Read-only prefixes beyond this many characters are left out of a reply.
-MAX_PREFIXES_CHARS = 1000
+#: Read-only prefixes beyond this many characters are left out of a reply (a new
+#: shell's first reply carries those kept from earlier sessions).
+MAX_PREFIXES_CHARS = 3000
 #: A shell with more aliases than this is not believed.
 MAX_ALIASES = 5000
 
@@ -171,8 +172,7 @@ def encode_response(response: Response, pad: int = 0) -> bytes:
     """One line, newline included; with ``pad``, spaces make it a multiple of ``pad`` bytes."""
     reasoning = response.reasoning
     if len(reasoning) > MAX_REASON_CHARS:
-        # One line on a terminal; and a reply stays within one atomic pipe write
-        # (PIPE_BUF), which the shells' block reads rely on.
+        # One line on a terminal.
         reasoning = reasoning[:MAX_REASON_CHARS - 3] + "..."
     # The shells read the keys in this order: what lets a line run (id, action, class,
     # read-only prefixes) first, so that they need not take the rest apart to allow it.
@@ -183,7 +183,7 @@ def encode_response(response: Response, pad: int = 0) -> bytes:
     }
     if response.read_prefixes:
         prefixes = ",".join(response.read_prefixes)
-        if len(prefixes) > MAX_PREFIXES_CHARS:  # keep the reply within one pipe write
+        if len(prefixes) > MAX_PREFIXES_CHARS:  # keep the reply small
             prefixes = prefixes[:MAX_PREFIXES_CHARS].rpartition(",")[0]
         if prefixes:
             data["read_prefixes"] = prefixes

@@ -16,7 +16,9 @@ import threading
 import time
 from collections.abc import Iterator
 
+from shellguard import paths
 from shellguard.guard import Decision, Guard
+from shellguard.prefix_memory import PrefixMemory
 from shellguard.protocol import (
     MAX_LINE_BYTES,
     ProtocolError,
@@ -91,7 +93,30 @@ def _audit(guard: Guard, request: Request, decision: Decision) -> None:
                           request.answer, audit.AuditSettings.from_config(guard.config))
 
 
-def answer(guard: Guard, line: bytes | None) -> Response:
+class _Session:
+    """What one co-process (one shell) remembers between requests: the read-only
+    prefixes kept from earlier sessions, handed out once."""
+
+    def __init__(self, memory: PrefixMemory | None) -> None:
+        self.memory = memory
+        self.recalled = memory is None
+
+    def prefixes(self, guard: Guard, found: tuple[str, ...], request: Request) -> tuple[str, ...]:
+        """The prefixes for the reply to ``request``: those of its line, and the first
+        time a shell surely reads the reply, the earlier sessions' too. (It may skip the
+        reply to a prefetch, when Enter comes first, and always skips the reply to an
+        answer report.)"""
+        if self.memory is None or request.answer is not None:
+            return found
+        self.memory.remember(found)
+        if self.recalled or request.prefetch:
+            return found
+        self.recalled = True
+        earlier = guard.prefixes_for(self.memory.recalled())
+        return tuple(dict.fromkeys((*found, *earlier)))
+
+
+def answer(guard: Guard, line: bytes | None, session: _Session | None = None) -> Response:
     """One request line in, one response out; never raises."""
     request_id: int | str | None = None
     try:
@@ -103,8 +128,10 @@ def answer(guard: Guard, line: bytes | None) -> Response:
         check = guard.prefetch if request.prefetch else guard.check
         decision = check(request.command, request.cwd, request.aliases, request.global_aliases)
         _audit(guard, request, decision)
-        return _response(request_id, decision, read_prefixes=guard.read_prefixes(
-            request.command, request.aliases, request.global_aliases))
+        prefixes = guard.read_prefixes(request.command, request.aliases, request.global_aliases)
+        if session is not None:
+            prefixes = session.prefixes(guard, prefixes, request)
+        return _response(request_id, decision, read_prefixes=prefixes)
     except ProtocolError as exc:
         rid = exc.request_id if exc.request_id is not None else request_id
         return _response(rid, guard.safe_decision("the request could not be read"), str(exc))
@@ -121,8 +148,11 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def serve(guard: Guard | None = None, pad: int = 0) -> int:
-    """Answer requests on stdin until EOF; ``pad``: see :func:`encode_response`."""
+def serve(guard: Guard | None = None, pad: int = 0,
+          memory: PrefixMemory | None | bool = True) -> int:
+    """Answer requests on stdin until EOF; ``pad``: see :func:`encode_response`;
+    ``memory``: where read-only prefixes are kept across sessions (True: the file in
+    the XDG state directory; None: nowhere)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -133,8 +163,11 @@ def serve(guard: Guard | None = None, pad: int = 0) -> int:
     for problem in guard.problems:
         sys.stderr.write(f"shellguard: {problem}\n")
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    if memory is True:
+        memory = PrefixMemory(paths.state_dir() / "read-prefixes")
+    session = _Session(memory or None)
     for line in _lines(0):
-        data = encode_response(answer(guard, line), pad)
+        data = encode_response(answer(guard, line, session), pad)
         try:
             view = memoryview(data)
             while view:

@@ -185,7 +185,7 @@ def test_replies_carry_prefixes_after_the_class() -> None:
     assert reply["read_prefixes"] == "ls,grep"
     reply = json.loads(encode_response(answer(guard, b'{"id":2,"command":"ls > x"}')))
     assert "read_prefixes" not in reply
-    # a long list is cut at a whole prefix, so the reply stays one pipe write
+    # a long list is cut at a whole prefix, so the reply stays small
     many = tuple(f"tool{n} --option-{n}" for n in range(200))
     reply = json.loads(encode_response(Response(3, "READ", 0.9, "x", "rules", "allow",
                                                 read_prefixes=many)))

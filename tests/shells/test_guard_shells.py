@@ -423,3 +423,21 @@ def test_zsh_global_aliases_are_classified_as_they_will_run(spawn):
     shell.line("printf '%s\\n' piped-$((40+2)) G")
     shell.expect(r"piped-42\r?\n")
     assert QUESTION not in shell.sync()
+
+
+def test_a_new_session_starts_with_the_read_prefixes_of_earlier_ones(spawn, kind):
+    """The co-process remembers the read-only prefixes it handed out; a new shell gets
+    them with its first reply, before it has run any of those commands itself."""
+    first = spawn(kind)
+    first.line("ls -a")
+    first.sync()
+    first.close()
+    second = spawn(kind, env={"XDG_STATE_HOME": str(first.state)})
+    # Its only lines so far are the harness's (quoted: never a read-only prefix).
+    keys = "${!_SHELLGUARD_READS[@]}" if kind == "bash" else "${(k)_SHELLGUARD_READS[@]}"
+    second.line(f'printf "kept-%s\\n" {keys}')
+    if kind == "zsh":
+        second.question()           # (zsh's ${(k)...} is not bash grammar: it asks)
+        second.send("y")
+    second.expect(r"kept-ls\r?\n")
+    second.sync()
