@@ -19,6 +19,8 @@ from pathlib import Path
 
 __all__ = ["PrefixMemory"]
 
+#: More than this is not ours (or not intact): the rest is not read.
+_MAX_BYTES = 1 << 16
 #: One to three words a read-only prefix may hold (``RuleSet.read_only_prefix``).
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*( [A-Za-z0-9][A-Za-z0-9_.+-]*){0,2}")
 
@@ -38,9 +40,12 @@ class PrefixMemory:
 
     def _read(self) -> list[str]:
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
+            with self.path.open(encoding="utf-8", errors="replace") as fh:
+                text = fh.read(_MAX_BYTES)     # ours holds ~200 short lines
         except OSError:
             return []
+        if len(text) == _MAX_BYTES:
+            text = text.rpartition("\n")[0]   # not a line cut in two
         return [line for line in text.splitlines() if _WORDS.fullmatch(line)][-self.limit:]
 
     def recalled(self) -> list[str]:

@@ -108,3 +108,13 @@ def test_a_prefetch_reply_hands_none_out_but_its_prefixes_are_kept(tmp_path) -> 
     assert _ask(guard, session, "cat f", 2, prefetch=True)["read_prefixes"] == "cat"
     assert _ask(guard, session, "rm x", 3)["read_prefixes"] == "cat,ls"   # most recent first
     assert path.read_text() == "ls\ncat\n"
+
+
+def test_a_directory_or_an_oversized_file_in_its_place_is_harmless(tmp_path) -> None:
+    (tmp_path / "dir").mkdir()
+    memory = PrefixMemory(tmp_path / "dir")
+    assert memory.recalled() == []
+    memory.remember(["ls"])                       # cannot be written: nothing breaks
+    big = tmp_path / "big"
+    big.write_text("ls\n" * 200_000)
+    assert PrefixMemory(big).recalled() == ["ls"]
