@@ -28,7 +28,7 @@ from shellguard.protocol import (
     encode_response,
 )
 
-__all__ = ["serve", "answer"]
+__all__ = ["serve", "answer", "Session"]
 
 _READ_CHUNK = 1 << 16
 
@@ -93,7 +93,7 @@ def _audit(guard: Guard, request: Request, decision: Decision) -> None:
                           request.answer, audit.AuditSettings.from_config(guard.config))
 
 
-class _Session:
+class Session:
     """What one co-process (one shell) remembers between requests: the read-only
     prefixes kept from earlier sessions, handed out once."""
 
@@ -116,7 +116,7 @@ class _Session:
         return tuple(dict.fromkeys((*found, *earlier)))
 
 
-def answer(guard: Guard, line: bytes | None, session: _Session | None = None) -> Response:
+def answer(guard: Guard, line: bytes | None, session: Session | None = None) -> Response:
     """One request line in, one response out; never raises."""
     request_id: int | str | None = None
     try:
@@ -165,7 +165,7 @@ def serve(guard: Guard | None = None, pad: int = 0,
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     if memory is True:
         memory = PrefixMemory(paths.state_dir() / "read-prefixes")
-    session = _Session(memory or None)
+    session = Session(memory or None)
     for line in _lines(0):
         data = encode_response(answer(guard, line, session), pad)
         try:

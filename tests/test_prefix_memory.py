@@ -13,11 +13,11 @@ from shellguard.config import Config
 from shellguard.guard import Guard
 from shellguard.prefix_memory import PrefixMemory
 from shellguard.protocol import encode_response
-from shellguard.server import _Session, answer
+from shellguard.server import Session, answer
 from shellguard.verdict import Crud
 
 
-def _ask(guard: Guard, session: _Session, command: str, n: int = 1, **extra: object) -> dict:
+def _ask(guard: Guard, session: Session, command: str, n: int = 1, **extra: object) -> dict:
     line = json.dumps({"id": n, "command": command, **extra}).encode()
     return json.loads(encode_response(answer(guard, line, session)))
 
@@ -46,19 +46,19 @@ def test_an_edited_file_is_read_strictly(tmp_path) -> None:
 def test_a_new_session_gets_the_earlier_ones_with_its_first_reply(tmp_path) -> None:
     guard = Guard(use_llm=False)
     path = tmp_path / "read-prefixes"
-    first = _Session(PrefixMemory(path))
+    first = Session(PrefixMemory(path))
     assert "read_prefixes" not in _ask(guard, first, "rm x")       # nothing kept yet
     assert _ask(guard, first, "git status -s; ls -la")["read_prefixes"].split(",")[1] == "ls"
     assert path.read_text() == "git status\nls\n"
 
-    second = _Session(PrefixMemory(path))
+    second = Session(PrefixMemory(path))
     reply = _ask(guard, second, "touch new")                      # asks, and hands them out
     assert reply["action"] == "confirm"
     kept = reply["read_prefixes"].split(",")
     assert kept[0] == "ls" and kept[1].startswith("git status --")
     assert "read_prefixes" not in _ask(guard, second, "touch other", 2)   # once only
     # an answer report's reply is skipped by the shells: it never carries them
-    third = _Session(PrefixMemory(path))
+    third = Session(PrefixMemory(path))
     assert "read_prefixes" not in _ask(guard, third, "touch new", answer="no")
     assert "read_prefixes" in _ask(guard, third, "touch new", 2)
 
@@ -68,17 +68,17 @@ def test_a_config_that_asks_about_reads_hands_none_out(tmp_path) -> None:
     path.write_text("ls\n")
     strict = Config()
     strict.actions[Crud.READ] = "confirm"
-    assert "read_prefixes" not in _ask(Guard(strict, use_llm=False), _Session(PrefixMemory(path)),
+    assert "read_prefixes" not in _ask(Guard(strict, use_llm=False), Session(PrefixMemory(path)),
                                        "pwd")
     denied = Config(deny=("ls",))      # a one-word deny entry: that program is left out
-    assert "read_prefixes" not in _ask(Guard(denied, use_llm=False), _Session(PrefixMemory(path)),
+    assert "read_prefixes" not in _ask(Guard(denied, use_llm=False), Session(PrefixMemory(path)),
                                        "rm x")
 
 
 def test_a_read_only_state_directory_changes_nothing_but_the_memory(tmp_path) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the directory should be")
-    session = _Session(PrefixMemory(blocked / "read-prefixes"))
+    session = Session(PrefixMemory(blocked / "read-prefixes"))
     assert _ask(Guard(use_llm=False), session, "ls -la")["read_prefixes"] == "ls"
 
 
@@ -103,7 +103,7 @@ def test_a_prefetch_reply_hands_none_out_but_its_prefixes_are_kept(tmp_path) -> 
     guard = Guard(use_llm=False)
     path = tmp_path / "read-prefixes"
     path.write_text("ls\n")
-    session = _Session(PrefixMemory(path))
+    session = Session(PrefixMemory(path))
     assert "read_prefixes" not in _ask(guard, session, "rm x", prefetch=True)
     assert _ask(guard, session, "cat f", 2, prefetch=True)["read_prefixes"] == "cat"
     assert _ask(guard, session, "rm x", 3)["read_prefixes"] == "cat,ls"   # most recent first
