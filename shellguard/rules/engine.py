@@ -16,17 +16,20 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from shellguard.rules.schema import Program, Rule, RuleError, build_program, build_rule
+from shellguard.rules.schema import (
+    OPERAND_KEY,
+    Program,
+    Rule,
+    RuleError,
+    build_program,
+    build_rule,
+)
 from shellguard.verdict import Crud
 
 __all__ = ["RuleSet", "ArgvView", "Match", "ReadPrefix", "load_rules", "builtin_rules",
            "DATA_DIR"]
 
 DATA_DIR = Path(__file__).with_name("data")
-
-
-# `of=` in `dd if=a of=b`: a word, then `=`
-_OPERAND = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class ArgvView:
             if double_dash or tok == "-" or not tok.startswith("-"):
                 positionals.append(tok)
                 index.append(i)
-                operand = _OPERAND.match(tok)
+                operand = OPERAND_KEY.match(tok)
                 if operand is not None:
                     # `dd of=FILE`: a key=value operand, kept under "of=" so that
                     # `writes_option = ["of="]` finds it (options always start with "-")

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 
 from shellguard.verdict import Crud
 
-__all__ = ["Rule", "Program", "RuleError", "RULE_KEYS", "PROGRAM_KEYS", "HANDLERS"]
+#: The key of a key=value operand (`of=` in `dd if=a of=b`): a word, then `=`.
+#: ``writes_option`` may name one; the engine files such operands under it.
+OPERAND_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
+
+__all__ = ["Rule", "Program", "RuleError", "RULE_KEYS", "PROGRAM_KEYS", "HANDLERS", "OPERAND_KEY"]
 
 
 class RuleError(Exception):
@@ -184,7 +188,7 @@ def build_rule(table: object, where: str) -> Rule:
         raise RuleError(f"{here}: key 'writes' must be 'last', 'first' or 'args'")
     writes_option = _strs(table.get("writes_option", []), here, "writes_option")
     for item in writes_option:
-        if not (item.startswith("-") or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*=", item)):
+        if not (item.startswith("-") or OPERAND_KEY.fullmatch(item)):
             raise RuleError(f"{here}: key 'writes_option' entries are options ('-o') or "
                             f"key=value operands ('of='), got {item!r}")
     runs = table.get("runs", "")
