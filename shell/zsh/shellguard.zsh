@@ -506,8 +506,12 @@ _shellguard_prefetched() {
     if [[ $REPLY == *',"action":"allow"'* && -n $class && $class != *[^A-Z]* ]]; then
       _SHELLGUARD_PRE_KEY=$_SHELLGUARD_PRE_SENT _SHELLGUARD_PRE_CLASS=$class
     fi
-    # (kept under the stamp in force: the session's first check would drop them)
-    [[ $REPLY == *'"read_prefixes":"'* ]] && _shellguard_cache_usable &&
+    # Kept under the stamp in force (the session's first check would drop them): the
+    # config is read only when the co-process is not the one the stamp names, as in
+    # _shellguard_classify, not at every key. (The prefetch was sent with the cache on;
+    # a config change since is caught on Enter, which drops these with the cache.)
+    [[ $REPLY == *'"read_prefixes":"'* ]] &&
+      { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable } &&
       _shellguard_keep_reads ${${REPLY#*\"read_prefixes\":\"}%%\"*}
   done
 }
