@@ -32,8 +32,10 @@
 # - The hook is zle-line-finish, added with add-zle-hook-widget: it runs after *every*
 #   accepting widget (Enter, Ctrl-O, accept-and-hold, vi bindings), sees the whole
 #   construct ($PREBUFFER$BUFFER) and can abort it with `zle send-break`. Wrapping
-#   accept-line instead is bypassed by plugins that rebind it later. A precmd
-#   self-check re-adds the hook if a later plugin replaced zle-line-finish.
+#   accept-line instead is bypassed by plugins that rebind it later. It is added once
+#   the first prompt is drawn (a zle -F handler, which zle runs before it reads a key,
+#   even one typed ahead); a precmd self-check re-adds it if a later plugin replaced
+#   zle-line-finish.
 # - The classifier is one co-process per shell (`shellguard serve`), started in the
 #   background at the first prompt, spoken to over a FIFO pair opened close-on-exec
 #   (a `coproc` would be a job and leak its fds into every child). One JSON line
@@ -78,6 +80,7 @@ typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd,
 typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
 typeset -gi _SHELLGUARD_CACHE_OFF=0
 typeset -gi _SHELLGUARD_SOON=-1           # the fd whose zle -F handler starts the classifier
+typeset -gi _SHELLGUARD_HOOKED=0          # our zle hooks were put in (at the first prompt)
 typeset -g _SHELLGUARD_AW_FOR= _SHELLGUARD_AW=   # _shellguard_alias_words: last text, answer
 
 # -- helpers --------------------------------------------------------------------------
@@ -963,6 +966,26 @@ _shellguard_rehook() {
   add-zle-hook-widget $1 $2
 }
 
+_shellguard_hooks() {
+  # Self-check: a plugin loaded later may have replaced zle-line-finish or
+  # zle-line-pre-redraw (or taken us out of their hook lists). Without the first
+  # nothing is guarded; without the second, Enter on a typed line waits for an answer.
+  local -a hooks
+  _SHELLGUARD_HOOKED=1
+  (( ${+widgets} )) || builtin zmodload zsh/zleparameter 2>/dev/null
+  if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
+        ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ]] ||
+     ! builtin zstyle -g hooks zle-line-finish widgets ||
+     (( ! ${hooks[(I)<->:_shellguard_line_finish]} )); then
+    _shellguard_rehook line-finish _shellguard_line_finish
+    _shellguard_rehook line-pre-redraw _shellguard_prefetch
+  elif [[ ${widgets[zle-line-pre-redraw]-} != user:azhw:zle-line-pre-redraw ]] ||
+       ! builtin zstyle -g hooks zle-line-pre-redraw widgets ||
+       (( ! ${hooks[(I)<->:_shellguard_prefetch]} )); then
+    _shellguard_rehook line-pre-redraw _shellguard_prefetch
+  fi
+}
+
 _shellguard_precmd() {
   local ret=$?
   emulate -L zsh
@@ -980,22 +1003,13 @@ _shellguard_precmd() {
     fi
     _SHELLGUARD_NOTE=
   fi
-  # Self-check: a plugin loaded later may have replaced zle-line-finish or
-  # zle-line-pre-redraw (or taken us out of their hook lists). Without the first
-  # nothing is guarded; without the second, Enter on a typed line waits for an answer.
-  local -a hooks
-  (( ${+widgets} )) || builtin zmodload zsh/zleparameter 2>/dev/null
-  if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
-        ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ]] ||
-     ! builtin zstyle -g hooks zle-line-finish widgets ||
-     (( ! ${hooks[(I)<->:_shellguard_line_finish]} )); then
-    _shellguard_rehook line-finish _shellguard_line_finish
-    _shellguard_rehook line-pre-redraw _shellguard_prefetch
-  elif [[ ${widgets[zle-line-pre-redraw]-} != user:azhw:zle-line-pre-redraw ]] ||
-       ! builtin zstyle -g hooks zle-line-pre-redraw widgets ||
-       (( ! ${hooks[(I)<->:_shellguard_prefetch]} )); then
-    _shellguard_rehook line-pre-redraw _shellguard_prefetch
+  if (( ! _SHELLGUARD_HOOKED )); then
+    # The first prompt: hook in once it is drawn, and start the classifier then, so
+    # that the prompt waits for neither (loading add-zle-hook-widget takes 1.5-2 ms).
+    # zle runs the handler before it reads any key typed ahead, so no line gets past.
+    _shellguard_start_soon && return ret
   fi
+  _shellguard_hooks
   # Start the classifier in the background so the first command does not wait for
   # Python: once the prompt is drawn, so that the prompt does not wait for the fork
   # either. (A line entered before that starts it itself.)
@@ -1004,8 +1018,8 @@ _shellguard_precmd() {
 }
 
 _shellguard_start_soon() {
-  # Have zle start the classifier when it next waits for a key, which is after the
-  # prompt is drawn: a zle -F handler on /dev/null, which is always ready. (internal)
+  # Have zle hook in and start the classifier when it next waits for a key, which is
+  # after the prompt is drawn: a zle -F handler on /dev/null, which is always ready. (internal)
   # (Not close-on-exec, which would need zsh/system loaded before the first prompt: a
   # prompt program started before the handler closes it inherits a /dev/null, which
   # holds nothing open.)
@@ -1025,6 +1039,7 @@ _shellguard_start_now() {
     { exec {_SHELLGUARD_SOON}<&- } 2>/dev/null
     _SHELLGUARD_SOON=-1
   fi
+  (( _SHELLGUARD_HOOKED )) || _shellguard_hooks
   (( _SHELLGUARD_PID )) || _shellguard_disabled || _shellguard_start
 }
 
@@ -1070,9 +1085,9 @@ if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
   builtin autoload -Uz add-zle-hook-widget
   [[ -n $_SHELLGUARD_PYTHON || -n ${commands[shellguard-py]-} ]] ||
     builtin print -ru2 -- "shellguard: cannot find the shellguard command; every command will be asked about"
-  # The precmd hook (what add-zsh-hook does, without loading it). Its self-check adds
-  # the zle-line-finish hook at the first prompt, so start-up does not pay for
-  # add-zle-hook-widget.
+  # The precmd hook (what add-zsh-hook does, without loading it). It has zle add the
+  # zle-line-finish hook once the first prompt is drawn, so that neither start-up nor
+  # the first prompt pays for add-zle-hook-widget.
   typeset -ga precmd_functions
   precmd_functions=(${precmd_functions:#_shellguard_precmd} _shellguard_precmd)
 fi

@@ -349,6 +349,19 @@ def test_the_coprocess_starts_at_the_first_prompt_without_a_key(spawn, kind):
     assert shell.serve_pids() == [pid]
 
 
+def test_a_line_typed_before_the_first_prompt_is_guarded(spawn, kind):
+    """Keys sent as the shell starts, before the prompt is drawn (zsh puts its zle
+    hooks in only then, from a zle -F handler, which runs before any key is read)."""
+    shell = spawn(kind, first_sync=False)
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    assert "DELETE" in shell.question(timeout=120)
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+
+
 def test_type_ahead_does_not_answer(shell):
     victim = shell.home / "victim"
     victim.write_text("x")
