@@ -11,7 +11,7 @@ import pexpect
 import pytest
 from xonsh_harness import QUESTION, XONSH, Xonsh, hermetic_env
 
-ROOT = Path(__file__).resolve().parents[2]
+from shellguard import shells
 
 
 def test_entry_point_and_module_are_installed() -> None:
@@ -22,9 +22,21 @@ def test_entry_point_and_module_are_installed() -> None:
     assert callable(module._load_xontrib_) and callable(module._unload_xontrib_)
 
 
-def test_init_snippet_is_one_line_loading_the_xontrib() -> None:
-    lines = (ROOT / "shell" / "xonsh" / "init.xsh").read_text().splitlines()
-    assert lines == ["xontrib load shellguard"]
+def test_init_snippet_guards_a_real_xonsh(tmp_path: Path) -> None:
+    """What `shellguard init xonsh` prints, as the rc's line, turns the guard on."""
+    snippet = shells.render("xonsh")
+    assert [line for line in snippet.splitlines() if not line.startswith("#")] == [
+        '__import__("xontrib.shellguard", fromlist=["_load_xontrib_"])'
+        "._load_xontrib_(__xonsh__)"]
+    sh = Xonsh(tmp_path, load=snippet)
+    try:
+        sh.run("echo read-ok")
+        sh.ask("touch guarded")
+        sh.answer("n")
+        assert not (sh.work / "guarded").exists()
+        assert len(sh.coprocess_pids()) == 1
+    finally:
+        sh.close()
 
 
 @pytest.fixture(scope="module")

@@ -75,14 +75,17 @@ def hermetic_env(base: Path, **extra: str) -> dict[str, str]:
 class Xonsh:
     """One interactive xonsh; commands are run at the prompt and waited for, never slept on."""
 
-    def __init__(self, base: Path, load: bool = True, timeout: float = 30.0,
+    def __init__(self, base: Path, load: bool | str = True, timeout: float = 30.0,
                  shell_type: str = "prompt_toolkit") -> None:
         self.base = base
         self.work = base / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.env = hermetic_env(base)
         rc = base / "rc.xsh"
-        rc.write_text(RC_HEAD + ("xontrib load shellguard\n" if load else ""))
+        # load: the rc's line that loads the guard (True: `xontrib load shellguard`)
+        if load is True:
+            load = "xontrib load shellguard\n"
+        rc.write_text(RC_HEAD + (load or ""))
         self.prompts = -1  # the first prompt shows 0
         self.child = pexpect.spawn(str(XONSH), ["--rc", str(rc), "-i", "-st", shell_type],
                                    env=self.env,
