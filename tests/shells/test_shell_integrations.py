@@ -45,6 +45,24 @@ def test_zsh_with_autosuggestions_and_syntax_highlighting(spawn, order):
     _guards_rm(shell)
 
 
+@pytest.mark.parametrize("on_path", [True, False])
+def test_zsh_plugin_file_as_plugin_managers_load_it(spawn, on_path, tmp_path):
+    """oh-my-zsh, zinit and antidote source `<name>.plugin.zsh` from the plugin's folder:
+    with `shellguard` on PATH it runs what `shellguard init zsh` prints; without, it
+    sources the script beside it (a checkout used as the plugin)."""
+    plugin = shells.script_path("zsh").with_name("shellguard.plugin.zsh")
+    bin_dir = os.path.dirname(sys.executable)
+    path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin" if on_path else "/usr/local/bin:/usr/bin:/bin"
+    # off PATH, the script finds no Python of its own: the rc names it, as a user would
+    load = f"source {plugin}" if on_path else \
+        f"_SHELLGUARD_PYTHON={sys.executable}; source {plugin}"
+    shell = spawn("zsh", load=load,
+                  env={"PATH": path, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    _guards_rm(shell)
+    launched = (tmp_path / "cache" / "shellguard" / "init" / "zsh.sh").exists()
+    assert launched == on_path
+
+
 def test_zsh_plugin_replacing_zle_line_finish_later(spawn):
     shell = spawn("zsh", rc_after="_other_finish() { : }\nzle -N zle-line-finish _other_finish")
     _guards_rm(shell)
