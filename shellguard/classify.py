@@ -242,6 +242,9 @@ class Classifier:
                             source="heuristic", rule_id="heuristic.dynamic-program",
                             confidence=0.3, confirm=True)]
         name = program_name(argv[0])
+        if name in _BUILTIN_NAMES and "/" in argv[0] and not argv[0].startswith("/"):
+            # `bin/test`, `script/test`: a file of the project, not the builtin
+            return self.unknown(argv, part, False)
         program = self.rules.program(name)
         if program is not None and program.handler:
             handled = HANDLERS[program.handler](self, words, program, cmd, ctx, depth)
@@ -250,10 +253,13 @@ class Classifier:
         known = program is not None or self.rules.knows(name)
         view = ArgvView.of(argv, program)  # split once: the dry-run check and the rules share it
         match = self.rules.match_view(view)
-        # --help and dry-run flags count only before a command the program runs; after
-        # it they are that command's to read (`npx some-tool -n`, `go run ./x -n 5`).
-        own = argv[:1 + _runs_from(match)] if match is not None and match.rule.runs else argv
-        if known and _asks_for_help(own[1:]):
+        # --help and dry-run flags count only before a command or program the line runs;
+        # after it they are that program's to read (`npx some-tool -n`, `go run ./x
+        # --help`, which builds and runs ./x). A script (`setup.py --version`) runs its
+        # own code before it reads any option.
+        own = argv[:1 + _runs_from(match)] if match is not None and (
+            match.rule.runs or match.rule.confirm) else argv
+        if known and _asks_for_help(own[1:]) and not name.endswith(_SCRIPT_SUFFIXES):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]
         if program is not None and program.dry_run:
@@ -458,6 +464,18 @@ def _reads_target(owner: SimpleCommand, path: str, ctx: Context) -> bool:
     target = ctx.resolve(path)
     return any(not w.dynamic and not w.text.startswith("-") and ctx.resolve(w.text) == target
                for w in owner.words[1:])
+
+
+#: Shell builtins and keywords: a relative path with one of these names (`bin/test`) is
+#: a file of the project, which runs its own code.
+_BUILTIN_NAMES = frozenset({
+    ":", ".", "[", "[[", "true", "false", "test", "echo", "printf", "print", "type", "which",
+    "whence", "where", "help", "exit", "return", "wait", "jobs", "fg", "bg", "times", "caller",
+    "cd", "pwd", "export", "unset", "alias", "source", "eval", "exec", "read", "set", "shift",
+})
+#: Programs that are scripts of the project: they run their own code before they read
+#: `--help` or `--version`.
+_SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".rb", ".pl", ".php", ".js", ".mjs", ".cjs", ".ts")
 
 
 def _asks_for_help(tokens: tuple[str, ...]) -> bool:

@@ -38,6 +38,8 @@ class CodeEffect:
     crud: Crud
     reason: str
     shell: str | None = None
+    #: for a file write: the string literals of the code, one of which may name the file
+    literals: tuple[str, ...] = ()
 
 
 # -- SQL -----------------------------------------------------------------------
@@ -238,6 +240,19 @@ _APIS: list[tuple[Crud, str, _Lazy]] = [
 ]
 
 
+def _path_literals(code: str) -> list[str]:
+    """String literals of code that look like file paths (`README.md`, `src/x.py`)."""
+    found = (_unescape(a or b) for a, b in re.findall(_STR, code))
+    return [text for text in found if 0 < len(text) < 256 and "\n" not in text
+            and not text.startswith("-") and not text.endswith("/") and ("." in text or "/" in text)]
+
+
+def _written_paths(call: str, code: str) -> tuple[str, ...]:
+    """The paths a file write may name: those in the call itself (`open('out.json', 'w')`),
+    else every path-like literal of the code (`p = 'x.py'; open(p, 'w')`)."""
+    return tuple(_path_literals(call) or _path_literals(code))
+
+
 def _unescape(text: str) -> str:
     return text.replace("\\'", "'").replace('\\"', '"').replace("\\\\", "\\")
 
@@ -273,7 +288,9 @@ def code_effects(code: str, language: str) -> list[CodeEffect]:
     for crud, what, pattern in _APIS:
         m = pattern.search(rest)
         if m:
-            effects.append(CodeEffect(crud, f"the {language} code {what} ({m.group(0).strip()})"))
+            literals = _written_paths(m.group(0), rest) if crud is Crud.CREATE else ()
+            effects.append(CodeEffect(crud, f"the {language} code {what} ({m.group(0).strip()})",
+                                      literals=literals))
     return effects
 
 

@@ -184,3 +184,47 @@ def test_a_function_that_shadows_a_known_program_asks_with_its_body(command, exp
     """Later lines naming the program would run the body while they look like the
     program (`ls` after `ls() { rm -rf x; }`): the definition is where it can be seen."""
     assert klass(command) == expected
+
+
+@pytest.mark.parametrize("command", [
+    "bin/test sympy/core", "script/test", "./test -x", "tools/echo hi", "./true",
+])
+def test_a_relative_path_never_names_a_builtin(command: str) -> None:
+    """`bin/test` is a file of the project that runs its own code, not `test`."""
+    assert klass(command) != ("READ", False), command
+    assert klass("/usr/bin/test -f x") == ("READ", False)
+
+
+@pytest.mark.parametrize("command", [
+    "go run ./cmd/app --help", "go run main.go --version", "python setup.py --version",
+    "python3 manage.py --help", "cargo run -- --help",
+])
+def test_help_after_the_program_a_line_runs_is_that_programs(command: str) -> None:
+    """The program is built or its code runs before it reads --help or --version."""
+    assert klass(command) != ("READ", False), command
+    assert klass("go run --help") == ("READ", False)
+
+
+@pytest.mark.parametrize("command, crud", [
+    ("perl -0pi -e 's/a/b/' f", "UPDATE"), ("perl -0777 -pi -e 's/a/b/' f", "UPDATE"),
+    ("perl -l0pi -e 's/a/b/' f", "UPDATE"), ("perl -i.bak -pe 's/a/b/' f", "UPDATE"),
+    ("ruby -i -pe 'x' f", "UPDATE"), ("perl -Mstrict -e 'print 1'", "READ"),
+    ("perl -Mwarnings -ne 'print' f", "READ"), ("perl -lane 'print $F[0]' f", "READ"),
+    ("ruby -rjson -e 'p 1'", "READ"),
+])
+def test_perl_and_ruby_switch_clusters(command: str, crud: str) -> None:
+    """-i inside a cluster edits in place; -M and -r take the rest of the word."""
+    assert klass(command)[0] == crud, command
+
+
+def test_inline_code_that_writes_an_existing_file_updates_it(tmp_path) -> None:
+    (tmp_path / "README.md").write_text("x")
+    (tmp_path / "package.json").write_text("{}")
+    cwd = str(tmp_path)
+    for command in ["python3 -c \"import pathlib; pathlib.Path('README.md').write_text('x')\"",
+                    "node -e \"require('fs').writeFileSync('package.json', '{}')\"",
+                    "python3 -c \"p = 'README.md'; s = open(p).read(); open(p, 'w').write(s)\""]:
+        assert klass(command, cwd) == ("UPDATE", True), command
+    # the file read is not the file written
+    assert klass("python3 -c \"import json; d = json.load(open('package.json')); "
+                 "json.dump(d, open('out.json', 'w'))\"", cwd) == ("CREATE", True)

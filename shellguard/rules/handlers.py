@@ -342,6 +342,28 @@ def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program
                                                                                   why)
 
 
+def _edits_in_place(letters: str) -> bool:
+    """Whether a perl or ruby switch cluster (`-0pi`, `-lane`, `-i.bak`) holds -i. A
+    switch that takes the rest of the word as its value (`-Mstrict`, `-Ilib`, `-F,`)
+    ends the cluster; -0 and -l take the digits after them."""
+    i = 0
+    while i < len(letters):
+        letter = letters[i]
+        if letter == "i":
+            return True
+        if letter in "MmIFxdDrCEWTK":
+            return False
+        i += 1
+        if letter == "0" and letters[i:i + 1] in ("x", "X"):
+            i += 1
+            while i < len(letters) and letters[i] in "0123456789abcdefABCDEF":
+                i += 1
+        elif letter in "0l":
+            while i < len(letters) and letters[i] in "01234567":
+                i += 1
+    return False
+
+
 def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: Program,
                      cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -372,9 +394,7 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
                 return None
             return classifier.argv(inner, cmd, ctx, depth + 1)
         letters = text[1:] if not text.startswith("--") else ""
-        if language in ("perl", "ruby") and letters.startswith(("i", "pi", "npi", "ni")) or (
-                language in ("perl", "ruby") and re.fullmatch(r"[a-zA-Z]*i[a-zA-Z.]*", letters)
-                and "i" in letters.split(".")[0]):
+        if language in ("perl", "ruby") and _edits_in_place(letters):
             inplace = True
         if text in code_options or (letters and letters[-1:] in {o.lstrip("-") for o in
                                                                  code_options if len(o) == 2}
@@ -437,6 +457,16 @@ def _code(classifier: Classifier, code: Word, language: str, part: str, ctx: Con
     return _code_text(classifier, code.text, language, part, ctx, depth)
 
 
+def _existing_file(literals: tuple[str, ...], ctx: Context) -> str | None:
+    """The first of the paths code that writes files may name that is a file which exists
+    (when the code only reads it, the class is one too high; it asks anyway)."""
+    for text in literals:
+        exists, is_file = ctx.exists(text)
+        if exists and is_file:
+            return text
+    return None
+
+
 def _code_text(classifier: Classifier, text: str, language: str, part: str, ctx: Context,
                depth: int) -> list[Finding]:
     findings: list[Finding] = []
@@ -444,7 +474,12 @@ def _code_text(classifier: Classifier, text: str, language: str, part: str, ctx:
         if effect.shell is not None:
             findings.extend(classifier.script(effect.shell, ctx, depth + 1, "nested"))
         else:
-            findings.append(Finding(part, effect.crud, effect.reason, rule_id=f"{language}.api",
+            crud, reason = effect.crud, effect.reason
+            existing = _existing_file(effect.literals, ctx)
+            if existing is not None:  # CLASSES.md rule 5: overwriting a file is UPDATE
+                crud = Crud.UPDATE
+                reason = reason.replace("creates files", f"overwrites {existing}, which exists", 1)
+            findings.append(Finding(part, crud, reason, rule_id=f"{language}.api",
                                     confidence=0.8, confirm=True))
     findings.append(Finding(part, Crud.READ, f"runs inline {language} code; only what it visibly "
                                              "does is known", rule_id=f"{language}.inline",
