@@ -213,7 +213,8 @@ class Classifier:
                                  cmd.redirects, cmd.text, cmd.upstream, cmd.context)
             return found + self.command(bare, ctx, depth, variables)
         injected = [a.split("=", 1)[0] for a in cmd.assignments
-                    if _INJECTING_VARIABLES.match(a.split("=", 1)[0])]
+                    if _INJECTING_VARIABLES.match(a.split("=", 1)[0])
+                    and not (a.startswith("NODE_OPTIONS=") and not _NODE_LOADS_CODE.search(a))]
         if injected:
             found = self.argv(words, cmd, ctx, depth) if not words[0].dynamic else []
             return found + [Finding(part, Crud.READ, f"{injected[0]} changes which code the "
@@ -408,6 +409,9 @@ _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\
                                   r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
                                   r"NODE_OPTIONS|PROMPT_COMMAND|GIT_CONFIG_PARAMETERS|"
                                   r"GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+)$")
+#: NODE_OPTIONS loads code only with these (`--max-old-space-size=4096` loads none).
+_NODE_LOADS_CODE = re.compile(r"(^NODE_OPTIONS=|\s)['\"]?(-r|--require|--import|--loader|"
+                              r"--experimental-loader)")
 #: Prefix assignments whose value is a command line the program may run.
 _COMMAND_VARIABLES = re.compile(r"^(PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|LESSOPEN|LESSCLOSE|"
                                 r"GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|GIT_EDITOR|"

@@ -228,3 +228,14 @@ def test_inline_code_that_writes_an_existing_file_updates_it(tmp_path) -> None:
     # the file read is not the file written
     assert klass("python3 -c \"import json; d = json.load(open('package.json')); "
                  "json.dump(d, open('out.json', 'w'))\"", cwd) == ("CREATE", True)
+
+
+@pytest.mark.parametrize("command, asks", [
+    ("NODE_OPTIONS=--max-old-space-size=4096 npx tsc --noEmit", False),
+    ("NODE_OPTIONS='--report-on-signal' npx tsc --noEmit", False),
+    ("NODE_OPTIONS='--require ./hook.js' npx tsc --noEmit", True),
+    ("NODE_OPTIONS=-r./hook.js npx tsc --noEmit", True),
+    ("NODE_OPTIONS='--max-old-space-size=4096 --import ./x.mjs' npx tsc --noEmit", True),
+])
+def test_node_options_inject_code_only_with_a_loading_flag(command: str, asks: bool) -> None:
+    assert (klass(command) != ("READ", False)) is asks, command
