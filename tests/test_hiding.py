@@ -239,3 +239,15 @@ def test_inline_code_that_writes_an_existing_file_updates_it(tmp_path) -> None:
 ])
 def test_node_options_inject_code_only_with_a_loading_flag(command: str, asks: bool) -> None:
     assert (klass(command) != ("READ", False)) is asks, command
+
+
+@pytest.mark.parametrize("command, crud", [
+    ("echo c3VkbyBpcHRhYmxlcyAtRg== | base64 -d | sh", "DELETE"),     # sudo iptables -F
+    ("echo cm0gLXJmIHg= | base64 --decode | bash", "DELETE"),          # rm -rf x
+    ("printf 'cm0g\\nLXJmIHg=' | base64 -d | sh", "DELETE"),           # split over lines
+    ("echo RFJPUCBUQUJMRSB1c2VyczsK | base64 -d | psql app", "DELETE"),  # DROP TABLE users;
+    ("echo bHMgLWxh | base64 -d | sh", "READ"),                        # ls -la: still asks
+])
+def test_base64_decoded_into_a_shell_keeps_its_class_and_asks(command: str, crud: str) -> None:
+    assert klass(command) == (crud, True), command
+    assert klass("echo 'not base64!' | base64 -d | sh")[1] is True

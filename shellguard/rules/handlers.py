@@ -8,8 +8,10 @@ classifier, or ``None`` to let the ordinary rules decide.
 
 from __future__ import annotations
 
+import binascii
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from shellguard import payloads  # its regex tables compile on first use, not at start-up
@@ -69,12 +71,38 @@ def _is_option(text: str) -> bool:
 
 
 def _echoed_text(cmd: SimpleCommand) -> str | None:
-    """The fixed text that `echo` or `printf` (everything upstream) pipe into ``cmd``."""
-    feeders = [c for c in cmd.upstream if program_name(c.name) in ("echo", "printf")]
-    if feeders and len(feeders) == len(cmd.upstream) and not any(
+    """The fixed text that `echo` or `printf` (everything upstream) pipe into ``cmd``,
+    also through `base64 -d` (`echo cm0gLXJmIHg= | base64 -d | sh` runs `rm -rf x`)."""
+    upstream = list(cmd.upstream)
+    decode = _decodes_base64(cmd)
+    if decode:
+        upstream.pop()
+    feeders = [c for c in upstream if program_name(c.name) in ("echo", "printf")]
+    if not feeders or len(feeders) != len(upstream) or any(
             w.dynamic for c in feeders for w in c.words):
-        return "\n".join(payloads.printf_text(c.argv) for c in feeders)
-    return None
+        return None
+    text = "\n".join(payloads.printf_text(c.argv) for c in feeders)
+    if decode:
+        try:
+            text = binascii.a2b_base64("".join(text.split())).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return text
+
+
+def _decodes_base64(cmd: SimpleCommand) -> bool:
+    last = cmd.upstream[-1] if cmd.upstream else None
+    return last is not None and program_name(last.name) in ("base64", "gbase64") and any(
+        arg in ("-d", "--decode", "-D") for arg in last.argv[1:])
+
+
+def _hidden(findings: list[Finding], cmd: SimpleCommand) -> list[Finding]:
+    """Text decoded before it runs keeps its class (CLASSES.md rule 9), and asks: a
+    person reading the line does not see what it does."""
+    if not _decodes_base64(cmd):
+        return findings
+    return [replace(f, reason=f"{f.reason} (decoded from base64)", confirm=True)
+            for f in findings]
 
 
 def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ctx: Context,
@@ -92,7 +120,7 @@ def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ct
             return _remote_code(part, f"piped into {what}")
         text = _echoed_text(cmd)
         if text is not None:
-            return classifier.script(text, ctx, depth + 1, "nested")
+            return _hidden(classifier.script(text, ctx, depth + 1, "nested"), cmd)
         return _unknown_code(part, f"commands piped into {what}")
     return None
 
@@ -563,7 +591,7 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
         return first + _sql_findings(part, name, [Word(body, body)])
     text = _echoed_text(cmd)
     if text is not None:  # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
-        return first + _sql_findings(part, name, [Word(text, text)])
+        return first + _hidden(_sql_findings(part, name, [Word(text, text)]), cmd)
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
         return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
     return first + _session(part, name)
