@@ -48,8 +48,10 @@ _SQL_READ = {"select", "show", "describe", "desc", "explain", "values", "table",
              "commit", "rollback", "start", "end", "use", "pragma", "help", "\\d", "\\dt",
              "\\l", "\\du", "\\dn", "\\df", "\\dv", "\\di", "\\conninfo", "\\x", "\\timing",
              "\\q", "\\?", "\\h", "savepoint", "release", "listen", "fetch", "declare", "close",
-             "prepare", "execute", "deallocate", "check", "checksum", "analyze_table"}
-_SQL_CREATE = {"insert", "create", "copy", "load", "\\copy", "import", "backup"}
+             "prepare", "execute", "deallocate", "check", "checksum", "analyze_table",
+             "summarize"}
+_SQL_CREATE = {"insert", "create", "copy", "load", "\\copy", "import", "backup", "export",
+               "install"}
 _SQL_UPDATE = {"update", "alter", "grant", "revoke", "vacuum", "analyze", "analyse", "reindex",
                "cluster", "set", "reset", "replace", "merge", "upsert", "comment", "rename",
                "refresh", "lock", "optimize", "repair", "flush", "call", "do", "notify",
@@ -128,6 +130,13 @@ def sql_effects(sql: str) -> list[CodeEffect]:
                          if v in found), "select")
         if verb == "pragma" and _SQL_PRAGMA_SETS.search(stmt):
             effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' changes a database setting"))
+            continue
+        if verb == "create" and words[1:3] == ["or", "replace"]:
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' replaces an object"))
+            continue
+        if verb == "load" and len(words) > 1 and words[1] not in ("data", "xml", "index"):
+            # DuckDB's LOAD ext: an extension for this session (MySQL's LOAD DATA adds rows)
+            effects.append(CodeEffect(Crud.READ, f"SQL '{text}' loads an extension"))
             continue
         if verb == "alter":
             if " drop " in f" {stmt.lower()} ":
