@@ -9,6 +9,7 @@ classifier, or ``None`` to let the ordinary rules decide.
 from __future__ import annotations
 
 import binascii
+import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -721,6 +722,42 @@ _FIND_WRITES = {"-fprint", "-fprint0", "-fls", "-fprintf"}
 _FIND_EXEC = {"-exec", "-execdir", "-ok", "-okdir"}
 
 
+#: A dotenv line that only sets a variable: no command, no substitution.
+_PLAIN_ASSIGNMENT = re.compile(
+    r"""(export\s+)?[A-Za-z_][A-Za-z0-9_]*=("(?:[^"`\\$]|\\.|\$(?![({]))*"|'[^']*'"""
+    r"""|(?:[^\s'"`$;&|<>()\\]|\$(?![({]))*)\s*(#.*)?""")
+_MAX_SOURCED_BYTES = 1 << 16
+
+
+def source_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                   cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    """`source .env`: a dotenv file is session state (CLASSES.md rule 3) while every line
+    of it only sets a variable; anything else in it runs, so its text is classified and
+    the line asks. Other files are left to the rules."""
+    dotenv = _setting(program, "dotenv_files", [])
+    target = words[1] if len(words) > 1 else None
+    if target is None or target.dynamic or not any(
+            fnmatch.fnmatchcase(target.text, pattern) for pattern in dotenv):
+        return None
+    try:
+        with open(ctx.resolve(target.text), encoding="utf-8", errors="replace") as fh:
+            text = fh.read(_MAX_SOURCED_BYTES + 1)
+    except OSError:
+        return None  # sourcing fails: nothing runs
+    finally:
+        ctx.fs_dependent = True
+    part = _part(words)
+    if len(text) > _MAX_SOURCED_BYTES:
+        return _unknown_code(part, f"the shell code in {target.text}")
+    lines = (line.strip() for line in text.splitlines())
+    if all(not line or line.startswith("#") or _PLAIN_ASSIGNMENT.fullmatch(line) for line in lines):
+        return [Finding(part, Crud.READ, f"loads the variables of {target.text} into the "
+                                         "current shell session", rule_id="source.dotenv")]
+    found = [replace(f, reason=f"{f.reason} (in {target.text})", confirm=True)
+             for f in classifier.script(text, ctx, depth + 1, "nested")]
+    return found or _unknown_code(part, f"the shell code in {target.text}")
+
+
 def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -751,6 +788,7 @@ def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
 
 
 HANDLERS: dict[str, Handler] = {
+    "source": source_handler,
     "exec": exec_handler,
     "shell": shell_handler,
     "interpreter": interpreter_handler,

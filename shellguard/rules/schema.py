@@ -26,7 +26,7 @@ class RuleError(Exception):
 
 
 #: Handlers implemented in :mod:`shellguard.rules.handlers` (programs that run other code).
-HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find")
+HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find", "source")
 
 RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
@@ -43,7 +43,7 @@ PROGRAM_KEYS = {
     "sql_operand", "options_anywhere", "appends_input", "operand_is_script", "known_scripts",
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
-    "session_options", "confirm_options",
+    "session_options", "confirm_options", "dotenv_files",
 }
 
 
