@@ -38,7 +38,7 @@ class CodeEffect:
     crud: Crud
     reason: str
     shell: str | None = None
-    #: for a file write: the string literals of the code, one of which may name the file
+    #: for a file write: the path-like string literals that may name the file written
     literals: tuple[str, ...] = ()
 
 
