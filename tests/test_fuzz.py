@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shellguard.classify import Classifier
 from shellguard.guard import Guard
 from shellguard.protocol import encode_response
-from shellguard.rules.engine import ArgvView, _glob_any, builtin_rules
+from shellguard.rules.engine import ArgvView, builtin_rules, glob_any
 from shellguard.server import answer
 from shellguard.verdict import Crud
 
@@ -84,7 +84,7 @@ def test_rule_patterns_match_as_fnmatch_does(patterns: list[str], word: str, fol
         expected = any(fnmatch.fnmatchcase(word.lower(), p.lower()) for p in patterns)
     else:
         expected = any(fnmatch.fnmatchcase(word, p) for p in patterns)
-    assert _glob_any(tuple(patterns), word, fold) == expected
+    assert glob_any(tuple(patterns), word, fold) == expected
 
 
 RULES = builtin_rules()

@@ -27,7 +27,7 @@ from shellguard.rules.schema import (
 from shellguard.verdict import Crud
 
 __all__ = ["RuleSet", "ArgvView", "Match", "ReadPrefix", "load_rules", "builtin_rules",
-           "DATA_DIR"]
+           "DATA_DIR", "glob_any", "program_name"]
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -141,7 +141,7 @@ def _patterns(patterns: tuple[str, ...], ignore_case: bool) -> tuple[frozenset[s
     return literal, re.compile("|".join(globs)) if globs else None
 
 
-def _glob_any(patterns: tuple[str, ...], word: str, ignore_case: bool = False) -> bool:
+def glob_any(patterns: tuple[str, ...], word: str, ignore_case: bool = False) -> bool:
     """``fnmatchcase(word, p)`` for any p (case-folded both sides with ``ignore_case``)."""
     literal, rest = _patterns(patterns, ignore_case)
     if ignore_case:
@@ -164,7 +164,7 @@ def _match_subcommand(slots: tuple[tuple[str, ...], ...], words: tuple[str, ...]
             if used is not None:
                 return skip + used
         return None
-    if not words or not _glob_any(slot, words[0], ignore_case):
+    if not words or not glob_any(slot, words[0], ignore_case):
         return None
     used = _match_subcommand(rest, words[1:], ignore_case)
     return None if used is None else used + 1
@@ -384,13 +384,13 @@ class RuleSet:
             return None
         if rule.max_args is not None and len(rest) > rule.max_args:
             return None
-        if rule.args and not any(_glob_any(rule.args, a) for a in rest):
+        if rule.args and not any(glob_any(rule.args, a) for a in rest):
             return None
         if rule.double_dash is not None and rule.double_dash != view.double_dash:
             return None
         for flag, pattern in rule.option_values:
             values = view.option_values.get(flag, [])
-            if not any(_glob_any((pattern,), v, ignore_case=True) for v in values):
+            if not any(glob_any((pattern,), v, ignore_case=True) for v in values):
                 return None
         if rule.argv_regex is not None and not _regex(rule.argv_regex).search(" ".join(view.tokens)):
             return None
@@ -498,7 +498,7 @@ def _may_match(rule: Rule, sub: tuple[str, ...]) -> bool:
     for slot, word in zip(rule.subcommand, sub, strict=False):
         if slot == ("**",):
             return True  # positions after it are not fixed: it may
-        if not _glob_any(slot, word):
+        if not glob_any(slot, word):
             return False
     return True
 
@@ -506,7 +506,7 @@ def _may_match(rule: Rule, sub: tuple[str, ...]) -> bool:
 def _matches_anything_after(rule: Rule, sub: tuple[str, ...]) -> bool:
     """Does ``rule`` match every argv whose first positionals are ``sub``?"""
     if len(rule.subcommand) != len(sub) or any(
-            slot == ("**",) or not _glob_any(slot, word)
+            slot == ("**",) or not glob_any(slot, word)
             for slot, word in zip(rule.subcommand, sub, strict=True)):
         return False
     return not (rule.flags or rule.all_flags or rule.no_flags or rule.args or rule.option_values

@@ -9,7 +9,6 @@ classifier, or ``None`` to let the ordinary rules decide.
 from __future__ import annotations
 
 import binascii
-import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from shellguard import payloads  # its regex tables compile on first use, not at start-up
 from shellguard.parse import SimpleCommand, Word
-from shellguard.rules.engine import program_name
+from shellguard.rules.engine import glob_any, program_name
 from shellguard.rules.schema import Program
 from shellguard.verdict import Crud, Finding
 
@@ -734,10 +733,9 @@ def source_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     """`source .env`: a dotenv file is session state (CLASSES.md rule 3) while every line
     of it only sets a variable; anything else in it runs, so its text is classified and
     the line asks. Other files are left to the rules."""
-    dotenv = _setting(program, "dotenv_files", [])
     target = words[1] if len(words) > 1 else None
-    if target is None or target.dynamic or not any(
-            fnmatch.fnmatchcase(target.text, pattern) for pattern in dotenv):
+    if target is None or target.dynamic or not glob_any(
+            tuple(_setting(program, "dotenv_files", [])), target.text):
         return None
     try:
         with open(ctx.resolve(target.text), encoding="utf-8", errors="replace") as fh:
