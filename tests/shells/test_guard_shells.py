@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -134,6 +135,23 @@ def test_refused_line_can_be_recalled(shell):
     shell.send("y")
     shell.sync()
     assert not victim.exists()
+
+
+def test_the_question_is_coloured_where_the_terminal_allows(spawn, kind):
+    """The class is coloured (DELETE red) on a colour terminal, and not under NO_COLOR."""
+    red = re.compile(r"\x1b\[[0-9;]*31m")
+    for env, coloured in (({}, True), ({"NO_COLOR": "1"}, False)):
+        shell = spawn(kind, env=env)
+        victim = shell.home / "victim"
+        victim.write_text("x")
+        shell.line("rm victim")
+        # (uncoloured, zle draws the question's last space as an erase to the line end)
+        asked = shell.expect(r"Proceed\? \[y/N/a\]")
+        assert "DELETE" in asked
+        assert bool(red.search(asked)) is coloured, (env, asked)
+        shell.send("n")
+        shell.sync()
+        assert victim.exists()
 
 
 def test_ctrl_c_at_the_question_is_a_clean_no(shell):
