@@ -87,7 +87,10 @@ def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
     for prefix in _prefixes(rules):
         vocabulary = _vocabulary(rules, prefix.words.split()[0])
         for _ in range(samples):
-            line = " ".join([prefix.words] + rng.choices(vocabulary, k=rng.randint(0, 4)))
+            words = rng.choices(vocabulary, k=rng.randint(0, 4))
+            # some quoted, as a whole or in part: the same argument to the program
+            words = [rng.choice((f"'{w}'", f'"{w}"', f"{w[:1]}'{w[1:]}'", w)) for w in words]
+            line = " ".join([prefix.words, *words])
             if not shell_lets_through(line, _kept(prefix)):
                 continue
             decision = guard.check(line, "/tmp")
@@ -151,7 +154,13 @@ def test_a_derivation_that_ignores_options_is_caught(monkeypatch) -> None:
     ("ls |& grep x", [["ls"], ["grep", "x"]]),
     ("ls *.txt ~/x a=b", [["ls", "*.txt", "~/x", "a=b"]]),
     ("ls |", None), ("ls &&", None), ("ls ||", None), ("ls |& ", None), ("", None), (";", None),
-    ("ls > x", None), ("ls 'a b'", None), ("ls $HOME", None), ("ls `x`", None),
+    ("ls > x", None), ("ls $HOME", None), ("ls `x`", None),
+    # quoted text that nothing expands stands in for itself, others turned into _
+    ("ls 'a b'", [["ls", "a_b"]]), ("grep -c \"it's\" f|wc", [["grep", "-c", "it_s", "f"], ["wc"]]),
+    ("jq '.a[] | .b' x", [["jq", ".a_____.b", "x"]]), ("ls -l'a'\"b\"", [["ls", "-lab"]]),
+    ("ls '' x", [["ls", "_", "x"]]), ("echo '!$x'", [["echo", "__x"]]),
+    ("'ls' x", None), ("ls;'rm' x", None), ("l's' x", None), ("ls 'x", None),
+    ('ls "$HOME"', None), ('ls "!!"', None), ('ls "a\\b"', None), ("ls 'é'", None),
     ("ls # x", None), ("!!", None), ("ls\nrm x", None), ("ls (x)", None), ("ls [ab]", None),
     ("ls {a,b}", None), ("ls a\\ b", None), ("^ls^rm", None), ("ls é", None), ("ls\t-l", None),
 ])

@@ -647,13 +647,34 @@ _shellguard_keep_reads() {
 }
 
 _shellguard_plain_reads() {
-  # Is $1 a plain line (shellguard/parse/plain.py: no quoting, expansion, redirection,
+  # Is $1 a plain line (shellguard/parse/plain.py: no expansion, redirection,
   # grouping, continuation or tab, so it splits at | & ; and spaces as zsh splits it)
   # whose every command, its aliases expanded, starts with a kept read-only prefix,
   # with none of its options after? (Any word may be looked up: an expanded subscript
   # is a plain key.) (internal)
   emulate -L zsh
   local t=${1%"${1##*[^ ]}"}
+  if [[ $t == *[\'\"]* ]]; then
+    # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
+    # word; their text stands in, its other characters turned into _.
+    [[ ${#t} -le 1000 && $t != *[^\ -~]* ]] || return 1
+    local in=$t out= before body q
+    while [[ $in == *[\'\"]* ]]; do
+      before=${in%%[\'\"]*}
+      out+=$before
+      q=${in:${#before}:1}
+      in=${in:$(( ${#before} + 1 ))}
+      before=${out%"${out##*[\ \|\&\;]}"}     # the words before this one
+      before=${before%"${before##*[^ ]}"}
+      [[ -n $before && $before != *[\|\&\;] && $in == *$q* ]] || return 1
+      body=${in%%$q*}
+      in=${in:$(( ${#body} + 1 ))}
+      [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
+      body=${body//[^[:alnum:]_.\/:=,@%+~*?-]/_}
+      out+=${body:-_}
+    done
+    t=$out$in
+  fi
   [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *(\||\|\&|\&\&) ]] ||
     return 1
   local IFS=' ' rest=$t cmd unless word opt text

@@ -1,9 +1,17 @@
-"""Plain lines: no quoting, expansion, redirection, grouping or continuation.
+"""Plain lines: no expansion, redirection, grouping or continuation.
 
 A plain line splits into its commands at ``| & ;`` and into words at spaces exactly
 as a shell splits it, so a shell can look at one without a parser. The shells test
 the same characters before letting a line through on the read-only prefixes the
 co-process names (:meth:`shellguard.rules.engine.RuleSet.read_only_prefix`).
+
+Quoted text is plain too when nothing in it is expanded (``grep -n 'fix bug' f``,
+``jq '.items[]' f``): single quotes around printable ASCII, double quotes around
+printable ASCII but dollar, backquote, backslash and ``!``. It is data, never the program (a quoted first word
+is not alias-expanded, so it is not plain), and :func:`unquote` stands in for it: its
+text with every character that is not a plain word character (space, ``|``, ``>`` ...)
+turned into ``_``, and ``''`` into ``_``. The words checked are then a little longer
+than the real ones, never shorter: an option that starts one still starts it.
 """
 
 from __future__ import annotations
@@ -11,23 +19,54 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases"]
+__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "unquote"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
 _WORD_CHARS = r"A-Za-z0-9_./:=,@%+~*?-"  # (- last: it is a literal there)
 PLAIN_LINE = re.compile(f"[ |&;{_WORD_CHARS}]*")
 _SEPARATOR = re.compile(r"[|&;]")
+#: A quoted part: what may be inside (see the module's docstring) and the quote's end.
+_QUOTED = {"'": re.compile(r"[ -&(-~]*'"), '"': re.compile(r"[ #%-\[\]-_a-~]*\"")}
+_NOT_WORD_CHAR = re.compile(f"[^{_WORD_CHARS}]")
 #: An alias text the shells expand in a plain line themselves: plain, one command, and
 #: not ending in a blank (which would have the next word expanded too).
 _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 
 
+def unquote(line: str) -> str | None:
+    """``line`` with its quoted parts replaced as the module's docstring says, or None
+    when a quote is not closed, holds what a shell would expand, or starts a command."""
+    out: list[str] = []
+    at = 0
+    while (start := min((i for i in (line.find("'", at), line.find('"', at)) if i >= 0),
+                        default=-1)) >= 0:
+        out.append(line[at:start])
+        before = "".join(out)
+        # what comes before the word this quote is in
+        words_before = before[:max(before.rfind(c) for c in " |&;") + 1].rstrip(" ")
+        if not words_before or words_before.endswith(("|", "&", ";")):
+            return None  # it is in the first word of a command
+        end = _QUOTED[line[start]].match(line, start + 1)
+        if end is None:
+            return None
+        body = line[start + 1:end.end() - 1]
+        out.append(_NOT_WORD_CHAR.sub("_", body) or "_")
+        at = end.end()
+    out.append(line[at:])
+    return "".join(out)
+
+
 def plain_commands(line: str) -> list[list[str]] | None:
-    """The words of each command of a plain line, or None when the line is not plain
-    (or ends in ``|``, ``|&`` or ``&&``, where the shell asks for more)."""
+    """The words of each command of a plain line (quoted parts as :func:`unquote` puts
+    them), or None when the line is not plain (or ends in ``|``, ``|&`` or ``&&``,
+    where the shell asks for more)."""
     text = line.rstrip(" ")
-    if not PLAIN_LINE.fullmatch(text) or text.endswith(("|", "|&", "&&")):
+    if text.endswith(("|", "|&", "&&")):
+        return None
+    if "'" in text or '"' in text:
+        text = unquote(text) or "'"
+    if not PLAIN_LINE.fullmatch(text):
         return None
     commands = [words for piece in _SEPARATOR.split(text) if (words := piece.split())]
     return commands or None

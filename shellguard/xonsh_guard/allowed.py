@@ -2,10 +2,11 @@
 
 The same rule as the zsh and bash integrations' caches (most lines typed are
 repeats): only "allow" answers are kept, per (directory, text), with the read-only
-prefixes replies name (a new plain line made of them needs no round trip); everything is
-forgotten when the config file changes (path, mtime or size) or the co-process is
-replaced; nothing is kept with ``SHELLGUARD_CACHE=0`` or when the config asks for
-every decision in the audit log (the co-process must then see every line).
+prefixes replies name (a new plain line made of them, without quotes, needs no round
+trip); everything is forgotten when the config file changes (path, mtime or size) or
+the co-process is replaced; nothing is kept with ``SHELLGUARD_CACHE=0`` or when the
+config asks for every decision in the audit log (the co-process must then see every
+line).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class AllowedLines:
         ``aliases``), if it did, or READ when ``text`` is a plain line of kept read-only
         prefixes (its aliases expanded)."""
         found = self._lines.get(_key(cwd, text, aliases))
-        if found is None and self.prefixes.lets_through(text, aliases):
+        # (xonsh's quotes are not the shells': a string may hold escapes or an expansion)
+        if found is None and "'" not in text and '"' not in text and \
+                self.prefixes.lets_through(text, aliases):
             return "READ"
         return found
 

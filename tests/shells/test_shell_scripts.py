@@ -209,7 +209,11 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
-              "~/x", "a=b", "@", "*", "-", "--"]
+              "~/x", "a=b", "@", "*", "-", "--",
+              # quoted: data when nothing in it expands, and never a first word
+              "'x y'", '"a b"', "'-c'", '"--exec"', "-'x'c", "'|'", "'a;rm'", "''", '""',
+              '"$x"', '"!"', "'!'", "'$x'", '"it\'s"', "'ls'", "x'y'", '"--web"', "'>'",
+              '"a\\b"', "'a\\b'", "'é'", "'unclosed", "'(x)'"]
     joints = [" ", " ", " ", "  ", "\t", " | ", "|", " || ", "&&", " ; ", ";", " & ", " |& "]
     odd = ["'", '"', "$", ">", "<", "(", ")", "#", "!", "\\", "[", "]", "{", "^", "`"]
     rng = random.Random(11)
