@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from shellguard.verdict import Crud
 
-__all__ = ["CodeEffect", "sql_effects", "mongo_effects", "code_effects", "printf_text"]
+__all__ = ["CodeEffect", "sql_effects", "mongo_effects", "code_effects", "printf_text",
+           "awk_commands"]
 
 
 class _Lazy:
@@ -301,6 +302,56 @@ def code_effects(code: str, language: str) -> list[CodeEffect]:
             effects.append(CodeEffect(crud, f"the {language} code {what} ({m.group(0).strip()})",
                                       literals=literals))
     return effects
+
+
+# -- awk: the shell commands a program runs ---------------------------------------------
+
+_AWK_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_AWK_SYSTEM = re.compile(r"\bsystem\s*\(")
+_AWK_SYSTEM_LITERAL = re.compile(r'\s*("(?:[^"\\\n]|\\.)*")\s*\)')
+_AWK_PIPE = re.compile(r"\|&|(?<!\|)\|(?!\|)\s*(getline\b)?")
+_AWK_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _awk_unquote(literal: str) -> str:
+    return _AWK_ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)),
+                           literal[1:-1])
+
+
+def awk_commands(program: str) -> tuple[list[str], str] | None:
+    """The shell commands an awk program runs (``system("date")``, ``"ls" | getline``,
+    ``print | "sort -n"``) and the program without them, when every one is a string
+    literal; None when one is built at run time (``system("rm " $1)``), or a coprocess
+    (``|&``), or a ``|`` the reader cannot place (inside a regex, say)."""
+    # the strings' insides cannot hold a pipe or a call: blank them for the search
+    masked = _AWK_STRING.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', program)
+    commands: list[str] = []
+    cuts: list[tuple[int, int, str]] = []
+    for m in _AWK_SYSTEM.finditer(masked):
+        literal = _AWK_SYSTEM_LITERAL.match(program, m.end())
+        if literal is None:
+            return None
+        commands.append(_awk_unquote(literal.group(1)))
+        cuts.append((m.start(), literal.end(), "0"))
+    for m in _AWK_PIPE.finditer(masked):
+        if m.group(0) == "|&":
+            return None
+        if m.group(1):  # "cmd" | getline: the literal is before the pipe
+            before = re.search(r'("(?:[^"\\\n]|\\.)*")\s*$', program[:m.start()])
+            if before is None:
+                return None
+            commands.append(_awk_unquote(before.group(1)))
+            cuts.append((before.start(), m.end(), "getline"))
+        else:  # print ... | "cmd": the literal is after it
+            after = _AWK_STRING.match(program, m.end())
+            if after is None:
+                return None
+            commands.append(_awk_unquote(after.group(0)))
+            cuts.append((m.start(), after.end(), ""))
+    rest = program
+    for start, end, text in sorted(cuts, reverse=True):
+        rest = rest[:start] + text + rest[end:]
+    return commands, rest
 
 
 def _shell_quote(word: str) -> str:

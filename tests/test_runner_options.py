@@ -109,3 +109,25 @@ def test_a_dollar_that_starts_no_expansion_is_literal() -> None:
 
 def test_other_syntax_errors_stay_errors() -> None:
     assert not parse_script("echo a$/ $(").complete
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    # commands that are string literals are classified as the shell lines they are
+    ("awk '{print $2 | \"sort -n | uniq -c\"}' app.log", Crud.READ, False),
+    ("awk 'BEGIN { \"date +%s\" | getline now; print now }'", Crud.READ, False),
+    ("awk 'BEGIN{while ((\"ls -1\" | getline f) > 0) print f}'", Crud.READ, False),
+    ("awk '{print $1 | \"xargs rm\"}' list.txt", Crud.DELETE, True),
+    ("gawk -v n=3 'BEGIN{system(\"touch x\")}'", Crud.CREATE, True),
+    ("awk '{print | \"sh\"}' cmds", Crud.UPDATE, True),
+    # and the rest of the program by the rules
+    ("awk '{system(\"ls\"); print > \"out.txt\"}' f", Crud.CREATE, True),
+    # a command built at run time, or a coprocess, still asks
+    ("awk -F: '{ system(\"id \" $1) }' /etc/passwd", Crud.CREATE, True),
+    ("awk '{ cmd = \"md5sum \" $0; cmd | getline h; print h }' files.txt", Crud.READ, True),
+    ("awk '{print |& \"sort\"}' f", Crud.CREATE, True),
+    # a | the reader cannot place is the rules'
+    ("awk '/a|b/ {print}' f", Crud.READ, False),
+])
+def test_awk_programs_commands_are_classified_when_literal(classifier: Classifier, command: str,
+                                                           crud: Crud, asks: bool) -> None:
+    assert verdict(classifier, command) == (crud, asks)

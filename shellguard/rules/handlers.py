@@ -785,7 +785,45 @@ def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     return findings
 
 
+def _awk_program_at(words: tuple[Word, ...], program: Program) -> int | None:
+    """Where the program text is among an awk command's words; None with a program file
+    (-f) or a gawk source (-e), which the rules look at."""
+    i = 1
+    while i < len(words):
+        text = words[i].text
+        if text == "--":
+            i += 1
+            break
+        if text in ("-f", "--file", "-e", "--source", "-E", "--exec") or \
+                text.startswith(("--file=", "--source=", "--exec=")):
+            return None
+        if text in program.options_with_arg:
+            i += 2
+        elif text.startswith("-") and len(text) > 1:
+            i += 1
+        else:
+            break
+    return i if i < len(words) and not words[i].dynamic else None
+
+
+def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    """awk programs whose commands (``system("date")``, ``print | "sort"``) are string
+    literals: those commands are classified as shell lines, and the rest of the program
+    by the rules. Anything else (a command built at run time) is the rules' to ask about."""
+    at = _awk_program_at(words, program)
+    found = payloads.awk_commands(words[at].text) if at is not None else None
+    if at is None or found is None or not found[0]:
+        return None
+    commands, rest = found
+    findings = [f for command in commands
+                for f in classifier.script(command, ctx, depth + 1, "nested")]
+    stripped = words[:at] + (Word(rest, _quote(rest)),) + words[at + 1:]
+    return findings + classifier.argv(stripped, cmd, ctx, depth + 1)
+
+
 HANDLERS: dict[str, Handler] = {
+    "awk": awk_handler,
     "source": source_handler,
     "exec": exec_handler,
     "shell": shell_handler,
