@@ -257,10 +257,12 @@ class Classifier:
         # --help and dry-run flags count only before a command or program the line runs;
         # after it they are that program's to read (`npx some-tool -n`, `go run ./x
         # --help`, which builds and runs ./x). A script (`setup.py --version`) runs its
-        # own code before it reads any option.
+        # own code before it reads any option, and so does a program of the project's own
+        # (`./gradlew --version` runs the wrapper, which may download and run Gradle).
         own = argv[:1 + _runs_from(match)] if match is not None and (
             match.rule.runs or match.rule.confirm) else argv
-        if known and _asks_for_help(own[1:]) and not name.endswith(_SCRIPT_SUFFIXES):
+        if (known and _asks_for_help(own[1:]) and not name.endswith(_SCRIPT_SUFFIXES)
+                and not ("/" in argv[0] and argv[0][0] not in "/~")):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]
         if program is not None and program.dry_run:
@@ -483,12 +485,15 @@ _SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".rb", ".pl", ".php", ".js", ".mjs", 
 
 
 def _asks_for_help(tokens: tuple[str, ...]) -> bool:
-    """``--help`` anywhere before ``--``; ``--version`` only where it takes no value
-    (``gem install rails --version 7`` installs)."""
+    """``--help`` (or ``--help-TOPIC``) anywhere before ``--``; ``--version`` only where
+    it takes no value (``gem install rails --version 7`` installs); ``-version`` alone
+    (``cwebp -version``, ``java -version``)."""
+    if tokens == ("-version",):
+        return True
     for i, tok in enumerate(tokens):
         if tok == "--":
             return False
-        if tok == "--help":
+        if tok == "--help" or (tok.startswith("--help-") and tok[7:].isalpha()):
             return True
         if tok == "--version" and (i + 1 == len(tokens) or tokens[i + 1].startswith("-")):
             return True

@@ -126,9 +126,22 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+#: A cross toolchain's tools (``arm-none-eabi-objdump``, ``aarch64-linux-gnu-gcc``,
+#: ``avr-size``) are the GNU tools they are named after, for another target.
+_CROSS_TOOL = re.compile(
+    r"(?:aarch64|arm\w*|avr|i[3-6]86|m68k|mips\w*|msp430|nios2|or1k|powerpc\w*|ppc\w*|"
+    r"riscv(?:32|64)|s390x?|sparc\w*|x86_64|xtensa|loongarch64|arc|csky|microblaze\w*|bpf)"
+    r"(?:-[\w.]+){0,3}-(gcc|g\+\+|c\+\+|cc|cpp|ld|ld\.bfd|ld\.gold|as|ar|nm|objdump|objcopy|"
+    r"readelf|size|strip|strings|gdb|addr2line|ranlib|gcov|elfedit|gprof|c\+\+filt|gfortran)")
+
+
 def program_name(word: str) -> str:
-    """``/usr/bin/rm`` -> ``rm``; ``python3.11`` stays itself (rule files list versions)."""
-    return word.rsplit("/", 1)[-1]
+    """``/usr/bin/rm`` -> ``rm``; ``python3.11`` stays itself (rule files list versions);
+    ``arm-none-eabi-size`` -> ``size`` (a cross toolchain's)."""
+    name = word.rsplit("/", 1)[-1]
+    if "-" in name and (cross := _CROSS_TOOL.fullmatch(name)) is not None:
+        return cross.group(1)
+    return name
 
 
 @cache
