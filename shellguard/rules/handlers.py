@@ -207,6 +207,12 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         # `sudo -e /etc/hosts` is sudoedit: the operands are files opened in an editor
         return [Finding(part, Crud.UPDATE, f"{name} {edit} opens {rest[0].text} in an editor",
                         rule_id=f"{name}.edit")]
+    log = _setting(program, "writes_unless_redirected", "")
+    if log and rest and not any(r.writes and r.fd in ("", "1") for r in cmd.redirects):
+        # `nohup make &` at a terminal: the output goes to ./nohup.out
+        crud, why = classifier._write_targets([log], Crud.CREATE,
+                                              f"{name} writes the command's output to {log}", ctx)
+        created.append(Finding(part, crud, why, rule_id=f"{name}.output"))
     return created + _exec_rest(classifier, part, program, rest, session, cmd, ctx, depth)
 
 
@@ -563,7 +569,8 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
                 elif i + 1 < len(words):
                     outputs.append(words[i + 1].text)
                     i += 1
-            elif text[:2] in sql_options and len(text) > 2 and not text.startswith("--"):
+            elif (text[:2] in sql_options and len(text) > 2 and not text.startswith("--")
+                  and not program.single_dash_long):  # (`duckdb -csv` is not `-c sv`)
                 rest = text[2:]
                 statements.append(Word(rest, rest))
             elif key in with_arg and not eq:

@@ -43,7 +43,7 @@ PROGRAM_KEYS = {
     "sql_operand", "options_anywhere", "appends_input", "operand_is_script", "known_scripts",
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
-    "session_options", "confirm_options", "dotenv_files",
+    "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
 }
 
 
