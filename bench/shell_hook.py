@@ -43,7 +43,8 @@ import pexpect
 
 from shellguard import shells
 
-COMMANDS = ["ls -la", "git status", "cat README.md | grep -i shellguard"]
+COMMANDS = ["ls -la", "git status", "cat README.md | grep -i shellguard",
+            "grep -c 'shellguard on' README.md"]
 
 READ_RULES = """\
 [[rule]]
