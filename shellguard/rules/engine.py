@@ -202,6 +202,11 @@ class _Unpickling(dict):
         value = dict.__getitem__(self, key)
         if isinstance(value, bytes):
             value = pickle.loads(value)
+            if isinstance(value, list):
+                # a rule listed under several programs is pickled with each of them: keep
+                # one object per rule id, whichever program loads it first (half the memory)
+                shared = self.__dict__.setdefault("_shared", {})
+                value = [shared.setdefault(rule.id, rule) for rule in value]
             dict.__setitem__(self, key, value)
         return value
 
