@@ -137,11 +137,17 @@ _CROSS_TOOL = re.compile(
 
 def program_name(word: str) -> str:
     """``/usr/bin/rm`` -> ``rm``; ``python3.11`` stays itself (rule files list versions);
-    ``arm-none-eabi-size`` -> ``size`` (a cross toolchain's)."""
+    ``arm-none-eabi-size`` -> ``size`` (a cross toolchain's); ``wsl.exe`` -> ``wsl``."""
     name = word.rsplit("/", 1)[-1]
     if "-" in name and (cross := _CROSS_TOOL.fullmatch(name)) is not None:
         return cross.group(1)
-    return name
+    return _without_exe(name)
+
+
+def _without_exe(name: str) -> str:
+    """A Windows program run from WSL or Git Bash: ``ipconfig.exe`` is ``ipconfig`` (rule
+    files may name either)."""
+    return name[:-4] if len(name) > 4 and name[-4:].lower() == ".exe" else name
 
 
 @cache
@@ -264,9 +270,9 @@ class RuleSet:
             return
         self.files.append(path)
         for program in programs:
-            self.programs[program.name] = program
+            self.programs[_without_exe(program.name)] = program
             for alias in program.settings.get("aliases", []):
-                self.programs[alias] = replace(program, name=alias)
+                self.programs[_without_exe(alias)] = replace(program, name=alias)
         for rule in rules:
             self.rules[rule.id] = rule  # a later file (the user's) replaces a rule by id
         self._reindex()
@@ -351,7 +357,7 @@ class RuleSet:
     def _reindex(self) -> None:
         index: dict[str, list[Rule]] = {}
         for rule in self.rules.values():
-            for name in rule.programs:
+            for name in dict.fromkeys(_without_exe(n) for n in rule.programs):
                 index.setdefault(name, []).append(rule)
         for rules in index.values():
             rules.sort(key=lambda r: (r.specificity, r.crud), reverse=True)
