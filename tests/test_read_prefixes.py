@@ -161,6 +161,9 @@ def test_a_derivation_that_ignores_options_is_caught(monkeypatch) -> None:
     ("ls '' x", [["ls", "_", "x"]]), ("echo '!$x'", [["echo", "__x"]]),
     ("'ls' x", None), ("ls;'rm' x", None), ("l's' x", None), ("ls 'x", None),
     ('ls "$HOME"', None), ('ls "!!"', None), ('ls "a\\b"', None), ("ls 'é'", None),
+    # the shells scan quoted lines of 400 characters and 24 quotes at most
+    ("ls " + "'a' " * 12, [["ls"] + ["a"] * 12]), ("ls " + "'a' " * 13, None),
+    ("ls 'a' " + "x" * 393, [["ls", "a", "x" * 393]]), ("ls 'a' " + "x" * 394, None),
     ("ls # x", None), ("!!", None), ("ls\nrm x", None), ("ls (x)", None), ("ls [ab]", None),
     ("ls {a,b}", None), ("ls a\\ b", None), ("^ls^rm", None), ("ls é", None), ("ls\t-l", None),
 ])

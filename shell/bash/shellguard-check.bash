@@ -430,8 +430,9 @@ _shellguard_plain_reads() {
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.
-    [[ ${#t} -le 1000 && $t != *[!\ -~]* ]] || return 1
-    local in=$t out='' before body q
+    local in=$t out='' before body q=${t//[!\'\"]/}
+    # (bounded: each quote costs a few scans of the line)
+    [[ ${#t} -le 400 && ${#q} -le 24 && $t != *[!\ -~]* ]] || return 1
     while [[ $in == *[\'\"]* ]]; do
       before=${in%%[\'\"]*}
       out+=$before

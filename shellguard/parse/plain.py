@@ -34,9 +34,19 @@ _NOT_WORD_CHAR = re.compile(f"[^{_WORD_CHARS}]")
 _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 
 
+#: The shells scan a quoted line in a loop of parameter expansions: they take one this
+#: long, with this many quote characters, at most (bash needed 1 s for 1,000 characters
+#: of '' pairs), and leave any other to the co-process.
+MAX_QUOTED_LINE = 400
+MAX_QUOTES = 24
+
+
 def unquote(line: str) -> str | None:
     """``line`` with its quoted parts replaced as the module's docstring says, or None
-    when a quote is not closed, holds what a shell would expand, or starts a command."""
+    when a quote is not closed, holds what a shell would expand, or starts a command, or
+    the line is longer or has more quotes than the shells scan."""
+    if len(line) > MAX_QUOTED_LINE or line.count("'") + line.count('"') > MAX_QUOTES:
+        return None
     out: list[str] = []
     at = 0
     while (start := min((i for i in (line.find("'", at), line.find('"', at)) if i >= 0),

@@ -229,7 +229,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "gh pr", "gh pr view", "gh", "ls | gh pr list -s open", "gh pr list; rm x",
               "git status --short", "git  status", "git log",
               "ll x", "t x", "tl 2", "g status", "gst -c x", "gst", "bad", "sp ls", "cat f",
-              "gpr list", "gpr list --web", "loop", "ll | gst", "g  status -s; ll"]
+              "gpr list", "gpr list --web", "loop", "ll | gst", "g  status -s; ll",
+              # the bounds of the quoted scan: 24 quotes, 400 characters
+              "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
     source.write_text("".join(line + "\n" for line in lines))
     kept_text = ",".join(" ".join((words, *unless)) for words, unless in kept.items())
