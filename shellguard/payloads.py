@@ -306,11 +306,13 @@ def code_effects(code: str, language: str) -> list[CodeEffect]:
 
 # -- awk: the shell commands a program runs ---------------------------------------------
 
-_AWK_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_AWK_SYSTEM = re.compile(r"\bsystem\s*\(")
-_AWK_SYSTEM_LITERAL = re.compile(r'\s*("(?:[^"\\\n]|\\.)*")\s*\)')
-_AWK_PIPE = re.compile(r"\|&|(?<!\|)\|(?!\|)\s*(getline\b)?")
-_AWK_ESCAPE = re.compile(r"\\(.)", re.S)
+_AWK_STRING_TEXT = r'"(?:[^"\\\n]|\\.)*"'
+_AWK_STRING = _Lazy(_AWK_STRING_TEXT)
+_AWK_STRING_LAST = _Lazy(f"({_AWK_STRING_TEXT})\\s*$")
+_AWK_SYSTEM = _Lazy(r"\bsystem\s*\(")
+_AWK_SYSTEM_LITERAL = _Lazy(f"\\s*({_AWK_STRING_TEXT})\\s*\\)")
+_AWK_PIPE = _Lazy(r"\|&|(?<!\|)\|(?!\|)\s*(getline\b)?")
+_AWK_ESCAPE = _Lazy(r"\\(.)", re.S)
 
 
 def _awk_unquote(literal: str) -> str:
@@ -337,7 +339,7 @@ def awk_commands(program: str) -> tuple[list[str], str] | None:
         if m.group(0) == "|&":
             return None
         if m.group(1):  # "cmd" | getline: the literal is before the pipe
-            before = re.search(r'("(?:[^"\\\n]|\\.)*")\s*$', program[:m.start()])
+            before = _AWK_STRING_LAST.search(program, 0, m.start())
             if before is None:
                 return None
             commands.append(_awk_unquote(before.group(1)))

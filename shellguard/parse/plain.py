@@ -75,8 +75,8 @@ def plain_commands(line: str) -> list[list[str]] | None:
     if text.endswith(("|", "|&", "&&")):
         return None
     if "'" in text or '"' in text:
-        text = unquote(text) or "'"
-    if not PLAIN_LINE.fullmatch(text):
+        text = unquote(text)
+    if text is None or not PLAIN_LINE.fullmatch(text):
         return None
     commands = [words for piece in _SEPARATOR.split(text) if (words := piece.split())]
     return commands or None
