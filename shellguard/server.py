@@ -9,6 +9,7 @@ raises to the caller, prints a traceback, or blocks later requests.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -166,6 +167,9 @@ def serve(guard: Guard | None = None, pad: int = 0,
     if memory is True:
         memory = PrefixMemory(paths.state_dir() / "read-prefixes")
     session = Session(memory or None)
+    # What start-up built (modules, the rule index) lives as long as we do: out of the
+    # cyclic collector's sight, a full collection no longer walks it (2.4 ms, a p99 cost).
+    gc.freeze()
     for line in _lines(0):
         data = encode_response(answer(guard, line, session), pad)
         try:

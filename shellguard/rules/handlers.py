@@ -141,6 +141,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     edit_options = set(_setting(program, "edit_options", []))
     creates: dict[str, str] = _setting(program, "creates_options", {})
     created: list[Finding] = []
+    assigned: list[str] = []  # `env GIT_PAGER='rm x' git log`: checked as the shell's are
     session = False
     edit = ""  # the sudoedit option, when given
     if _setting(program, "options_anywhere", False):
@@ -192,6 +193,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             i += 1
             continue
         if skip_assignments and _ASSIGNMENT.match(text):
+            assigned.append(text)
             i += 1
             continue
         break
@@ -213,6 +215,9 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         crud, why = classifier._write_targets([log], Crud.CREATE,
                                               f"{name} writes the command's output to {log}", ctx)
         created.append(Finding(part, crud, why, rule_id=f"{name}.output"))
+    if assigned and rest:
+        cmd = SimpleCommand(rest, tuple(assigned), cmd.redirects, cmd.text, cmd.upstream,
+                            cmd.context)
     return created + _exec_rest(classifier, part, program, rest, session, cmd, ctx, depth)
 
 
@@ -236,6 +241,9 @@ def _exec_rest(classifier: Classifier, part: str, program: Program, rest: tuple[
         return classifier.script(" ".join(_quote(w.text) for w in rest) if len(rest) > 1
                                  and not _setting(program, "operand_is_script", False)
                                  else " ".join(w.text for w in rest), ctx, depth + 1, "nested")
+    if cmd.assignments and cmd.words == rest:
+        # the wrapper's VAR=value words, which may name code the program runs
+        return classifier.command(cmd, ctx, depth + 1)
     return classifier.argv(rest, cmd, ctx, depth + 1)
 
 
