@@ -140,7 +140,15 @@ class Classifier:
                       else findings)
             if cmd.words and not cmd.words[0].dynamic:
                 called.add(cmd.words[0].text)
-            target.extend(self.command(cmd, ctx, depth, variables))
+            if cmd.words and not cmd.words[0].dynamic and cmd.words[0].text in bodies \
+                    and not cmd.context.startswith(f"function:{cmd.words[0].text}"):
+                # `gl() { git log -n "$1"; }; gl 5`: the call runs the body, whose
+                # findings join the line's below
+                target.append(Finding(cmd.text.strip() or cmd.words[0].text, Crud.READ,
+                                      f"calls {cmd.words[0].text}, defined on this line",
+                                      rule_id="shell.function-call"))
+            else:
+                target.extend(self.command(cmd, ctx, depth, variables))
             for redirect in cmd.redirects:
                 target.extend(self.redirect(redirect, cmd, ctx))
         pending = [name for name in bodies if name in called]

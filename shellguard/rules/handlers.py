@@ -127,6 +127,10 @@ def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ct
 
 # -- exec: sudo, env, timeout, xargs, nohup, watch ... --------------------------
 
+#: words after which the next one is code (`sh -c CODE`, `perl -e CODE`, `eval CODE`)
+_CODE_OPTIONS = frozenset({"-c", "-e", "-E", "--command", "--eval", "-Command", "-r", "eval"})
+
+
 def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -142,6 +146,9 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     creates: dict[str, str] = _setting(program, "creates_options", {})
     created: list[Finding] = []
     assigned: list[str] = []  # `env GIT_PAGER='rm x' git log`: checked as the shell's are
+    # `xargs -I{} sh -c '{}'`: where the input goes, the words are only known at run time
+    placeholders: set[str] = set(_setting(program, "input_placeholders", []))
+    replace_options: list[str] = _setting(program, "replace_options", [])
     session = False
     edit = ""  # the sudoedit option, when given
     if _setting(program, "options_anywhere", False):
@@ -170,6 +177,10 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in read_only:
                 return [Finding(part, Crud.READ, f"{name} {key} only reports",
                                 rule_id=f"{name}.read-only")]
+            if key in program.dry_run:
+                # `parallel --dry-run rm {} ::: *.log` prints the commands it would run
+                return [Finding(part, Crud.READ, f"{name} {key} only prints what it would run",
+                                rule_id=f"{name}.dry-run")]
             if key in on_process or (not text.startswith("--") and len(text) > 2
                                      and any(f"-{c}" in on_process for c in text[1:])):
                 return _process_findings(words, i, program, part)
@@ -187,6 +198,13 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in session_flags or (len(text) > 2 and text[1] != "-"
                                         and any(f"-{c}" in session_flags for c in text[1:])):
                 session = True
+            for option in replace_options:
+                if text == option:
+                    taken = option in with_arg and i + 1 < len(words)
+                    placeholders.add(words[i + 1].text if taken else "{}")
+                elif text.startswith(option + "=") or (
+                        not option.startswith("--") and text.startswith(option)):
+                    placeholders.add(text[len(option):].lstrip("=") or "{}")
             if key in with_arg and "=" not in text:
                 i += 2
                 continue
@@ -199,6 +217,13 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         break
     rest = words[i:]
     rest = rest[int(_setting(program, "leading_operands", 0)):]
+    if placeholders:
+        # the input as the program, or as the code a shell runs (`sh -c '{}'`), is code
+        # only known at run time; elsewhere (`wc -l {}`) it is data
+        rest = tuple(Word(w.text, w.raw, True, w.procsub)
+                     if (k == 0 or rest[k - 1].text in _CODE_OPTIONS)
+                     and any(p and w.text.startswith(p) for p in placeholders) else w
+                     for k, w in enumerate(rest))
     stop_at = _setting(program, "stop_at", "")
     if stop_at:
         cut = next((k for k, w in enumerate(rest) if w.text == stop_at), None)
@@ -532,6 +557,32 @@ def _code_text(classifier: Classifier, text: str, language: str, part: str, ctx:
 # -- SQL clients: psql -c, mysql -e, sqlite3 db "..." -------------------------------
 
 
+def _split_short_clusters(words: tuple[Word, ...], valued: set[str]) -> tuple[Word, ...]:
+    """``-tAc SQL`` as ``-t -A -c SQL``; the first letter that takes a value takes the
+    rest of the word (``-cSELECT``) or the next word. Values are never split."""
+    out = [words[0]]
+    takes_next = False
+    for word in words[1:]:
+        text = word.text
+        if takes_next or word.dynamic or len(text) < 3 or text[0] != "-" or text[1] == "-" \
+                or not text[1].isalpha():
+            takes_next = not takes_next and text in valued
+            out.append(word)
+            continue
+        for k in range(1, len(text)):
+            option = "-" + text[k]
+            out.append(Word(option, option))
+            if option in valued:
+                rest = text[k + 1:]
+                if rest:
+                    out.append(Word(rest, rest))
+                takes_next = not rest
+                break
+        else:
+            takes_next = False
+    return tuple(out)
+
+
 def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                 cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -549,6 +600,10 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     statements: list[Word] = []
     files: list[str] = []
     operands: list[Word] = []
+    if not program.single_dash_long:
+        # `psql -tAc 'SELECT 1'`, `mysql -Bse '...'`: one option word per letter
+        words = _split_short_clusters(words, sql_options | file_options | output_options
+                                      | setup_options | set(with_arg))
     i = 1
     while i < len(words):
         text = words[i].text
