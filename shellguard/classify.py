@@ -269,7 +269,12 @@ class Classifier:
         # (`./gradlew --version` runs the wrapper, which may download and run Gradle).
         own = argv[:1 + _runs_from(match)] if match is not None and (
             match.rule.runs or match.rule.confirm) else argv
-        if (known and _asks_for_help(own[1:]) and not name.endswith(_SCRIPT_SUFFIXES)
+        # (A rule that names a help flag and asks knows that its help runs code:
+        # `zig build --help` compiles and runs build.zig to list its steps.)
+        rule_owns_help = match is not None and match.rule.confirm and any(
+            f in _HELP_FLAGS for f in match.rule.flags)
+        if (known and not rule_owns_help and _asks_for_help(own[1:])
+                and not name.endswith(_SCRIPT_SUFFIXES)
                 and not ("/" in argv[0] and argv[0][0] not in "/~")):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]

@@ -45,7 +45,7 @@ class CodeEffect:
 
 # -- SQL -----------------------------------------------------------------------
 
-_SQL_READ = {"select", "show", "describe", "desc", "explain", "values", "table", "begin",
+_SQL_READ = {"select", "show", "describe", "desc", "explain", "values", "table", "begin", "list",
              "commit", "rollback", "start", "end", "use", "pragma", "help", "\\d", "\\dt",
              "\\l", "\\du", "\\dn", "\\df", "\\dv", "\\di", "\\conninfo", "\\x", "\\timing",
              "\\q", "\\?", "\\h", "savepoint", "release", "listen", "fetch", "declare", "close",
@@ -96,6 +96,12 @@ _SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrin
 _SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 
 
+#: SET forms that outlast the session: server-wide or persisted settings, passwords,
+#: CockroachDB's cluster settings, and MySQL's @@global / @@persist variables
+_SQL_SET_LASTING = _Lazy(r"(?i)^\s*set\s+(global|persist|persist_only|cluster|password|"
+                         r"default\s+role)\b|@@(global|persist)")
+
+
 def sql_effects(sql: str) -> list[CodeEffect]:
     """Each statement's class by its verb (CLASSES.md: SELECT READ, INSERT CREATE ...)."""
     effects: list[CodeEffect] = []
@@ -132,6 +138,10 @@ def sql_effects(sql: str) -> list[CodeEffect]:
         if verb == "pragma" and _SQL_PRAGMA_SETS.search(stmt):
             effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' changes a database setting"))
             continue
+        if verb == "set" and not _SQL_SET_LASTING.search(stmt):
+            # `SET statement_timeout = '5s'`, `SET ROLE x`: this session only
+            effects.append(CodeEffect(Crud.READ, f"SQL '{text}' changes this session only"))
+            continue
         if verb == "create" and words[1:3] == ["or", "replace"]:
             effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' replaces an object"))
             continue
@@ -144,6 +154,17 @@ def sql_effects(sql: str) -> list[CodeEffect]:
                 effects.append(CodeEffect(Crud.DELETE, f"SQL '{text}' drops part of a table"))
             else:
                 effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' changes a schema"))
+        elif verb in ("copy", "\\copy") and re.search(r"\bto\s+p?stdout\b", stmt, re.I) \
+                and not _SQL_CTE_VERBS.search(stmt.lower()):
+            # (`COPY (DELETE ... RETURNING *) TO STDOUT` deletes: not this branch)
+            effects.append(CodeEffect(Crud.READ, f"SQL '{text}' prints the rows"))
+        elif verb in ("copy", "\\copy") and re.search(r"^\S+\s*\(", stmt) \
+                and _SQL_CTE_VERBS.search(stmt.lower()):
+            inner = _SQL_CTE_VERBS.search(stmt.lower())
+            assert inner is not None
+            crud = Crud.DELETE if inner.group(1) in _SQL_DELETE else (
+                Crud.CREATE if inner.group(1) == "insert" else Crud.UPDATE)
+            effects.append(CodeEffect(crud, f"SQL '{text}' runs {inner.group(1).upper()}"))
         elif verb == "copy" and re.search(r"\bto\b", stmt, re.I):
             effects.append(CodeEffect(Crud.CREATE, f"SQL '{text}' writes a file"))
         elif verb == "explain" and re.search(r"\banalyze\b", stmt, re.I) and any(
@@ -178,9 +199,17 @@ _MONGO = [
     (Crud.UPDATE, _Lazy(r"\.(updateOne|updateMany|update|replaceOne|findOneAndUpdate|"
                              r"findOneAndReplace|renameCollection|bulkWrite|updateUser|"
                              r"grantRolesToUser|revokeRolesFromUser|setProfilingLevel|"
-                             r"adminCommand|runCommand|shutdownServer)\s*\(")),
+                             r"shutdownServer)\s*\(")),
+    # a command document whose first key is a read-only command only reads
+    (Crud.UPDATE, _Lazy(r"\.(adminCommand|runCommand)\s*\((?!\s*\{\s*[\"']?(?:listDatabases|"
+                             r"serverStatus|buildInfo|hostInfo|getLog|currentOp|ping|hello|"
+                             r"isMaster|replSetGetStatus|getCmdLineOpts|listCollections|dbStats|"
+                             r"collStats|connectionStatus|listCommands|getParameter|top|"
+                             r"dataSize|count|find|distinct|listIndexes)[\"']?\s*:)")),
     (Crud.UPDATE, _Lazy(r"\b(rs\.(stepDown|reconfig|add|addArb|remove|freeze|syncFrom|"
-                             r"initiate)|sh\.\w+|db\.fsyncLock|db\.fsyncUnlock)\s*\(")),
+                             r"initiate)|sh\.(?!status|help|getBalancerState|isBalancerRunning|"
+                             r"getShardedDataDistribution|getShardDistribution)\w+|db\.fsyncLock|"
+                             r"db\.fsyncUnlock)\s*\(")),
     (Crud.CREATE, _Lazy(r"\.(insertOne|insertMany|insert|save|createCollection|"
                              r"createIndex(es)?|createUser|createRole|createView)\s*\(")),
     # aggregation stages that write a collection
