@@ -333,6 +333,20 @@ class Classifier:
         if how == "after-dashdash":
             idx = next((i for i, w in enumerate(tokens) if w.text == "--"), None)
             inner = tokens[idx + 1:] if idx is not None else ()
+        elif how == "after-flag":
+            # `fd -e md -x wc -l`: the words after the option are the command; an
+            # attached value is its first word (`--exec=rm`, `-Hxrm`)
+            # The command gets each item found where `{}` (or `{/}`, `{.}` ...) stands, or
+            # at the end (`fd -X gzip -9` compresses the files found).
+            inner = ()
+            for i, w in enumerate(tokens):
+                value = _after_flag(w.text, match.rule.flags)
+                if value is not None:
+                    first = (Word(value, value, w.dynamic),) if value else ()
+                    inner = first + tokens[i + 1:]
+                    if inner and not any("{" in t.text for t in inner):
+                        inner += (Word("INPUT", "INPUT"),)
+                    break
         else:
             if len(view.positional_index) <= match.consumed:
                 return []
@@ -468,12 +482,31 @@ def _resolve_program(word: Word, variables: dict[str, str]) -> str | None:
     return "".join(out) or None
 
 
+def _after_flag(token: str, flags: tuple[str, ...]) -> str | None:
+    """For a ``runs = "after-flag"`` rule: None when ``token`` is not one of ``flags``;
+    else the value attached to it ("" when the command starts at the next word):
+    ``-x`` -> "", ``--exec=rm`` -> "rm", ``-Hx`` -> "", ``-xrm`` -> "rm"."""
+    if token in flags:
+        return ""
+    name, eq, value = token.partition("=")
+    if eq and name.startswith("--") and name in flags:
+        return value
+    if len(token) > 2 and token[0] == "-" and token[1] != "-":
+        for k in range(1, len(token)):
+            if f"-{token[k]}" in flags:
+                return token[k + 1:]
+    return None
+
+
 def _runs_from(match) -> int:  # type: ignore[no-untyped-def]
     """Index in the argv's tokens where the command a ``runs`` rule hands on starts
     (their number when there is none): what the program itself reads ends there."""
     view = match.view
     if match.rule.runs == "after-dashdash":
         return next((i for i, tok in enumerate(view.tokens) if tok == "--"), len(view.tokens))
+    if match.rule.runs == "after-flag":
+        return next((i + 1 for i, tok in enumerate(view.tokens)
+                     if _after_flag(tok, match.rule.flags) is not None), len(view.tokens))
     if len(view.positional_index) > match.consumed:
         return view.positional_index[match.consumed]
     return len(view.tokens)

@@ -193,8 +193,11 @@ def build_rule(table: object, where: str) -> Rule:
             raise RuleError(f"{here}: key 'writes_option' entries are options ('-o') or "
                             f"key=value operands ('of='), got {item!r}")
     runs = table.get("runs", "")
-    if runs not in ("", "rest", "after-dashdash"):
-        raise RuleError(f"{here}: key 'runs' must be 'rest' or 'after-dashdash'")
+    if runs not in ("", "rest", "after-dashdash", "after-flag"):
+        raise RuleError(f"{here}: key 'runs' must be 'rest', 'after-dashdash' or 'after-flag'")
+    if runs == "after-flag" and not table.get("flags"):
+        raise RuleError(f"{here}: key 'runs' = 'after-flag' needs 'flags' (the options the "
+                        "command follows)")
     ints: dict[str, int | None] = {}
     for key in ("min_args", "max_args", "priority"):
         value = table.get(key)
