@@ -459,6 +459,10 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
             inner = (Word(module, module),) + tuple(words[first:])
             if not module:
                 return None
+            code_modules: dict[str, list[str]] = _setting(program, "code_modules", {})
+            if module in code_modules:
+                return _module_code(classifier, tuple(words[first:]), code_modules[module],
+                                    language, part, ctx, depth)
             return classifier.argv(inner, cmd, ctx, depth + 1)
         letters = text[1:] if not text.startswith("--") else ""
         if language in ("perl", "ruby") and _edits_in_place(letters):
@@ -515,6 +519,34 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
             return _code_text(classifier, cmd.stdin_body, language, part, ctx, depth)
         return fed
     return _session(part, name, f"{name} starts an interactive interpreter")
+
+
+def _module_code(classifier: Classifier, args: tuple[Word, ...], options: list[str],
+                 language: str, part: str, ctx: Context, depth: int) -> list[Finding]:
+    """`python -m timeit -s 'import os' 'os.system(...)'`: the module runs its operands
+    and its setup option's value as code; ``options`` take a value (the first two, -s and
+    --setup, are code too)."""
+    setup = set(options[:2])
+    code: list[Word] = []
+    k = 0
+    while k < len(args):
+        key, eq, value = args[k].text.partition("=")
+        if key in options:
+            if eq:
+                if key in setup:
+                    code.append(Word(value, value, args[k].dynamic))
+            elif k + 1 < len(args):
+                if key in setup:
+                    code.append(args[k + 1])
+                k += 1
+        elif not _is_option(args[k].text):
+            code.append(args[k])
+        k += 1
+    findings: list[Finding] = []
+    for word in code:
+        findings.extend(_code(classifier, word, language, part, ctx, depth))
+    return findings or [Finding(part, Crud.READ, "times an empty statement",
+                                rule_id="python.timeit")]
 
 
 def _code(classifier: Classifier, code: Word, language: str, part: str, ctx: Context,

@@ -44,7 +44,7 @@ PROGRAM_KEYS = {
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
-    "replace_options", "input_placeholders",
+    "replace_options", "input_placeholders", "code_modules",
 }
 
 
