@@ -279,7 +279,9 @@ class Classifier:
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
                             rule_id="core.help")]
         if program is not None and program.dry_run:
-            own_view = view if own is argv else ArgvView.of(own, program)
+            # (a dry-run option counts anywhere unless the rule hands words on to another
+            # command: `ansible web -m copy -a ... --check`, but not `npx tool -n`)
+            own_view = view if own is argv or not match.rule.runs else ArgvView.of(own, program)
             dry = next((f for f in program.dry_run
                         if own_view.has_flag(f, program.single_dash_long)), None)
             if dry is not None:
