@@ -291,6 +291,23 @@ _shellguard_recv() {
   local -i id=$1
   local chunk start=$EPOCHREALTIME
   local -F left=$2
+  if [[ -z $_SHELLGUARD_BUF ]]; then
+    # The usual case without a call to _shellguard_pop (a call costs ~9 us): nothing
+    # was buffered, and the read brings this answer whole and nothing else.
+    sysread -t $left -i $_SHELLGUARD_R chunk
+    case $? in
+      0) ;;
+      4) return 1 ;;
+      *) return 3 ;;
+    esac
+    if [[ $chunk == "{\"id\":$id,"*$'\n' && $chunk != *$'\n'?* ]]; then
+      REPLY=${chunk%$'\n'} _SHELLGUARD_GOT=$id
+      return 0
+    fi
+    _SHELLGUARD_BUF=$chunk
+    left=$(( $2 - (EPOCHREALTIME - start) ))
+    (( left > 0 )) || left=0.001     # (what came is looked at first, below)
+  fi
   while true; do
     if _shellguard_pop; then
       (( _SHELLGUARD_GOT == id )) && return 0
@@ -340,10 +357,10 @@ _shellguard_parse() {
 }
 
 _shellguard_allowed_head() {
-  # Is REPLY (the answer to request _SHELLGUARD_ID) an "allow"? Then take the class and
-  # the read-only prefixes from its head and skip the rest (see _shellguard_parse).
-  # (internal)
-  local head="{\"id\":$_SHELLGUARD_ID,\"action\":\"allow\",\"classification\":\""
+  # Is REPLY (the answer to request $1, or else _SHELLGUARD_ID) an "allow"? Then take
+  # the class and the read-only prefixes from its head and skip the rest (see
+  # _shellguard_parse). (internal)
+  local head="{\"id\":${1:-$_SHELLGUARD_ID},\"action\":\"allow\",\"classification\":\""
   [[ $REPLY == "$head"* ]] || return 1
   local rest=${REPLY:${#head}} class
   class=${rest%%\"*}
@@ -519,6 +536,53 @@ _shellguard_prefetched() {
   done
 }
 
+_shellguard_send_early() {
+  # On Enter, before the shell's own checks (the parser probe, the caches): send the
+  # line $1 as a prefetch, so that the classifier works while they run, and
+  # _shellguard_classify waits for that answer instead of asking then. Only in the
+  # usual case (see _shellguard_query), and never when every decision goes to the
+  # audit log (a prefetch is not logged). A prefetch never runs the LLM, so a line
+  # that turns out to continue on the next one costs the classifier microseconds.
+  # (internal)
+  emulate -L zsh
+  (( _SHELLGUARD_PID > 0 && ! _SHELLGUARD_FRESH && ! _SHELLGUARD_CACHE_OFF && ${#1} < 4096 )) &&
+    [[ $CONTEXT == (start|cont) && $1 == *[^[:space:]]* && $1 != *[\\\"[:cntrl:]]* &&
+       $_SHELLGUARD_CWD_FOR == $PWD && ${SHELLGUARD_TIMEOUT-} == $_SHELLGUARD_TIMEOUT_FOR &&
+       -z ${_SHELLGUARD_OFF-} && ( -z ${SHELLGUARD_DISABLE-} || $SHELLGUARD_DISABLE == 0 ) ]] ||
+    return 0
+  [[ $1 == $_SHELLGUARD_AW_FOR && -n $1 ]] || _shellguard_alias_words $1
+  local key=$PWD$'\x1f'$1${_SHELLGUARD_AW:+$'\x1f'$_SHELLGUARD_AW}
+  # (the same text may be on its way already, sent while it was typed)
+  (( _SHELLGUARD_PRE_ID )) && [[ $key == $_SHELLGUARD_PRE_SENT ]] && return 0
+  (( ++_SHELLGUARD_ID ))
+  builtin print -r -u $_SHELLGUARD_W -- "{\"id\":$_SHELLGUARD_ID,\"command\":\"$1\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"zsh\",\"prefetch\":true$_SHELLGUARD_AW}" 2>/dev/null ||
+    return 0
+  _SHELLGUARD_PRE_ID=$_SHELLGUARD_ID _SHELLGUARD_PRE_SENT=$key
+}
+
+_shellguard_prefetch_answer() {
+  # The answer to the prefetch in flight when it was sent for this very line (key $1):
+  # 0 when it allows, or when none came in time (then, as in _shellguard_query, the
+  # co-process is replaced and the safe answer set); 1 when there is no such prefetch,
+  # or it does not allow: the caller asks the full question. (internal)
+  (( _SHELLGUARD_PRE_ID && ! _SHELLGUARD_CACHE_OFF )) && [[ $1 == $_SHELLGUARD_PRE_SENT ]] ||
+    return 1
+  local -i id=$_SHELLGUARD_PRE_ID
+  local REPLY
+  _SHELLGUARD_PRE_ID=0
+  _shellguard_recv $id $_SHELLGUARD_TIMEOUT_OK
+  case $? in
+    0) _shellguard_allowed_head $id && return 0 ;;
+    1)
+      _shellguard_stop
+      _shellguard_start
+      _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
+      _SHELLGUARD_REASON="no answer from the classifier within ${_SHELLGUARD_TIMEOUT_OK}s"
+      return 0 ;;
+  esac
+  return 1
+}
+
 # -- deciding -------------------------------------------------------------------------
 
 _shellguard_incomplete_extra() {
@@ -538,27 +602,12 @@ _shellguard_incomplete_extra() {
   return 1
 }
 
-_shellguard_decide() {
-  # What to do with the line $1: 0 run, 1 ask, 2 refuse (deny), 3 wait for the rest of
-  # the construct. $2: 0 complete, 1 zsh's parser wants more, 2 not probed because
-  # nothing in it can open a construct (see _shellguard_line_finish). (internal)
-  (( ${2:-0} == 1 )) && return 3
-  if (( ${2:-0} == 0 )); then
-    # Cheap first: only a trailing operator or backslash, or a here-document, is left.
-    local t=${1%"${1##*[^[:space:]]}"}
-    case $t in
-      *'&&'|*'||'|*'|'|*'|&'|*\|*'<<'*) _shellguard_incomplete_extra $1 && return 3 ;;
-    esac
-  fi
-  _shellguard_classify $1
-}
-
 _shellguard_cache_usable() {
   # May the allow cache answer now? It is emptied when the config file changes or the
   # co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the
   # config asks for every decision in the audit log (then the classifier must see
-  # every line). (internal)
-  [[ ${SHELLGUARD_CACHE:-1} == 0 ]] && return 1
+  # every line, and _SHELLGUARD_CACHE_OFF says so also with SHELLGUARD_CACHE=0).
+  # (internal)
   local cfg=${SHELLGUARD_CONFIG-}
   if [[ -z $cfg ]]; then
     if [[ ${XDG_CONFIG_HOME-} == /* ]]; then
@@ -576,7 +625,7 @@ _shellguard_cache_usable() {
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
   fi
-  (( ! _SHELLGUARD_CACHE_OFF ))
+  [[ ${SHELLGUARD_CACHE:-1} != 0 ]] && (( ! _SHELLGUARD_CACHE_OFF ))
 }
 
 _shellguard_classify() {
@@ -595,8 +644,9 @@ _shellguard_classify() {
         return 1 ;;
     esac
   fi
-  local REPLY
-  _shellguard_alias_words $text
+  local REPLY=$_SHELLGUARD_AW
+  # (the words were looked up on this Enter already, as a rule)
+  [[ $text == $_SHELLGUARD_AW_FOR && -n $text ]] || _shellguard_alias_words $text
   local key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY} cache=0
   if _shellguard_cache_usable; then
     cache=1
@@ -614,7 +664,7 @@ _shellguard_classify() {
       return 0
     fi
   fi
-  _shellguard_query $text
+  _shellguard_prefetch_answer $key || _shellguard_query $text
   # The config is read again only when the co-process changed meanwhile (a first
   # answer, kept under the old stamp, would go with the caches at the next check):
   # a config change is caught there, and empties the caches, this entry too.
@@ -839,6 +889,7 @@ _shellguard_line_finish() {
     if (( ${#_SHELLGUARD_READS} )) && _shellguard_plain_reads "$_sg_text"; then
       _sg_plain=1
     else
+      _shellguard_send_early "$_sg_text"
       case $_sg_text in
         *[\'\"\`\\\(\)\{\}\[\]\|\&\<\;$'\n']*) _sg_incomplete=0 ;;
       esac
@@ -861,13 +912,23 @@ _shellguard_line_finish() {
   (( _SHELLGUARD_ARMED )) && _shellguard_disarm
   # (the check may drop the kept prefixes: then the line is classified below)
   (( _sg_plain )) && _shellguard_cache_usable && (( ${#_SHELLGUARD_READS} )) && return 0
-  local -i verdict
-  if (( _sg_incomplete == 2 )); then
-    _shellguard_classify $text
-  else
-    _shellguard_decide $text $_sg_incomplete
+  # What to do: 0 run, 1 ask, 2 refuse (deny), 3 wait for the rest of the construct.
+  # (_sg_incomplete: 0 complete, 1 zsh's parser wants more, 2 not probed because
+  # nothing in the line can open a construct.)
+  local -i verdict=0
+  if (( _sg_incomplete == 1 )); then
+    verdict=3
+  elif (( _sg_incomplete == 0 )); then
+    # Cases the parser probe accepts but the interactive parser continues: cheap
+    # first, only a trailing operator or backslash, or a here-document, is left.
+    case ${text%"${text##*[^[:space:]]}"} in
+      *'&&'|*'||'|*'|'|*'|&'|*\\|*'<<'*) _shellguard_incomplete_extra $text && verdict=3 ;;
+    esac
   fi
-  verdict=$?
+  if (( verdict == 0 )); then
+    _shellguard_classify $text
+    verdict=$?
+  fi
   if (( verdict == 3 )); then
     _shellguard_defer $text && return 0
     _shellguard_classify $text       # no safety net possible: ask now

@@ -195,7 +195,8 @@ class Session:
         assert victim.exists()
 
     def ps2(self) -> None:
-        self.expect(r"for> " if self.kind == "zsh" else r"(\n|\x1b\[\?2004h)> ")
+        # zsh's PS2 names what is open: "for> ", "heredoc> ", "> " after a backslash
+        self.expect(r"[a-z]*> " if self.kind == "zsh" else r"(\n|\x1b\[\?2004h)> ")
 
     # -- looking ------------------------------------------------------------------
 

@@ -121,6 +121,36 @@ def test_multi_line_loop_asked_once_as_a_whole(shell):
     assert not victim.exists()
 
 
+def test_here_document_asked_once_with_its_body(shell):
+    """`cat > f <<EOF` parses as a complete function body, but the shell reads on to
+    the end line: asked once, when the whole here-document is in."""
+    start = len(shell.text())
+    shell.line("cat > made.txt <<EOF")
+    shell.ps2()
+    shell.send("body-line\r")
+    shell.ps2()
+    shell.send("EOF\r")
+    asked = shell.question()
+    assert "CREATE" in asked or "UPDATE" in asked
+    shell.send("y")
+    shell.sync()
+    assert (shell.home / "made.txt").read_text() == "body-line\n"
+    assert shell.text()[start:].count("Proceed?") == 1
+
+
+def test_a_trailing_backslash_waits_for_the_next_line(shell):
+    start = len(shell.text())
+    shell.line("touch \\")
+    shell.ps2()
+    shell.send("made\r")
+    asked = shell.question()
+    assert "made" in asked
+    shell.send("n")
+    shell.sync()
+    assert not (shell.home / "made").exists()
+    assert shell.text()[start:].count("Proceed?") == 1
+
+
 def test_refused_line_can_be_recalled(shell):
     victim = shell.home / "victim"
     victim.write_text("x")
