@@ -132,7 +132,8 @@ _shellguard_query() {
     return
   fi
   [[ $_SHELLGUARD_AW_FOR == "$1" ]] || _shellguard_alias_words "$1"
-  local id=$(( ++_SHELLGUARD_ID )) reply='' line='' head
+  local id=$(( ++_SHELLGUARD_ID ))
+  _SHELLGUARD_EARLY_ID=0    # a prefetch in flight is given up: its reply is skipped by id
   builtin trap '' PIPE    # a write to a dead co-process must not end the shell
   if ! builtin printf '%s\n' "{\"id\":$id,\"command\":\"$1\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${_SHELLGUARD_AW:+,\"aliases\":\{$_SHELLGUARD_AW\}}}" 1>&"$_SHELLGUARD_W" 2>/dev/null; then
     builtin trap - PIPE
@@ -141,10 +142,21 @@ _shellguard_query() {
     return
   fi
   builtin trap - PIPE
+  _shellguard_reply "$id" && return 0
+  (( $? == 3 )) || return 1
+  _shellguard_query_full "$1"    # it stopped before answering: ask a new one
+}
+
+_shellguard_reply() {
+  # Take the reply to request $1 (sent by _shellguard_query or _shellguard_send_early)
+  # within the checked timeout: 0 parsed, 1 none in time, 3 the co-process stopped or
+  # garbled it (see _shellguard_receive). Here only the usual case, an "allow" that
+  # one block holds; _shellguard_receive takes the rest of any other.
+  local reply='' line='' head
   # The two reads: see _shellguard_receive.
   IFS= builtin read -r -t "$_SHELLGUARD_TIMEOUT_OK" -N 1 -u "$_SHELLGUARD_R" reply &&
     IFS= builtin read -r -N 255 -u "$_SHELLGUARD_R" line
-  head="\"id\":$id,\"action\":\"allow\",\"classification\":\""
+  head="\"id\":$1,\"action\":\"allow\",\"classification\":\""
   if [[ $reply == '{' && $line == "$head"* && $line == *$'\n' ]]; then
     # The class, then the prefixes when they come next; the rest is not needed.
     line=${line:${#head}}
@@ -162,9 +174,43 @@ _shellguard_query() {
     _shellguard_stop
     return 1
   fi
-  _shellguard_receive "$id" "$_SHELLGUARD_TIMEOUT_OK" "$reply$line" && return 0
-  (( $? == 3 )) || return 1
-  _shellguard_query_full "$1"    # it stopped before answering: ask a new one
+  _shellguard_receive "$1" "$_SHELLGUARD_TIMEOUT_OK" "$reply$line"
+}
+
+_shellguard_send_early() {
+  # On Enter, before the shell's own checks (a construct still open, our own switch,
+  # the config): send the line $1 (its cache key $2) as a prefetch, so that the
+  # classifier works while they run and _shellguard_classify takes its answer. Only
+  # the usual case (see _shellguard_query), never when every decision goes to the
+  # audit log (a prefetch is not logged). A prefetch never runs the LLM: a line that
+  # turns out to open a construct costs the classifier microseconds.
+  if (( _SHELLGUARD_PID <= 0 || _SHELLGUARD_FRESH || _SHELLGUARD_CACHE_OFF )) ||
+     [[ $1 == *[\\\"[:cntrl:]]* || $1 != *[![:space:]]* || $_SHELLGUARD_CWD_FOR != "$PWD" ||
+        ${SHELLGUARD_TIMEOUT-} != "$_SHELLGUARD_TIMEOUT_FOR" ]]; then
+    return 0
+  fi
+  local id=$(( ++_SHELLGUARD_ID ))
+  builtin trap '' PIPE
+  builtin printf '%s\n' "{\"id\":$id,\"command\":\"$1\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\",\"prefetch\":true${_SHELLGUARD_AW:+,\"aliases\":\{$_SHELLGUARD_AW\}}}" 1>&"$_SHELLGUARD_W" 2>/dev/null &&
+    _SHELLGUARD_EARLY_ID=$id _SHELLGUARD_EARLY_KEY=$2
+  builtin trap - PIPE
+}
+
+_shellguard_prefetch_answer() {
+  # The answer to the prefetch _shellguard_send_early sent, when it was for this very
+  # line (key $1): 0 when it allows, or when none came in time (the co-process was
+  # replaced and the safe answer set); 1 when there is none, or it does not allow
+  # (its reply is taken all the same, to keep the stream in step): ask the full question.
+  local id=$_SHELLGUARD_EARLY_ID
+  _SHELLGUARD_EARLY_ID=0
+  (( id )) || return 1
+  _shellguard_reply "$id"
+  case $? in
+    0) [[ $_SHELLGUARD_ACTION == allow && $1 == "$_SHELLGUARD_EARLY_KEY" ]] &&
+         (( ! _SHELLGUARD_CACHE_OFF )) && return 0 ;;
+    1) return 0 ;;
+  esac
+  return 1
 }
 
 _shellguard_query_full() {
@@ -187,7 +233,7 @@ _shellguard_query_full() {
         break
       fi
     fi
-    id=$(( ++_SHELLGUARD_ID ))
+    id=$(( ++_SHELLGUARD_ID )) _SHELLGUARD_EARLY_ID=0
     # A write to a dead co-process must not end the shell with SIGPIPE.
     builtin trap '' PIPE
     builtin printf '%s\n' "{\"id\":$id,\"command\":\"$esc\",\"cwd\":\"$_SHELLGUARD_CWD_JSON\",\"shell\":\"bash\"${answer:+,\"answer\":\"$answer\"}$aliased}" 1>&"$_SHELLGUARD_W" 2>/dev/null
@@ -332,9 +378,9 @@ _shellguard_maybe_open() {
 _shellguard_cache_usable() {
   # May the allow cache answer now? It is emptied when the config file changes or the
   # co-process is replaced, and off with SHELLGUARD_CACHE=0 or when the config asks
-  # for every decision in the audit log. Reading the (small) config costs less than
+  # for every decision in the audit log (_SHELLGUARD_CACHE_OFF says so also with
+  # SHELLGUARD_CACHE=0: no prefetch answers then either). Reading the (small) config costs less than
   # a stat: bash has no stat builtin.
-  [[ ${SHELLGUARD_CACHE:-1} == 0 ]] && return 1
   local cfg=${SHELLGUARD_CONFIG-} content=''
   if [[ -z $cfg ]]; then
     if [[ ${XDG_CONFIG_HOME-} == /* ]]; then
@@ -350,7 +396,7 @@ _shellguard_cache_usable() {
     _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
   fi
-  (( ! _SHELLGUARD_CACHE_OFF ))
+  [[ ${SHELLGUARD_CACHE:-1} != 0 ]] && (( ! _SHELLGUARD_CACHE_OFF ))
 }
 
 _shellguard_own_switch() {
@@ -389,7 +435,7 @@ _shellguard_classify() {
       return 0
     fi
   fi
-  _shellguard_query "$1"
+  _shellguard_prefetch_answer "$key" || _shellguard_query "$1"
   # The config is read again only when the co-process changed meanwhile (a first
   # answer, kept under the old stamp, would go with the caches at the next check):
   # a config change is caught there, and empties the caches, this entry too.
@@ -628,6 +674,7 @@ _shellguard_enter() {
       [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
       return 0
     fi
+    _shellguard_send_early "$READLINE_LINE" "$key"
   fi
   _shellguard_enter_line "$READLINE_LINE"
 }

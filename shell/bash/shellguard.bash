@@ -88,6 +88,7 @@ declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowe
 declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " options it must not have "
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
+_SHELLGUARD_EARLY_ID=0 _SHELLGUARD_EARLY_KEY=   # the prefetch sent on Enter, and its line
 _SHELLGUARD_AW_FOR='' _SHELLGUARD_AW='' _SHELLGUARD_ANAMES=''   # _shellguard_alias_words: text, answer, names
 
 # -- helpers --------------------------------------------------------------------------
@@ -119,7 +120,7 @@ _shellguard_disabled() {
 _shellguard_stop() {
   if [[ -n $_SHELLGUARD_W ]]; then exec {_SHELLGUARD_W}>&-; fi 2>/dev/null
   if [[ -n $_SHELLGUARD_R ]]; then exec {_SHELLGUARD_R}<&-; fi 2>/dev/null
-  _SHELLGUARD_W='' _SHELLGUARD_R=''
+  _SHELLGUARD_W='' _SHELLGUARD_R='' _SHELLGUARD_EARLY_ID=0
   if (( _SHELLGUARD_PID > 0 )); then
     # CONT after TERM: a stopped (hung) process only acts on the TERM once it runs.
     builtin kill -TERM "$_SHELLGUARD_PID" 2>/dev/null && builtin kill -CONT "$_SHELLGUARD_PID" 2>/dev/null
