@@ -213,6 +213,10 @@ class Classifier:
                                                "readonly"):
             found = []
             for name, value in commands:
+                if name in _TRANSPORT_VARIABLES:
+                    # `GIT_SSH_COMMAND='ssh -i key' git fetch`: the program adds a host and
+                    # its own command, whose effect is the program's to say
+                    value += " host true"
                 found += [Finding(f.part, f.crud, f"{f.reason} (run by way of {name})", f.source,
                                   f.rule_id, f.confidence, f.confirm)
                           for f in self.script(value, ctx, depth + 1, "nested")]
@@ -349,6 +353,12 @@ class Classifier:
                     if inner and not any("{" in t.text for t in inner):
                         inner += (Word("INPUT", "INPUT"),)
                     break
+        elif how == "scripts":
+            # `hyperfine 'make' 'make -j8'`: each operand is a command line for a shell
+            # (a word only known at run time is parsed as written, and asks)
+            return [finding for i in view.positional_index[match.consumed:]
+                    for finding in self.script(tokens[i].raw if tokens[i].dynamic
+                                               else tokens[i].text, ctx, depth + 1, "nested")]
         else:
             if len(view.positional_index) <= match.consumed:
                 return []
@@ -445,9 +455,11 @@ _NODE_LOADS_CODE = re.compile(r"(^NODE_OPTIONS=|\s)['\"]?(-r|--require|--import|
                               r"--experimental-loader)")
 #: Prefix assignments whose value is a command line the program may run.
 _COMMAND_VARIABLES = re.compile(r"^(PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|LESSOPEN|LESSCLOSE|"
-                                r"GIT_SSH_COMMAND|GIT_EXTERNAL_DIFF|GIT_EDITOR|"
+                                r"GIT_SSH_COMMAND|GIT_SSH|RSYNC_RSH|GIT_EXTERNAL_DIFF|GIT_EDITOR|"
                                 r"GIT_SEQUENCE_EDITOR|EDITOR|VISUAL|SUDO_EDITOR|FCEDIT|"
                                 r"GIT_ASKPASS|SSH_ASKPASS|SUDO_ASKPASS|BROWSER|DIFFTOOL)$")
+#: Command variables that name a remote shell: the program adds the host and its command.
+_TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
 #: Prompt strings: the shell expands them, command substitutions included, at every prompt.
 _PROMPT_VARIABLES = re.compile(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")
 #: Variables that conventionally name a program.

@@ -341,6 +341,9 @@ _AWK_STRING_LAST = _Lazy(f"({_AWK_STRING_TEXT})\\s*$")
 _AWK_SYSTEM = _Lazy(r"\bsystem\s*\(")
 _AWK_SYSTEM_LITERAL = _Lazy(f"\\s*({_AWK_STRING_TEXT})\\s*\\)")
 _AWK_PIPE = _Lazy(r"\|&|(?<!\|)\|(?!\|)\s*(getline\b)?")
+#: A regex literal: a slash where an operand starts (after ~, an opening bracket, a
+#: separator or a boolean operator, or first), not a division.
+_AWK_REGEX = _Lazy(r"(^|[~(,{;!&|\n])(\s*)/((?:[^/\\\n]|\\.)*)/")
 _AWK_ESCAPE = _Lazy(r"\\(.)", re.S)
 
 
@@ -354,7 +357,10 @@ def awk_commands(program: str) -> tuple[list[str], str] | None:
     ``print | "sort -n"``) and the program without them, when every one is a string
     literal; None when one is built at run time (``system("rm " $1)``), or a coprocess
     (``|&``), or a ``|`` the reader cannot place (inside a regex, say)."""
-    # the strings' insides cannot hold a pipe or a call: blank them for the search
+    # the insides of strings and regex literals cannot hold a pipe or a call: blank
+    # them for the search, and the regexes in what is left (`$7 !~ /(sh|bash)$/`)
+    program = _AWK_REGEX.sub(lambda m: f"{m.group(1)}{m.group(2)}/{'x' * len(m.group(3))}/",
+                             program)
     masked = _AWK_STRING.sub(lambda m: '"' + "x" * (len(m.group(0)) - 2) + '"', program)
     commands: list[str] = []
     cuts: list[tuple[int, int, str]] = []

@@ -125,9 +125,56 @@ def test_other_syntax_errors_stay_errors() -> None:
     ("awk -F: '{ system(\"id \" $1) }' /etc/passwd", Crud.CREATE, True),
     ("awk '{ cmd = \"md5sum \" $0; cmd | getline h; print h }' files.txt", Crud.READ, True),
     ("awk '{print |& \"sort\"}' f", Crud.CREATE, True),
-    # a | the reader cannot place is the rules'
+    # a | in a regex literal is no pipe; a / that divides starts no regex
     ("awk '/a|b/ {print}' f", Crud.READ, False),
+    ("awk -F: '$7 !~ /(nologin|false)$/ {print $1, $7}' /etc/passwd", Crud.READ, False),
+    ("awk '/x|y/ {print | \"xargs rm\"}' f", Crud.DELETE, True),
+    ("awk '{ n = a / b; print n | cmd }' f", Crud.CREATE, True),
+    ("awk '$1 ~ /a|b/ {print > \"out.txt\"}' f", Crud.CREATE, True),
 ])
 def test_awk_programs_commands_are_classified_when_literal(classifier: Classifier, command: str,
                                                            crud: Crud, asks: bool) -> None:
     assert verdict(classifier, command) == (crud, asks)
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    # the hosts come with options: every operand is the command each host runs
+    ("pdsh -w web[1-4] uptime", Crud.READ, False),
+    ("pdsh -w web[1-4] 'df -h /' | dshbak -c", Crud.READ, False),
+    ("clush -l root -w @web -b 'nginx -v'", Crud.READ, False),
+    ("clush -a 'rm -rf /tmp/cache'", Crud.DELETE, True),
+    ("pdsh -g web sudo systemctl restart nginx", Crud.UPDATE, True),
+    ("pssh -h hosts.txt -i 'uname -r'", Crud.READ, False),
+    ("parallel-ssh -h hosts.txt -o out uptime", Crud.CREATE, True),
+    ("pdsh -w n1", Crud.UPDATE, True),  # no command: an interactive session
+])
+def test_parallel_remote_shells_run_their_operands(classifier: Classifier, command: str,
+                                                    crud: Crud, asks: bool) -> None:
+    assert verdict(classifier, command) == (crud, asks)
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    ("GIT_SSH_COMMAND='ssh -i ~/.ssh/deploy -o IdentitiesOnly=yes' git ls-remote origin",
+     Crud.READ, False),
+    ("GIT_SSH_COMMAND='ssh -i k' git push", Crud.UPDATE, True),
+    ("GIT_SSH_COMMAND='rm -rf build; ssh' git ls-remote origin", Crud.DELETE, True),
+    ("GIT_SSH_COMMAND='ssh -o ProxyCommand=\"rm -rf x\"' git fetch", Crud.DELETE, True),
+    ("GIT_SSH=./wrap.sh git ls-remote origin", Crud.CREATE, True),
+    ("RSYNC_RSH='ssh -p 2222' rsync -n -av src/ host:dst/", Crud.READ, False),
+])
+def test_a_transport_variable_is_a_command_the_program_completes(
+        classifier: Classifier, command: str, crud: Crud, asks: bool) -> None:
+    """`GIT_SSH_COMMAND='ssh -i key'`: git adds the host and its own command."""
+    assert verdict(classifier, command) == (crud, asks)
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("valgrind ls", Crud.READ),
+    ("valgrind --tool=cachegrind ls -R src", Crud.CREATE),
+    ("valgrind --tool=massif --massif-out-file=m.out ./app", Crud.CREATE),
+    ("valgrind --log-file=v.txt ls", Crud.CREATE),
+    ("valgrind --tool=callgrind rm -rf build", Crud.DELETE),
+])
+def test_valgrind_tools_that_write_profiles(classifier: Classifier, command: str,
+                                            crud: Crud) -> None:
+    assert verdict(classifier, command)[0] == crud

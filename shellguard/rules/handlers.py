@@ -184,8 +184,10 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in on_process or (not text.startswith("--") and len(text) > 2
                                      and any(f"-{c}" in on_process for c in text[1:])):
                 return _process_findings(words, i, program, part)
-            if key in creates:
-                created.append(Finding(part, Crud.CREATE, f"{name} {key} {creates[key]}",
+            if key in creates or text in creates:
+                # (an option, or an option with one value: `valgrind --tool=massif`)
+                said = text if text in creates else key
+                created.append(Finding(part, Crud.CREATE, f"{name} {said} {creates[said]}",
                                        rule_id=f"{name}.creates"))
             if key in edit_options:
                 edit = key
@@ -748,8 +750,11 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     name = program.name
     with_arg = program.options_with_arg
     read_only = set(_setting(program, "read_only_options", []))
+    creates: dict[str, str] = _setting(program, "creates_options", {})
+    created: list[Finding] = []
     no_command = False
-    host: int | None = None
+    # `pdsh -w web[1-4] uptime`: the hosts come with options, every operand is the command
+    host: int | None = 0 if _setting(program, "hosts_from_options", False) else None
     local: list[tuple[str, str]] = []
     i = 1
     while i < len(words):
@@ -757,6 +762,10 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         if text == "--":
             i += 1
             break
+        if text.split("=", 1)[0] in creates:
+            key = text.split("=", 1)[0]
+            created.append(Finding(part, Crud.CREATE, f"{name} {key} {creates[key]}",
+                                   rule_id=f"{name}.creates"))
         if not _is_option(text):
             if host is not None:
                 break
@@ -798,8 +807,9 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
                          f.rule_id, f.confidence, f.confirm)
                  for key, value in local
                  for f in classifier.script(value, ctx, depth + 1, "nested")]
-        return found + _remote_rest(classifier, part, name, rest, no_command, ctx, depth)
-    return _remote_rest(classifier, part, name, rest, no_command, ctx, depth)
+        return created + found + _remote_rest(classifier, part, name, rest, no_command, ctx,
+                                              depth)
+    return created + _remote_rest(classifier, part, name, rest, no_command, ctx, depth)
 
 
 def _remote_rest(classifier: Classifier, part: str, name: str, rest: tuple[Word, ...],
@@ -915,9 +925,9 @@ def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     by the rules. Anything else (a command built at run time) is the rules' to ask about."""
     at = _awk_program_at(words, program)
     found = payloads.awk_commands(words[at].text) if at is not None else None
-    if at is None or found is None or not found[0]:
+    if at is None or found is None or (not found[0] and found[1] == words[at].text):
         return None
-    commands, rest = found
+    commands, rest = found  # (no commands: the rules look at the program, regexes blanked)
     findings = [f for command in commands
                 for f in classifier.script(command, ctx, depth + 1, "nested")]
     stripped = words[:at] + (Word(rest, _quote(rest)),) + words[at + 1:]

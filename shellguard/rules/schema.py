@@ -44,7 +44,7 @@ PROGRAM_KEYS = {
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
-    "replace_options", "input_placeholders", "code_modules",
+    "replace_options", "input_placeholders", "code_modules", "hosts_from_options",
 }
 
 
@@ -193,8 +193,9 @@ def build_rule(table: object, where: str) -> Rule:
             raise RuleError(f"{here}: key 'writes_option' entries are options ('-o') or "
                             f"key=value operands ('of='), got {item!r}")
     runs = table.get("runs", "")
-    if runs not in ("", "rest", "after-dashdash", "after-flag"):
-        raise RuleError(f"{here}: key 'runs' must be 'rest', 'after-dashdash' or 'after-flag'")
+    if runs not in ("", "rest", "after-dashdash", "after-flag", "scripts"):
+        raise RuleError(f"{here}: key 'runs' must be 'rest', 'after-dashdash', 'after-flag' "
+                        "or 'scripts'")
     if runs == "after-flag" and not table.get("flags"):
         raise RuleError(f"{here}: key 'runs' = 'after-flag' needs 'flags' (the options the "
                         "command follows)")
