@@ -269,3 +269,18 @@ def test_a_sourced_dotenv_file_is_read_before_it_counts_as_session_state(tmp_pat
     assert klass("source tick.env", cwd)[1] is True
     assert klass("source missing.env", cwd) == ("READ", False)  # sourcing fails: nothing runs
     assert klass("source ./deploy.sh", cwd) == ("READ", True)
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # tree-sitter-bash reads these keywords as a command named `time` or `coproc`
+    ("time { ls; }", "READ"),
+    ("time -p { rm -rf build; }", "DELETE"),
+    ("time { find . -name '*.py' | xargs wc -l > /dev/null; }", "READ"),
+    ("coproc BC { bc -l; }; echo done", "READ"),
+    ("coproc { rm -f a; }", "DELETE"),
+    ("coproc tail -f app.log", "READ"),
+    ("coproc rm x", "DELETE"),
+    ("echo 'time { x'", "READ"),
+])
+def test_time_and_coproc_keywords_run_their_group(command: str, crud: str) -> None:
+    assert klass(command)[0] == crud

@@ -45,6 +45,11 @@ def syntax_tree(source: str):  # type: ignore[no-untyped-def]
     # BMP (found by fuzzing: a segfault); none of them matter to what runs.
     data = _BEYOND_BMP.sub("\ufffd", source).encode("utf-8", "replace")
     tree = _parser().parse(data)
+    if _KEYWORD_BEFORE_BRACE.search(data):
+        blanked = _blank_keywords_before_groups(tree, data)
+        if blanked is not None:
+            data = blanked
+            tree = _parser().parse(data)
     if tree.root_node.has_error:
         escaped = _escape_literal_dollars(tree, data)
         if escaped is not None:
@@ -52,6 +57,40 @@ def syntax_tree(source: str):  # type: ignore[no-untyped-def]
             if not retry.root_node.has_error:
                 return retry, escaped
     return tree, data
+
+
+#: `time { ...; }` and `coproc [NAME] { ...; }`: keywords tree-sitter-bash reads as a
+#: command named `time` whose arguments are `{` and the group's first words.
+_KEYWORD_BEFORE_BRACE = re.compile(rb"(^|[\s;&|(])(time|coproc)\s[^\n]*\{")
+
+
+def _blank_keywords_before_groups(tree, data: bytes) -> bytes | None:  # type: ignore[no-untyped-def]
+    """``data`` with each `time` or `coproc NAME` keyword before a brace group turned into
+    spaces (the group runs as it would without them; offsets stay), or None when there
+    is none. (`time` only times the group; a coprocess runs it in the background.)"""
+    spans: list[tuple[int, int]] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type != "command":
+            stack.extend(node.children)
+            continue
+        name = node.child_by_field_name("name")
+        args = node.children_by_field_name("argument")
+        if name is None or name.text not in (b"time", b"coproc") or not args:
+            continue
+        at = 0
+        while at < len(args) - 1 and args[at].text in (b"-p", b"--"):  # `time -p { ...; }`
+            at += 1
+        if name.text == b"coproc" and len(args) > 1 and args[1].text == b"{":
+            at = 1
+        if args[at].text == b"{":
+            spans.append((name.start_byte, args[at].start_byte))
+    if not spans:
+        return None
+    for start, end in spans:
+        data = data[:start] + b" " * (end - start) + data[end:]
+    return data
 
 
 #: A `$` that starts no expansion: bash keeps it as a literal character (`brew search
