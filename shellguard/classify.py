@@ -255,8 +255,9 @@ class Classifier:
                             source="heuristic", rule_id="heuristic.dynamic-program",
                             confidence=0.3, confirm=True)]
         name = program_name(argv[0])
-        if name in _BUILTIN_NAMES and "/" in argv[0] and not argv[0].startswith("/"):
-            # `bin/test`, `script/test`: a file of the project, not the builtin
+        if name in _BUILTIN_NAMES and "/" in argv[0] and not argv[0].startswith(_SYSTEM_BIN_DIRS):
+            # `bin/test`, `/opt/app/bin/status`: a file of the project or an app, not the
+            # builtin (`/usr/bin/test` is coreutils' own)
             return self.unknown(argv, part, False)
         program = self.rules.program(name)
         if program is not None and program.handler:
@@ -353,10 +354,12 @@ class Classifier:
                     if inner and not any("{" in t.text for t in inner):
                         inner += (Word("INPUT", "INPUT"),)
                     break
-        elif how == "scripts":
-            # `hyperfine 'make' 'make -j8'`: each operand is a command line for a shell
-            # (a word only known at run time is parsed as written, and asks)
-            return [finding for i in view.positional_index[match.consumed:]
+        elif how in ("script", "scripts"):
+            # `hyperfine 'make' 'make -j8'`: each operand is a command line for a shell;
+            # `trap 'rm -f $tmp' EXIT`: the first one is (a word only known at run time
+            # is parsed as written, and asks)
+            operands = view.positional_index[match.consumed:]
+            return [finding for i in (operands[:1] if how == "script" else operands)
                     for finding in self.script(tokens[i].raw if tokens[i].dynamic
                                                else tokens[i].text, ctx, depth + 1, "nested")]
         else:
@@ -538,7 +541,12 @@ _BUILTIN_NAMES = frozenset({
     ":", ".", "[", "[[", "true", "false", "test", "echo", "printf", "print", "type", "which",
     "whence", "where", "help", "exit", "return", "wait", "jobs", "fg", "bg", "times", "caller",
     "cd", "pwd", "export", "unset", "alias", "source", "eval", "exec", "read", "set", "shift",
+    # fish's
+    "contains", "string", "math", "status", "count", "argparse", "set_color", "isatty",
 })
+#: Where a program with a builtin's name is the system's own (`/usr/bin/test`).
+_SYSTEM_BIN_DIRS = ("/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/",
+                    "/usr/local/sbin/", "/opt/homebrew/bin/", "/run/current-system/sw/bin/")
 #: Programs that are scripts of the project: they run their own code before they read
 #: `--help` or `--version`.
 _SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".rb", ".pl", ".php", ".js", ".mjs", ".cjs", ".ts")

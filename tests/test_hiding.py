@@ -284,3 +284,25 @@ def test_a_sourced_dotenv_file_is_read_before_it_counts_as_session_state(tmp_pat
 ])
 def test_time_and_coproc_keywords_run_their_group(command: str, crud: str) -> None:
     assert klass(command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    # a trap's command runs later: its class is the trap's
+    ("trap 'echo interrupted; exit 130' INT", "READ", False),
+    ("trap 'echo \"failed at $LINENO\"' ERR", "READ", False),
+    ("trap 'rm -rf \"$tmp\"' EXIT", "DELETE", True),
+    ("trap 'kill $pid' TERM", "DELETE", True),
+    ("trap - DEBUG", "UPDATE", True),  # the guard's own trap
+])
+def test_a_traps_command_decides(command: str, crud: str, asks: bool) -> None:
+    found, confirm = klass(command)
+    assert (found, found != "READ" or confirm) == (crud, asks)
+
+
+@pytest.mark.parametrize("command", ["/opt/app/bin/status --json", "./bin/test", "tools/string x"])
+def test_a_builtins_name_at_an_apps_path_is_a_program_of_its_own(command: str) -> None:
+    assert klass(command)[1]  # asks: not fish's `status` or the shell's `test`
+
+
+def test_a_builtins_name_in_a_system_directory_is_the_system_program() -> None:
+    assert klass("/usr/bin/test -f x") == ("READ", False)

@@ -193,9 +193,9 @@ def build_rule(table: object, where: str) -> Rule:
             raise RuleError(f"{here}: key 'writes_option' entries are options ('-o') or "
                             f"key=value operands ('of='), got {item!r}")
     runs = table.get("runs", "")
-    if runs not in ("", "rest", "after-dashdash", "after-flag", "scripts"):
-        raise RuleError(f"{here}: key 'runs' must be 'rest', 'after-dashdash', 'after-flag' "
-                        "or 'scripts'")
+    if runs not in ("", "rest", "after-dashdash", "after-flag", "script", "scripts"):
+        raise RuleError(f"{here}: key 'runs' must be 'rest', 'after-dashdash', 'after-flag', "
+                        "'script' or 'scripts'")
     if runs == "after-flag" and not table.get("flags"):
         raise RuleError(f"{here}: key 'runs' = 'after-flag' needs 'flags' (the options the "
                         "command follows)")
