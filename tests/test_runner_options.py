@@ -178,3 +178,17 @@ def test_a_transport_variable_is_a_command_the_program_completes(
 def test_valgrind_tools_that_write_profiles(classifier: Classifier, command: str,
                                             crud: Crud) -> None:
     assert verdict(classifier, command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    # a here-doc on ssh is the remote command's stdin: a shell there runs it
+    ("ssh web1 'bash -s' <<'EOF'\ndf -h\nuptime\nEOF", Crud.READ, False),
+    ("ssh web1 'bash -s' <<'EOF'\nrm -rf /tmp/cache\nEOF", Crud.DELETE, True),
+    ("ssh web1 'cat > /tmp/motd' <<< 'hello'", Crud.CREATE, True),
+    ("ssh web1 <<'EOF'\nls -la\nEOF", Crud.READ, False),  # the login shell reads it
+    ("ssh web1 <<'EOF'\nsudo systemctl restart nginx\nEOF", Crud.UPDATE, True),
+    ("ssh web1", Crud.UPDATE, True),  # no here-doc: an interactive session
+])
+def test_ssh_here_docs_are_the_remote_commands_input(classifier: Classifier, command: str,
+                                                       crud: Crud, asks: bool) -> None:
+    assert verdict(classifier, command) == (crud, asks)

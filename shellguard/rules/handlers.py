@@ -802,6 +802,18 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         host = i  # `ssh -- host command`
         i += 1
     rest = words[i:] if host is not None else ()
+    body = cmd.stdin_body
+    if rest and body is not None and not any(w.dynamic for w in rest):
+        # `ssh host 'bash -s' <<'EOF'`: the here-doc is the remote command's stdin, so
+        # it is read as that command's own (a shell runs it as its script)
+        end = "SHELLGUARD_EOF"
+        while end in body:
+            end += "_"
+        rest = (Word(f"{' '.join(w.text for w in rest)} <<'{end}'\n{body}\n{end}",
+                     "<remote command with its here-doc>"),)
+    elif host is not None and not rest and body is not None and not no_command:
+        # `ssh host <<'EOF'`: no command, so the login shell reads the here-doc as its script
+        rest = (Word(body, "<here-doc>"),)
     if local:
         found = [Finding(f.part, f.crud, f"{f.reason} (the {key} {name} runs)", f.source,
                          f.rule_id, f.confidence, f.confirm)
