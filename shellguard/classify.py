@@ -254,6 +254,10 @@ class Classifier:
                             f"the program to run ('{words[0].raw}') is only known when it runs",
                             source="heuristic", rule_id="heuristic.dynamic-program",
                             confidence=0.3, confirm=True)]
+        if argv[0].startswith(_INIT_SCRIPT_DIRS) and "/" not in argv[0].rpartition("init.d/")[2]:
+            # `/etc/init.d/nginx status`: an init script takes the actions `service` does
+            service = (Word("service", "service"), Word(argv[0].rpartition("/")[2], words[0].raw))
+            return self.argv(service + tuple(words[1:]), cmd, ctx, depth)
         name = program_name(argv[0])
         if name in _BUILTIN_NAMES and "/" in argv[0] and not argv[0].startswith(_SYSTEM_BIN_DIRS):
             # `bin/test`, `/opt/app/bin/status`: a file of the project or an app, not the
@@ -544,6 +548,8 @@ _BUILTIN_NAMES = frozenset({
     # fish's
     "contains", "string", "math", "status", "count", "argparse", "set_color", "isatty",
 })
+#: Where SysV init scripts live.
+_INIT_SCRIPT_DIRS = ("/etc/init.d/", "/etc/rc.d/init.d/", "/etc/rc.d/")
 #: Where a program with a builtin's name is the system's own (`/usr/bin/test`).
 _SYSTEM_BIN_DIRS = ("/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/",
                     "/usr/local/sbin/", "/opt/homebrew/bin/", "/run/current-system/sw/bin/")

@@ -49,8 +49,12 @@ _SQL_READ = {"select", "show", "describe", "desc", "explain", "values", "table",
              "commit", "rollback", "start", "end", "use", "pragma", "help", "\\d", "\\dt",
              "\\l", "\\du", "\\dn", "\\df", "\\dv", "\\di", "\\conninfo", "\\x", "\\timing",
              "\\q", "\\?", "\\h", "savepoint", "release", "listen", "fetch", "declare", "close",
-             "prepare", "execute", "deallocate", "check", "checksum", "analyze_table",
-             "summarize"}
+             "prepare", "deallocate", "check", "checksum", "analyze_table",
+             "summarize", "from", "exists"}
+#: SQL Server's reporting procedures, which only read.
+_SQL_READ_PROCS = re.compile(r"(sys\.)?sp_(who2?|help\w*|columns|tables|databases|spaceused|lock|"
+                             r"server_info|statistics|stored_procedures|pkeys|fkeys|depends|"
+                             r"monitor)\b|master\.dbo\.sp_(who2?|help\w*)\b")
 _SQL_CREATE = {"insert", "create", "copy", "load", "\\copy", "import", "backup", "export",
                "install"}
 _SQL_UPDATE = {"update", "alter", "grant", "revoke", "vacuum", "analyze", "analyse", "reindex",
@@ -107,6 +111,14 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     effects: list[CodeEffect] = []
     body = _SQL_STRIP.sub(" '' ", sql)
     statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])", body) if s.strip()]
+    if "\\gexec" in sql.lower():
+        # psql runs each row the query returns as a statement: those the query builds
+        # from string literals (`SELECT format('DROP TABLE %I', t) ... \gexec`) decide
+        built = [e for text in re.findall(r"'((?:[^']|'')*)'", sql)
+                 if re.match(r"\s*[a-z]+\s", text, re.I) for e in sql_effects(text)
+                 if e.crud is not Crud.READ]
+        crud = max((e.crud for e in built), default=Crud.UPDATE)
+        effects.append(CodeEffect(crud, "psql \\gexec runs each row the query returns as SQL"))
     for stmt in statements:
         words = stmt.lower().split()
         verb = words[0]
@@ -137,6 +149,22 @@ def sql_effects(sql: str) -> list[CodeEffect]:
                          if v in found), "select")
         if verb == "pragma" and _SQL_PRAGMA_SETS.search(stmt):
             effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' changes a database setting"))
+            continue
+        if verb in ("exec", "execute"):
+            # a stored procedure or a prepared statement: only SQL Server's own
+            # reporting procedures are known to read
+            crud = Crud.READ if len(words) > 1 and _SQL_READ_PROCS.match(words[1]) else Crud.UPDATE
+            effects.append(CodeEffect(crud, f"SQL '{text}' runs a stored procedure or prepared "
+                                            f"statement, which {_VERB_TEXT[crud]}"))
+            continue
+        if verb == "restore" and re.search(r"\b(filelistonly|verifyonly|headeronly|labelonly)\b",
+                                           stmt, re.I):
+            effects.append(CodeEffect(Crud.READ, f"SQL '{text}' only reads a backup's header"))
+            continue
+        if verb == "dbcc":
+            crud = Crud.UPDATE if re.search(r"repair|shrink|free|drop|clean|update", stmt, re.I) \
+                else Crud.READ
+            effects.append(CodeEffect(crud, f"SQL '{text}' {_VERB_TEXT[crud]}"))
             continue
         if verb == "set" and not _SQL_SET_LASTING.search(stmt):
             # `SET statement_timeout = '5s'`, `SET ROLE x`: this session only

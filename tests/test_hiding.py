@@ -306,3 +306,31 @@ def test_a_builtins_name_at_an_apps_path_is_a_program_of_its_own(command: str) -
 
 def test_a_builtins_name_in_a_system_directory_is_the_system_program() -> None:
     assert klass("/usr/bin/test -f x") == ("READ", False)
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    ("/etc/init.d/nginx status", "READ"),
+    ("sudo /etc/init.d/nginx restart", "UPDATE"),
+    ("/etc/rc.d/init.d/sshd reload", "UPDATE"),
+])
+def test_an_init_script_takes_the_actions_service_does(command: str, crud: str) -> None:
+    assert klass(command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # psql's \gexec runs each row the query returns: the statements it builds decide
+    ("psql app <<'SQL'\nSELECT format('DROP TABLE %I', t) FROM tmp_tables \\gexec\nSQL", "DELETE"),
+    ("psql -c \"SELECT 'VACUUM ' || relname FROM pg_stat_user_tables\" -c '\\gexec'", "UPDATE"),
+    # a stored procedure or prepared statement is unknown unless a known report
+    ("sqlcmd -S db -Q 'EXEC sp_who2'", "READ"),
+    ("sqlcmd -S db -Q 'EXEC dbo.purge_all'", "UPDATE"),
+    ("psql -c 'EXECUTE purge_plan'", "UPDATE"),
+    ("sqlcmd -S db -Q \"RESTORE VERIFYONLY FROM DISK = '/b/app.bak'\"", "READ"),
+    ("sqlcmd -S db -Q 'DBCC CHECKDB WITH NO_INFOMSGS'", "READ"),
+    ("sqlcmd -S db -Q 'DBCC SHRINKDATABASE (app)'", "UPDATE"),
+    ("duckdb -c \"FROM 'data.csv' LIMIT 10\"", "READ"),
+    ("sqlcmd -S db -Q 'SELECT 1' -o out.csv", "CREATE"),
+    ("sqlcmd -S db -q 'SELECT 1'", "UPDATE"),  # then an interactive session
+])
+def test_sql_that_runs_other_sql_or_stays_open(command: str, crud: str) -> None:
+    assert klass(command)[0] == crud

@@ -624,6 +624,9 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     sql_options = set(_setting(program, "sql_options", []))
     file_options = set(_setting(program, "file_options", []))
     output_options = set(_setting(program, "output_options", []))
+    # `sqlcmd -q SQL`: runs the SQL, then stays in an interactive session
+    session_options: dict[str, str] = _setting(program, "session_options", {})
+    stays: list[str] = []
     # `sqlite3 -cmd SQL db`: run before the main statements (or before the session)
     setup_options = set(_setting(program, "setup_sql_options", []))
     setup: list[Word] = []
@@ -646,6 +649,8 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
             if key in read_only:
                 return [Finding(part, Crud.READ, f"{name} {key} only lists or reports",
                                 rule_id=f"{name}.read-only")]
+            if key in session_options:
+                stays.append(session_options[key])
             if key in sql_options or key in file_options:
                 target = statements if key in sql_options else files
                 if eq and key.startswith("--"):
@@ -687,7 +692,8 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     if files:  # (`sqlite3 -init setup.sql db 'SELECT 1'` runs both)
         first += _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
     if statements:
-        return first + written + _sql_findings(part, name, statements)
+        return (first + written + _sql_findings(part, name, statements)
+                + [f for why in stays[:1] for f in _session(part, name, why)])
     if files:
         return first
     body = cmd.stdin_body
