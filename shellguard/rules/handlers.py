@@ -952,6 +952,35 @@ def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     return findings + classifier.argv(stripped, cmd, ctx, depth + 1)
 
 
+#: socat addresses that are not a client connection (a listener, a program, a file).
+_SOCAT_NOT_CLIENT = re.compile(r"(?i)^(exec|system|open|create|gopen|pipe|file|pty|"
+                               r"[a-z0-9-]*listen|[a-z0-9-]*recv)[:,]")
+
+
+def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                   cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    """A client (nc, telnet, socat) sending text the line shows
+    (`printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc host 80`, `echo stats | nc host 11211`):
+    classified by what the requests ask for. Listeners, programs run on a connection and
+    text that is not a known request are the rules' to ask about."""
+    servers = set(_setting(program, "server_options", []))
+    if any(w.text.split("=", 1)[0] in servers
+           or (not w.text.startswith("--") and w.text.startswith("-")
+               and any(f"-{c}" in servers for c in w.text[1:]))
+           or _SOCAT_NOT_CLIENT.match(w.text) for w in words[1:]):
+        return None
+    text = _echoed_text(cmd)
+    if text is None:
+        text = cmd.stdin_body
+    crud = payloads.socket_text_class(text) if text is not None else None
+    if crud is None:
+        return None
+    name = program.name
+    what = "requests that only read" if crud is Crud.READ else "requests that change data"
+    return _hidden([Finding(_part(words), crud, f"{name} sends {what}",
+                            rule_id=f"{name}.requests")], cmd)
+
+
 HANDLERS: dict[str, Handler] = {
     "awk": awk_handler,
     "source": source_handler,
@@ -962,4 +991,5 @@ HANDLERS: dict[str, Handler] = {
     "mongo": mongo_handler,
     "remote": remote_handler,
     "find": find_handler,
+    "socket": socket_handler,
 }

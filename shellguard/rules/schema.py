@@ -26,7 +26,8 @@ class RuleError(Exception):
 
 
 #: Handlers implemented in :mod:`shellguard.rules.handlers` (programs that run other code).
-HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find", "source", "awk")
+HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find", "source", "awk",
+            "socket")
 
 RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
@@ -44,7 +45,7 @@ PROGRAM_KEYS = {
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
-    "replace_options", "input_placeholders", "code_modules", "hosts_from_options",
+    "replace_options", "input_placeholders", "code_modules", "hosts_from_options", "server_options",
 }
 
 
