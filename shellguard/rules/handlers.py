@@ -955,6 +955,11 @@ def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
 #: socat addresses that are not a client connection (a listener, a program, a file).
 _SOCAT_NOT_CLIENT = re.compile(r"(?i)^(exec|system|open|create|gopen|pipe|file|pty|"
                                r"[a-z0-9-]*listen|[a-z0-9-]*recv)[:,]")
+#: The socat addresses a client's text may go between: stdio and a connection. (A bare
+#: path is GOPEN: for a regular file, the text would be written into it.)
+_SOCAT_CLIENT = re.compile(r"(?i)^(-|stdio|stdin|stdout|(tcp[46]?|udp[46]?|unix-connect|"
+                           r"unix-client|abstract-connect|ssl|openssl|socks4a?|socks5|"
+                           r"proxy|sctp[46]?):.*)$")
 
 
 def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
@@ -968,6 +973,9 @@ def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
            or (not w.text.startswith("--") and w.text.startswith("-")
                and any(f"-{c}" in servers for c in w.text[1:]))
            or _SOCAT_NOT_CLIENT.match(w.text) for w in words[1:]):
+        return None
+    if program.name == "socat" and not all(_SOCAT_CLIENT.match(w.text) for w in words[1:]
+                                           if not w.text.startswith("-") or w.text == "-"):
         return None
     text = _echoed_text(cmd)
     if text is None:
