@@ -213,7 +213,7 @@ class Classifier:
                                                "readonly"):
             found = []
             for name, value in commands:
-                if name in _TRANSPORT_VARIABLES:
+                if name in _TRANSPORT_VARIABLES and value.strip():
                     # `GIT_SSH_COMMAND='ssh -i key' git fetch`: the program adds a host and
                     # its own command, whose effect is the program's to say
                     value += " host true"
@@ -254,7 +254,8 @@ class Classifier:
                             f"the program to run ('{words[0].raw}') is only known when it runs",
                             source="heuristic", rule_id="heuristic.dynamic-program",
                             confidence=0.3, confirm=True)]
-        if argv[0].startswith(_INIT_SCRIPT_DIRS) and "/" not in argv[0].rpartition("init.d/")[2]:
+        if (argv[0].startswith(_INIT_SCRIPT_DIRS) and not argv[0].endswith("/")
+                and "/" not in argv[0].rpartition("init.d/")[2]):
             # `/etc/init.d/nginx status`: an init script takes the actions `service` does
             service = (Word("service", "service"), Word(argv[0].rpartition("/")[2], words[0].raw))
             return self.argv(service + tuple(words[1:]), cmd, ctx, depth)
