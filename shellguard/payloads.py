@@ -269,6 +269,32 @@ def socket_text_class(text: str) -> Crud | None:
     return crud if seen else None
 
 
+# -- ex and ed command lists ---------------------------------------------------
+
+#: ex/ed commands that only show text or settings (after an optional address): print,
+#: number, list, =, g/re/ with one of them, a `set` that only asks (`set ff?`) or only
+#: changes the display, and the ways to quit without writing.
+_EX_READ = _Lazy(r"""(?x)^\s*:?\s*
+    (([.$%,;0-9+-]|'[a-z<>])*|/[^/]*/|\?[^?]*\?)\s*     # an address (marks are 'a)
+    ( (p|pr|print|n|nu|number|\#|l|list|z)\b[\s0-9\#lp.+^=-]*$   # show lines (count, flags)
+    | =\s*$
+    | [gv]!?/[^/]*/\s*(p|pr|print|nu|number|\#|l|list|=)?\s*$
+    | (verbose\s+)?set?\s+(\w+\?|all|list|nolist|nu|number|nonu|nonumber|ft=\w+|
+        filetype=\w+|syntax=\w+|\w+&?\?)(\s+\w+\??)*\s*$
+    | (q|q!|qa|qa!|qall|qall!|quit|quit!|cq|cq!|Q)\s*$
+    | (filetype|syntax)\s+\w+\s*$
+    | echo\s+("[^"]*"|'[^']*'|&\w+|[a-z]:\w+)\s*$ )""")    # a literal, an option, a variable
+
+
+def ex_commands_only_read(commands: list[str]) -> bool:
+    """Do these ex (vim -c) or ed commands only show text and then quit? Each may hold
+    several joined by `|`; the last must quit, so nothing is left waiting (and an edit
+    is never written)."""
+    parts = [p for c in commands for p in c.split("|") if p.strip()]
+    return bool(parts) and all(_EX_READ.match(p) for p in parts) and re.match(
+        r"\s*:?\s*(q|q!|qa|qa!|qall|qall!|quit|quit!|cq|cq!|Q)\s*$", parts[-1]) is not None
+
+
 # -- Mongo shell ---------------------------------------------------------------
 
 _MONGO = [

@@ -334,3 +334,29 @@ def test_an_init_script_takes_the_actions_service_does(command: str, crud: str) 
 ])
 def test_sql_that_runs_other_sql_or_stays_open(command: str, crud: str) -> None:
     assert klass(command)[0] == crud
+
+
+@pytest.mark.parametrize(("command", "crud", "asks"), [
+    # an editor run on commands that only show text, then quit without writing, reads
+    ("vim -es -c 'g/TODO/p' -c 'q!' src/main.py", "READ", False),
+    ("ex -sc 'g/TODO/nu|q!' src/utils.py", "READ", False),
+    ("vim -es -c 'verbose set shiftwidth?' -c 'q!' main.py", "READ", False),
+    ("printf '%s\\n' ',p' q | ed -s notes.txt", "READ", False),
+    ("ed -s README.md <<< $'1,10n\\nq'", "READ", False),
+    # a write, a shell escape, an expression, a script, keys, or no quit: as before
+    ("vim -es -c '%s/a/b/g' -c 'wq' f", "UPDATE", True),
+    ("vim -c 'up|q!' f", "UPDATE", True),
+    ("vim -c 'normal ZZ' -c 'q!' f", "UPDATE", True),
+    ("vim -c 'echo system(\"rm -rf x\")' -c 'q!' f", "UPDATE", True),
+    ("nvim -c '=vim.fn.system(\"rm x\")' -c 'q!' f", "UPDATE", True),
+    ("vim -es -c 'g/x/!rm -rf y' -c 'q!' f", "UPDATE", True),
+    ("vim -s keys.txt -c 'q!' f", "UPDATE", True),
+    ("vim -es -c '%p' f", "UPDATE", True),
+    ("vim --startuptime /tmp/vim-startup.log +qa", "UPDATE", True),  # writes a log: asks
+    ("vim -V20vim.log -c 'q!' f", "UPDATE", True),  # (a log: asked by the rules)
+    ("printf '%s\\n' ',d' w q | ed -s f", "UPDATE", True),
+])
+def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
+                                                         asks: bool) -> None:
+    found, confirm = klass(command)
+    assert (found, found != "READ" or confirm) == (crud, asks), command

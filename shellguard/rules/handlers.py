@@ -991,6 +991,50 @@ def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
                             rule_id=f"{name}.requests")], cmd)
 
 
+def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    """`vim -es -c 'g/TODO/p' -c 'q!' f`, `printf '%s\\n' ,p q | ed -s f`: an editor run on
+    a list of commands that only show text and then quit without writing reads.
+    Anything else (no commands, a write, a shell escape, a script) is the rules'."""
+    commands: list[str] = []
+    if program.name == "ed":
+        text = _echoed_text(cmd)
+        if text is None:
+            text = cmd.stdin_body
+        if text is None:
+            return None
+        commands = [line for line in text.split("\n") if line.strip()]
+    else:
+        # in ex mode (`ex`, `vim -e`/`-es`) -s means silent; elsewhere it reads keys from a file
+        ex_mode = program_name(words[0].text) in ("ex", "nex") or any(
+            w.text in ("-e", "-E", "-es", "-Es", "-se", "-sE") for w in words[1:])
+        i = 1
+        while i < len(words):
+            text = words[i].text
+            if words[i].dynamic:
+                return None
+            if ex_mode and text == "-sc":  # `ex -sc CMD`: silent, then the command
+                text = "-c"
+            if text in ("-c", "--cmd") and i + 1 < len(words):
+                if words[i + 1].dynamic:
+                    return None
+                commands.append(words[i + 1].text)
+                i += 2
+                continue
+            if text.startswith("+") and len(text) > 1:
+                commands.append(text[1:])
+            elif text in ("-S", "-W", "-w", "--remote-send", "--remote-expr") or (
+                    text == "-s" and not ex_mode):
+                return None  # a script or keys the line does not show
+            elif text in ("--startuptime", "--log") or re.fullmatch(r"-V\d*\D.*", text):
+                return None  # writes a log file
+            i += 1
+    if not payloads.ex_commands_only_read(commands):
+        return None
+    return [Finding(_part(words), Crud.READ, f"{program.name} only shows text and quits "
+                    "without writing", rule_id=f"{program.name}.show-and-quit")]
+
+
 HANDLERS: dict[str, Handler] = {
     "awk": awk_handler,
     "source": source_handler,
@@ -1002,4 +1046,5 @@ HANDLERS: dict[str, Handler] = {
     "remote": remote_handler,
     "find": find_handler,
     "socket": socket_handler,
+    "ex": ex_handler,
 }
