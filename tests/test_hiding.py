@@ -355,6 +355,7 @@ def test_sql_that_runs_other_sql_or_stays_open(command: str, crud: str) -> None:
     ("vim --startuptime /tmp/vim-startup.log +qa", "UPDATE", True),  # writes a log: asks
     ("vim -V20vim.log -c 'q!' f", "UPDATE", True),  # (a log: asked by the rules)
     ("printf '%s\\n' ',d' w q | ed -s f", "UPDATE", True),
+    ("echo LHAKcQo= | base64 -d | ed -s f", "READ", True),  # decoded: asks all the same
 ])
 def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
                                                          asks: bool) -> None:

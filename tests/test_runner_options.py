@@ -214,6 +214,7 @@ def test_ssh_here_docs_are_the_remote_commands_input(classifier: Classifier, com
     ("echo ruok | nc localhost 2181", Crud.READ, False),
     ("echo -e 'PING\\r' | nc -q 1 localhost 6379", Crud.READ, False),
     ("echo c3RhdHM= | base64 -d | nc localhost 11211", Crud.READ, True),  # decoded: asks
+    ("echo stats | nc localhost 6379 <<< FLUSHALL", Crud.DELETE, True),  # the here-string wins
 ])
 def test_text_sent_to_a_service_is_classified_by_its_requests(
         classifier: Classifier, command: str, crud: Crud, asks: bool) -> None:

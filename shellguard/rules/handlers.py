@@ -90,6 +90,30 @@ def _echoed_text(cmd: SimpleCommand) -> str | None:
     return text
 
 
+def _stdin_text(cmd: SimpleCommand) -> str | None:
+    """The text ``cmd`` reads on stdin when the line shows it: a here-doc or here-string
+    (which wins over a pipe, as in the shell), else what echo/printf pipe in."""
+    body = cmd.stdin_body
+    return body if body is not None else _echoed_text(cmd)
+
+
+def _names_option(text: str, options: set[str]) -> bool:
+    """Is ``text`` one of ``options`` (with or without `=value`), or a cluster of short
+    options holding one (`-lvp` for `-l`)?"""
+    return text.split("=", 1)[0] in options or (
+        text.startswith("-") and not text.startswith("--") and len(text) > 2
+        and any(f"-{c}" in options for c in text[1:]))
+
+
+def _created(text: str, creates: dict[str, str], name: str, part: str) -> list[Finding]:
+    """The CREATE a `creates_options` entry names for the option ``text``: the option, or
+    the option with one value (`valgrind --tool=massif`)."""
+    said = text if text in creates else text.split("=", 1)[0]
+    if said not in creates:
+        return []
+    return [Finding(part, Crud.CREATE, f"{name} {said} {creates[said]}", rule_id=f"{name}.creates")]
+
+
 def _decodes_base64(cmd: SimpleCommand) -> bool:
     last = cmd.upstream[-1] if cmd.upstream else None
     return last is not None and program_name(last.name) in ("base64", "gbase64") and any(
@@ -181,14 +205,9 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
                 # `parallel --dry-run rm {} ::: *.log` prints the commands it would run
                 return [Finding(part, Crud.READ, f"{name} {key} only prints what it would run",
                                 rule_id=f"{name}.dry-run")]
-            if key in on_process or (not text.startswith("--") and len(text) > 2
-                                     and any(f"-{c}" in on_process for c in text[1:])):
+            if _names_option(text, on_process):
                 return _process_findings(words, i, program, part)
-            if key in creates or text in creates:
-                # (an option, or an option with one value: `valgrind --tool=massif`)
-                said = text if text in creates else key
-                created.append(Finding(part, Crud.CREATE, f"{name} {said} {creates[said]}",
-                                       rule_id=f"{name}.creates"))
+            created += _created(text, creates, name, part)
             if key in edit_options:
                 edit = key
             if key in script_options or key in split_options:
@@ -197,8 +216,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
                 if i + 1 < len(words):
                     return _payload(classifier, words[i + 1], part, ctx, depth)
                 return None
-            if key in session_flags or (len(text) > 2 and text[1] != "-"
-                                        and any(f"-{c}" in session_flags for c in text[1:])):
+            if _names_option(text, session_flags):
                 session = True
             for option in replace_options:
                 if text == option:
@@ -768,10 +786,7 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         if text == "--":
             i += 1
             break
-        if text.split("=", 1)[0] in creates:
-            key = text.split("=", 1)[0]
-            created.append(Finding(part, Crud.CREATE, f"{name} {key} {creates[key]}",
-                                   rule_id=f"{name}.creates"))
+        created += _created(text, creates, name, part)
         if not _is_option(text):
             if host is not None:
                 break
@@ -971,17 +986,12 @@ def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     classified by what the requests ask for. Listeners, programs run on a connection and
     text that is not a known request are the rules' to ask about."""
     servers = set(_setting(program, "server_options", []))
-    if any(w.text.split("=", 1)[0] in servers
-           or (not w.text.startswith("--") and w.text.startswith("-")
-               and any(f"-{c}" in servers for c in w.text[1:]))
-           or _SOCAT_NOT_CLIENT.match(w.text) for w in words[1:]):
+    if any(_names_option(w.text, servers) or _SOCAT_NOT_CLIENT.match(w.text) for w in words[1:]):
         return None
     if program.name == "socat" and not all(_SOCAT_CLIENT.match(w.text) for w in words[1:]
                                            if not w.text.startswith("-") or w.text == "-"):
         return None
-    text = _echoed_text(cmd)
-    if text is None:
-        text = cmd.stdin_body
+    text = _stdin_text(cmd)
     crud = payloads.socket_text_class(text) if text is not None else None
     if crud is None:
         return None
@@ -998,9 +1008,7 @@ def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program
     Anything else (no commands, a write, a shell escape, a script) is the rules'."""
     commands: list[str] = []
     if program.name == "ed":
-        text = _echoed_text(cmd)
-        if text is None:
-            text = cmd.stdin_body
+        text = _stdin_text(cmd)
         if text is None:
             return None
         commands = [line for line in text.split("\n") if line.strip()]
@@ -1031,8 +1039,9 @@ def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program
             i += 1
     if not payloads.ex_commands_only_read(commands):
         return None
-    return [Finding(_part(words), Crud.READ, f"{program.name} only shows text and quits "
-                    "without writing", rule_id=f"{program.name}.show-and-quit")]
+    return _hidden([Finding(_part(words), Crud.READ, f"{program.name} only shows text and "
+                            "quits without writing", rule_id=f"{program.name}.show-and-quit")],
+                   cmd)
 
 
 HANDLERS: dict[str, Handler] = {
