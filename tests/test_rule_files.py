@@ -106,3 +106,24 @@ def test_writes_option_names_a_key_value_operand(tmp_path) -> None:
     assert any("mine.bad" in e and "'writes_option'" in e for e in rules.errors)
     # the shells' plain-line check only looks at options: no read-only prefix for `rd`
     assert rules.read_only_prefix(["rd"]) is None
+
+
+def test_single_dash_long_option_with_a_value_is_that_option(tmp_path) -> None:
+    # Go's flag package and Java tools take `-name=value`: the rule's `-name` holds,
+    # while elsewhere `-Dkey=v` is no cluster of -D, -k ...
+    (tmp_path / "mine.toml").write_text(
+        '[program.gotool]\nsingle_dash_long = true\n\n'
+        '[[rule]]\nid = "mine.gen"\nprogram = "gotool"\nclass = "READ"\nwhy = "prints"\n'
+        'examples = ["gotool -src=a.go"]\n\n'
+        '[[rule]]\nid = "mine.gen-out"\nprogram = "gotool"\nflags = ["-out"]\nclass = "CREATE"\n'
+        'why = "writes"\nexamples = ["gotool -out x.go", "gotool -out=x.go"]\n\n'
+        '[[rule]]\nid = "mine.d"\nprogram = "dtool"\nclass = "READ"\nwhy = "prints"\n'
+        'examples = ["dtool -Dfoo=bar"]\n\n'
+        '[[rule]]\nid = "mine.d-force"\nprogram = "dtool"\nflags = ["-f"]\nclass = "DELETE"\n'
+        'why = "removes"\nexamples = ["dtool -f"]\n')
+    rules = load_rules([tmp_path], use_cache=False)
+    assert not rules.errors
+    classify = Classifier(rules).classify
+    assert classify("gotool -src=a.go -out=x.go", str(tmp_path)).crud.name == "CREATE"
+    assert classify("gotool -src=a.go", str(tmp_path)).crud.name == "READ"
+    assert classify("dtool -Dfoo=bar", str(tmp_path)).crud.name == "READ"

@@ -93,6 +93,9 @@ class ArgvView:
                 if "=" in tok:
                     key, _, value = tok.partition("=")
                     values.setdefault(key, []).append(value)
+                    if program and program.single_dash_long:
+                        # `-outdir=build` is -outdir (elsewhere `-Dkey=v` is no cluster)
+                        flags.append(key)
             i += 1
         return cls(name, tuple(flags), tuple(positionals), values, double_dash, tokens,
                    tuple(index))
