@@ -293,7 +293,7 @@ class Classifier:
             # command: `ansible web -m copy -a ... --check`, but not `npx tool -n`)
             own_view = view if own is argv or not match.rule.runs else ArgvView.of(own, program)
             dry = next((f for f in program.dry_run
-                        if own_view.has_flag(f, program.single_dash_long)), None)
+                        if own_view.sets_flag(f, program.single_dash_long)), None)
             if dry is not None:
                 return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
                                 rule_id=f"{name}.dry-run")]

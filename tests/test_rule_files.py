@@ -127,3 +127,27 @@ def test_single_dash_long_option_with_a_value_is_that_option(tmp_path) -> None:
     assert classify("gotool -src=a.go -out=x.go", str(tmp_path)).crud.name == "CREATE"
     assert classify("gotool -src=a.go", str(tmp_path)).crud.name == "READ"
     assert classify("dtool -Dfoo=bar", str(tmp_path)).crud.name == "READ"
+
+
+@pytest.mark.parametrize(("line", "crud"), [
+    ("kubectl apply -f deploy.yaml --dry-run=client", "READ"),
+    ("kubectl delete pod web-0 --dry-run=server", "READ"),
+    ("kubectl --dry-run apply -f x.yaml", "READ"),
+    ("oc delete project x --dry-run=server", "READ"),
+    ("helm uninstall web --dry-run", "READ"),
+    ("helm upgrade --install web ./chart --dry-run=client", "READ"),
+    ("npm publish --dry-run", "READ"),
+    # switched off, or not known to be on: the rules decide
+    ("kubectl delete pod x --dry-run=none", "DELETE"),
+    ("kubectl apply -f x.yaml --dry-run=$MODE", "UPDATE"),
+    ("helm uninstall web --dry-run=false", "DELETE"),
+    ("kubectl delete -f - --dry-run=client --dry-run=none", "DELETE"),
+    ("npm publish --dry-run=false", "UPDATE"),
+    ("git push --dry-run=0 origin main", "UPDATE"),
+    # not the program's option at all: another option's value, quoted text, after --
+    ("kubectl delete ns prod --cache-dir --dry-run=client", "DELETE"),
+    ("kubectl delete ns prod --cache-dir 'note --dry-run=client'", "DELETE"),
+    ("kubectl delete ns prod -- --dry-run=client", "DELETE"),
+])
+def test_dry_run_options_count_only_when_switched_on(line: str, crud: str, tmp_path) -> None:
+    assert CLASSIFIER.classify(line, str(tmp_path)).crud.name == crud

@@ -100,6 +100,17 @@ class ArgvView:
         return cls(name, tuple(flags), tuple(positionals), values, double_dash, tokens,
                    tuple(index))
 
+    def sets_flag(self, flag: str, single_dash_long: bool = False) -> bool:
+        """:meth:`has_flag`, and every value given to it (``--dry-run=client``) turns it
+        on: ``--dry-run=false``, ``--dry-run=none`` or ``--dry-run=$MODE`` do not."""
+        return self.has_flag(flag, single_dash_long) and all(
+            value.lower() in _TRUE_VALUES for value in self.option_values.get(flag, ()))
+
+    def turns_off(self, flag: str) -> bool:
+        """Is ``flag`` only given as switched off (``--dry-run=false``, ``--check=0``)?"""
+        values = self.option_values.get(flag)
+        return bool(values) and all(value.lower() in _FALSE_VALUES for value in values)
+
     def has_flag(self, flag: str, single_dash_long: bool = False) -> bool:
         if flag.startswith("--"):
             return flag in self.flags
@@ -115,6 +126,12 @@ class ArgvView:
             if body.isalpha() and flag[1] in body:
                 return True
         return False
+
+
+#: Values that turn an on/off option on (kubectl's and helm's --dry-run take client and
+#: server); anything else, a variable included, leaves it to the rules.
+_TRUE_VALUES = frozenset({"true", "1", "yes", "on", "client", "server"})
+_FALSE_VALUES = frozenset({"false", "0", "no", "off", "none"})
 
 
 @dataclass(frozen=True)
@@ -400,11 +417,17 @@ class RuleSet:
         used = _match_subcommand(rule.subcommand, view.positionals, ignore_case)
         if used is None:
             return None
-        if rule.flags and not any(view.has_flag(f, sdl) for f in rule.flags):
+        # An option given only as switched off (`--dry-run=false`) is no reason to read,
+        # nor one not to do more; elsewhere its value counts (`--replicas=0`).
+        reads = rule.crud == Crud.READ
+        if rule.flags and not any(view.has_flag(f, sdl) and not (reads and view.turns_off(f))
+                                  for f in rule.flags):
             return None
-        if rule.all_flags and not all(view.has_flag(f, sdl) for f in rule.all_flags):
+        if rule.all_flags and not all(view.has_flag(f, sdl) and not (reads and view.turns_off(f))
+                                      for f in rule.all_flags):
             return None
-        if rule.no_flags and any(view.has_flag(f, sdl) for f in rule.no_flags):
+        if rule.no_flags and any(view.has_flag(f, sdl) and (reads or not view.turns_off(f))
+                                 for f in rule.no_flags):
             return None
         rest = view.positionals[used:]
         if rule.min_args is not None and len(rest) < rule.min_args:
