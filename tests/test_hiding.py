@@ -34,6 +34,10 @@ def test_quoting_paths_assignments(command: str) -> None:
     "xargs -a list.txt rm", "xargs -n1 -P4 rm", "parallel rm ::: a b", "parallel 'rm {}'",
     "su -c 'rm x' root", "su root -c 'rm x'", "runuser -u bob -- rm x",
     "sudo env FOO=1 nice -n5 timeout 3 rm x", "eval 'rm x'", "eval rm x",
+    # env -S's words go before the rest; parallel's words are read both as GNU parallel
+    # joins them into a shell line and as moreutils' parallel runs them
+    "env -S 'PATH=/usr/bin' rm x", "env --split-string='A=1 rm' -rf x",
+    "parallel bash -c 'rm -rf x' ::: ok", "parallel echo 'a; rm x' ::: 1",
 ])
 def test_wrappers_take_the_class_of_what_they_run(command: str) -> None:
     assert klass(command)[0] == "DELETE", command

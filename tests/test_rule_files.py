@@ -151,3 +151,13 @@ def test_single_dash_long_option_with_a_value_is_that_option(tmp_path) -> None:
 ])
 def test_dry_run_options_count_only_when_switched_on(line: str, crud: str, tmp_path) -> None:
     assert CLASSIFIER.classify(line, str(tmp_path)).crud.name == crud
+
+
+@pytest.mark.parametrize(("line", "crud"), [
+    ("parted /dev/sda print", "READ"), ("parted -s /dev/sda unit MiB print free", "READ"),
+    # parted runs every command of its line, abbreviations included
+    ("parted /dev/sda print mkla gpt", "DELETE"), ("parted /dev/sda unit s p mkta msdos", "DELETE"),
+    ("parted /dev/sda print resizep 2 100%", "UPDATE"), ("parted -s /dev/sda p mkp primary 0% 50%", "CREATE"),
+])
+def test_parted_reads_only_when_nothing_follows_the_print(line: str, crud: str, tmp_path) -> None:
+    assert CLASSIFIER.classify(line, str(tmp_path)).crud.name == crud

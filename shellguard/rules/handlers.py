@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from shellguard import payloads  # its regex tables compile on first use, not at start-up
 from shellguard.parse import SimpleCommand, Word
-from shellguard.rules.engine import glob_any, program_name
+from shellguard.rules.engine import TRUE_VALUES, glob_any, program_name
 from shellguard.rules.schema import Program
 from shellguard.verdict import Crud, Finding
 
@@ -201,7 +201,8 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in read_only:
                 return [Finding(part, Crud.READ, f"{name} {key} only reports",
                                 rule_id=f"{name}.read-only")]
-            if key in program.dry_run:
+            if key in program.dry_run and ("=" not in text or text.split("=", 1)[1].lower()
+                                           in TRUE_VALUES):
                 # `parallel --dry-run rm {} ::: *.log` prints the commands it would run
                 return [Finding(part, Crud.READ, f"{name} {key} only prints what it would run",
                                 rule_id=f"{name}.dry-run")]
@@ -210,7 +211,16 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             created += _created(text, creates, name, part)
             if key in edit_options:
                 edit = key
-            if key in script_options or key in split_options:
+            if key in split_options:
+                # `env -S 'A=1 git' reset --hard`: the string is split into words that
+                # go before the rest
+                at = i + 1 if "=" in text else i + 2
+                if at > len(words) or any(w.dynamic for w in words[at - 1:]):
+                    return None
+                head = text.split("=", 1)[1] if "=" in text else words[i + 1].text
+                return classifier.script(" ".join((head, *(_quote(w.text) for w in words[at:]))),
+                                         ctx, depth + 1, "nested")
+            if key in script_options:
                 if "=" in text:
                     return classifier.script(text.split("=", 1)[1], ctx, depth + 1, "nested")
                 if i + 1 < len(words):
@@ -283,9 +293,18 @@ def _exec_rest(classifier: Classifier, part: str, program: Program, rest: tuple[
     if _setting(program, "join_operands", False):
         if any(w.dynamic for w in rest):
             return _unknown_code(part, f"a command that {name} builds at run time")
-        return classifier.script(" ".join(_quote(w.text) for w in rest) if len(rest) > 1
-                                 and not _setting(program, "operand_is_script", False)
-                                 else " ".join(w.text for w in rest), ctx, depth + 1, "nested")
+        as_script = _setting(program, "operand_is_script", False)
+        found = classifier.script(" ".join(_quote(w.text) for w in rest) if len(rest) > 1
+                                  and not as_script else " ".join(w.text for w in rest),
+                                  ctx, depth + 1, "nested")
+        if (as_script and len(rest) > 1 and _setting(program, "operands_also_as_words", False)
+                and not any(c.isspace() for c in rest[0].text)):
+            # GNU parallel joins the words into a shell line, moreutils' parallel runs them
+            # as they are: `parallel bash -c 'git reset --hard' ::: x` is one or the other
+            # (a first word with spaces names no program to run)
+            found += classifier.script(" ".join(_quote(w.text) for w in rest), ctx, depth + 1,
+                                       "nested")
+        return found
     if cmd.assignments and cmd.words == rest:
         # the wrapper's VAR=value words, which may name code the program runs
         return classifier.command(cmd, ctx, depth + 1)

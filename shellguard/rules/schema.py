@@ -46,6 +46,7 @@ PROGRAM_KEYS = {
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
     "replace_options", "input_placeholders", "code_modules", "hosts_from_options", "server_options",
+    "operands_also_as_words",
 }
 
 
