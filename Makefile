@@ -22,7 +22,9 @@ setup-test: setup
 demo: setup
 	$(BIN)/python -m shellguard.demo
 
+# bash 5.3 and bash-preexec 0.7 for one integration test (skipped when they cannot be had)
 test: setup-test
+	bash scripts/fetch-bash53.sh $(BIN)/python || echo "fetch-bash53.sh failed: the bash 5.3 test will be skipped" >&2
 	$(BIN)/python -m ruff check shellguard tests bench
 	$(BIN)/python -m pytest
 

@@ -30,7 +30,8 @@
 #   backstop asks about the whole construct when it is about to run.
 # - The backstop also catches whatever bypasses Enter (Ctrl-O, Ctrl-X Ctrl-E, other
 #   key bindings): our own DEBUG trap, or, when bash-preexec is loaded (starship,
-#   atuin, terminal integrations), a function in its preexec_functions. A line the
+#   atuin, terminal integrations), a function in its preexec_functions (but on bash
+#   5.3, where bash-preexec 0.6+ uses PS0 and no DEBUG trap, our own trap). A line the
 #   Enter check approved is not asked about again: the trap is dropped for it.
 # - The classifier is one co-process per shell (`shellguard serve`) started with
 #   `coproc`, its fds copied (the copies are close-on-exec, like the originals) and
@@ -257,7 +258,8 @@ _shellguard_prompt() {
   _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=() _SHELLGUARD_AW_FOR=''
   if (( _SHELLGUARD_BP_SWAPPED || _SHELLGUARD_EXTDEBUG || _SHELLGUARD_PID <= 0 )) ||
      [[ $_SHELLGUARD_MODE != own || -n ${_SHELLGUARD_OFF-}${SHELLGUARD_DISABLE-} ||
-        -n ${bash_preexec_imported-}${__bp_imported-} || ${PS0-} != *'_SHELLGUARD_PHASE=1'* ]] ||
+        ( -n ${bash_preexec_imported-}${__bp_imported-} && ${__bp_hook_preexec_proc-} != *_ps0 ) ||
+        ${PS0-} != *'_SHELLGUARD_PHASE=1'* ]] ||
      { (( ! _SHELLGUARD_VI_BOUND )) && [[ -o vi ]]; }; then
     _shellguard_prompt_setup "$@"
     return "$1"
@@ -282,8 +284,10 @@ _shellguard_prompt_setup() {
     return "$ret"
   fi
   # bash-preexec owns the DEBUG trap when it is loaded (now or later): chain through
-  # its preexec_functions instead of replacing its trap.
-  if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
+  # its preexec_functions instead of replacing its trap. Not on bash 5.3, where
+  # bash-preexec 0.6+ calls them from PS0, which cannot stop a line, and leaves the
+  # DEBUG trap to others: ours is the backstop there as without it.
+  if [[ -n ${bash_preexec_imported-}${__bp_imported-} && ${__bp_hook_preexec_proc-} != *_ps0 ]]; then
     if [[ $_SHELLGUARD_MODE != preexec ]]; then
       [[ $_SHELLGUARD_MODE == own ]] && builtin trap - DEBUG
       _SHELLGUARD_MODE=preexec

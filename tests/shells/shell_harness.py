@@ -25,6 +25,11 @@ BASH = shutil.which("bash")
 AUTOSUGGEST = Path("/usr/share/zsh-autosuggestions/zsh-autosuggestions.zsh")
 HIGHLIGHT = Path("/usr/share/zsh-syntax-highlighting/zsh-syntax-highlighting.zsh")
 BASH_PREEXEC = Path(__file__).resolve().parent.parent / "fixtures" / "bash-preexec.sh"
+#: bash 5.3 and bash-preexec 0.7 (PS0 mode), fetched by scripts/fetch-bash53.sh.
+_TEST_CACHE = Path(os.environ.get("SHELLGUARD_TEST_CACHE") or Path(
+    os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shellguard" / "tests")
+BASH53 = _TEST_CACHE / "bash-5.3" / "bash"
+BASH_PREEXEC_PS0 = _TEST_CACHE / "bash-preexec-0.7.sh"
 
 #: Seconds to wait for anything that should happen (a loaded CI machine is slow).
 WAIT = float(os.environ.get("SHELLGUARD_TEST_WAIT", "60"))
@@ -89,8 +94,9 @@ class Session:
 
     def __init__(self, kind: str, root: Path, *, rc_before: str = "", rc_after: str = "",
                  env: dict[str, str] | None = None, first_sync: bool = True,
-                 load: str | None = None) -> None:
-        """``load``: the rc line that loads shellguard (default: source the rendered script)."""
+                 load: str | None = None, binary: str | None = None) -> None:
+        """``load``: the rc line that loads shellguard (default: source the rendered script);
+        ``binary``: the shell to run (default: zsh or bash from PATH)."""
         assert kind in ("zsh", "bash")
         self.kind = kind
         self.root = root
@@ -116,12 +122,12 @@ class Session:
             rc = (f"PROMPT='@SG@ '\nHISTSIZE=200\nSAVEHIST=0\n{rc_before}\n"
                   f"{load}\n{rc_after}\n")
             (zdot / ".zshrc").write_text(rc)
-            argv = [ZSH, "-i"]
+            argv = [binary or ZSH, "-i"]
         else:
             rc = (f"PS1='@SG@ '\nHISTSIZE=200\nHISTFILE=\n{rc_before}\n"
                   f"{load}\n{rc_after}\n")
             (self.home / ".bashrc").write_text(rc)
-            argv = [BASH, "--rcfile", str(self.home / ".bashrc"), "-i"]
+            argv = [binary or BASH, "--rcfile", str(self.home / ".bashrc"), "-i"]
         self.env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": str(self.home),

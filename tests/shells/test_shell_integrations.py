@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from shell_harness import AUTOSUGGEST, BASH_PREEXEC, HIGHLIGHT, wait_for
+from shell_harness import AUTOSUGGEST, BASH53, BASH_PREEXEC, BASH_PREEXEC_PS0, HIGHLIGHT, wait_for
 
 from shellguard import shells
 
@@ -206,6 +206,54 @@ def test_bash_with_bash_preexec(spawn, where):
     assert "it-1" not in shell.sync()
     assert victim.exists()
     # Other preexec functions still see every line that runs, once, with its own text.
+    seen = (shell.home / log).read_text().splitlines()
+    assert "[rm victim]" not in seen
+    for n in range(1, shell._n + 1):
+        assert seen.count(f"[printf '%s-%s\\n' SYNC {n}]") == 1, (n, seen)
+
+
+def test_bash_53_with_bash_preexec_in_ps0_mode(spawn):
+    """On bash 5.3 bash-preexec (0.6+) calls preexec functions from PS0, which cannot
+    stop a line, and sets no DEBUG trap: shellguard keeps its own trap as the backstop
+    and leaves bash-preexec's hooks as they are (no trap of theirs put back)."""
+    if not (BASH53.exists() and BASH_PREEXEC_PS0.exists()):
+        message = f"needs {BASH53} and {BASH_PREEXEC_PS0} (scripts/fetch-bash53.sh)"
+        if os.environ.get("SHELLGUARD_TEST_REQUIRE_BASH53") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    log = "preexec.log"
+    hook = (f"source {BASH_PREEXEC_PS0}\n"
+            f"_log_preexec() {{ printf '%s\\n' \"[$1]\" >> ~/{log}; }}\n"
+            "preexec_functions+=(_log_preexec)")
+    shell = spawn("bash", rc_after=hook, binary=str(BASH53))
+    shell.line("printf '%s\\n' \"v-${BASH_VERSINFO[0]}.${BASH_VERSINFO[1]}-$__bp_hook_preexec_proc\"")
+    shell.expect(r"v-5\.3-__bp_hook_preexec_into_ps0")
+    shell.line("shellguard status")
+    shell.expect("bash, own")
+    victim = shell.home / "victim"
+    victim.write_text("x")
+    shell.line("rm victim")
+    shell.question()
+    shell.send("n")
+    shell.sync()
+    assert victim.exists()
+    # Ctrl-O bypasses Enter: our DEBUG trap asks and skips the whole line.
+    shell.line("touch via-ctrl-o; printf '%s\\n' after-$((40+2))", key="\x0f")
+    shell.question()
+    shell.send("n")
+    assert "after-42" not in shell.sync()
+    assert not (shell.home / "via-ctrl-o").exists()
+    shell.line("for i in 1 2")
+    shell.ps2()
+    shell.send('do printf "%s\\n" "it-$i"\r')
+    shell.ps2()
+    shell.send("rm victim; done\r")
+    shell.question()
+    shell.send("n")
+    assert "it-1" not in shell.sync()
+    assert victim.exists()
+    # bash-preexec still calls the other preexec functions once a line, from PS0 (so
+    # they also see the line refused after Ctrl-O: PS0 comes before the trap).
     seen = (shell.home / log).read_text().splitlines()
     assert "[rm victim]" not in seen
     for n in range(1, shell._n + 1):
