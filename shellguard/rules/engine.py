@@ -104,7 +104,7 @@ class ArgvView:
         """:meth:`has_flag`, and every value given to it (``--dry-run=client``) turns it
         on: ``--dry-run=false``, ``--dry-run=none`` or ``--dry-run=$MODE`` do not."""
         return self.has_flag(flag, single_dash_long) and all(
-            value.lower() in TRUE_VALUES for value in self.option_values.get(flag, ()))
+            switched_on(value) for value in self.option_values.get(flag, ()))
 
     def turns_off(self, flag: str) -> bool:
         """Is ``flag`` only given as switched off (``--dry-run=false``, ``--check=0``)?"""
@@ -130,8 +130,13 @@ class ArgvView:
 
 #: Values that turn an on/off option on (kubectl's and helm's --dry-run take client and
 #: server); anything else, a variable included, leaves it to the rules.
-TRUE_VALUES = frozenset({"true", "1", "yes", "on", "client", "server"})
+_TRUE_VALUES = frozenset({"true", "1", "yes", "on", "client", "server"})
 _FALSE_VALUES = frozenset({"false", "0", "no", "off", "none"})
+
+
+def switched_on(value: str) -> bool:
+    """Does ``--flag=value`` turn an on/off option on?"""
+    return value.lower() in _TRUE_VALUES
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from shellguard import payloads  # its regex tables compile on first use, not at start-up
 from shellguard.parse import SimpleCommand, Word
-from shellguard.rules.engine import TRUE_VALUES, glob_any, program_name
+from shellguard.rules.engine import glob_any, program_name, switched_on
 from shellguard.rules.schema import Program
 from shellguard.verdict import Crud, Finding
 
@@ -201,8 +201,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             if key in read_only:
                 return [Finding(part, Crud.READ, f"{name} {key} only reports",
                                 rule_id=f"{name}.read-only")]
-            if key in program.dry_run and ("=" not in text or text.split("=", 1)[1].lower()
-                                           in TRUE_VALUES):
+            if key in program.dry_run and ("=" not in text or switched_on(text.split("=", 1)[1])):
                 # `parallel --dry-run rm {} ::: *.log` prints the commands it would run
                 return [Finding(part, Crud.READ, f"{name} {key} only prints what it would run",
                                 rule_id=f"{name}.dry-run")]
