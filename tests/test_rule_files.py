@@ -142,7 +142,7 @@ def test_single_dash_long_option_with_a_value_is_that_option(tmp_path) -> None:
     ("kubectl apply -f x.yaml --dry-run=$MODE", "UPDATE"),
     ("helm uninstall web --dry-run=false", "DELETE"),
     ("kubectl delete -f - --dry-run=client --dry-run=none", "DELETE"),
-    ("npm publish --dry-run=false", "UPDATE"),
+    ("npm publish --dry-run=false", "UPDATE"), ("npm publish --dry-run=", "UPDATE"),
     ("git push --dry-run=0 origin main", "UPDATE"),
     # not the program's option at all: another option's value, quoted text, after --
     ("kubectl delete ns prod --cache-dir --dry-run=client", "DELETE"),

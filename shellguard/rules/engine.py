@@ -131,7 +131,7 @@ class ArgvView:
 #: Values that turn an on/off option on (kubectl's and helm's --dry-run take client and
 #: server); anything else, a variable included, leaves it to the rules.
 _TRUE_VALUES = frozenset({"true", "1", "yes", "on", "client", "server"})
-_FALSE_VALUES = frozenset({"false", "0", "no", "off", "none"})
+_FALSE_VALUES = frozenset({"false", "0", "no", "off", "none", ""})
 
 
 def switched_on(value: str) -> bool:
