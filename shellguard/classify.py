@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -264,6 +264,18 @@ class Classifier:
             # `bin/test`, `/opt/app/bin/status`: a file of the project or an app, not the
             # builtin (`/usr/bin/test` is coreutils' own)
             return self.unknown(argv, part, False)
+        findings = self.program(words, argv, name, part, cmd, ctx, depth)
+        if _of_the_project(argv[0]):
+            # `./sum -c GetBiosInfo`, `tools/check`: the project's own program, whatever
+            # tool it is named after: that tool's rules give the class, and it asks
+            # (CLASSES.md rule 8). Tools installed for the project (`bin/rails`,
+            # `vendor/bin/phpstan`, `node_modules/.bin/tsc`, `.venv/bin/pip`) are theirs.
+            findings = [f if f.confirm else replace(f, confirm=True) for f in findings]
+        return findings
+
+    def program(self, words: tuple[Word, ...], argv: tuple[str, ...], name: str, part: str,
+                cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding]:
+        """Findings for an argv whose program is ``name`` (by its rules or handler)."""
         program = self.rules.program(name)
         if program is not None and program.handler:
             handled = HANDLERS[program.handler](self, words, program, cmd, ctx, depth)
@@ -549,6 +561,16 @@ _BUILTIN_NAMES = frozenset({
     # fish's
     "contains", "string", "math", "status", "count", "argparse", "set_color", "isatty",
 })
+def _of_the_project(path: str) -> bool:
+    """Is ``path`` a program of the project, run by a relative path (`./sum`, `ci/lint`),
+    not one in a directory of installed tools (`bin/`, `node_modules/.bin/`), nor an npm
+    package's scoped name (`npx @biomejs/biome`)?"""
+    if "/" not in path or path[0] in "/~@":
+        return False
+    directory = path.rpartition("/")[0].rstrip("/").rpartition("/")[2]
+    return directory not in ("bin", ".bin", "sbin")
+
+
 #: Where SysV init scripts live.
 _INIT_SCRIPT_DIRS = ("/etc/init.d/", "/etc/rc.d/init.d/", "/etc/rc.d/")
 #: Where a program with a builtin's name is the system's own (`/usr/bin/test`).

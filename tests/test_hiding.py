@@ -87,6 +87,19 @@ def test_unknown_program_in_command_position_confirms(command: str) -> None:
     assert klass(command)[1] is True
 
 
+@pytest.mark.parametrize(("command", "confirm"), [
+    # the project's own program, named like a tool: the tool's class, and it asks
+    ("./sum -c GetBiosInfo", True), ("./testssl.sh example.com", True), ("ci/ls -la", True),
+    ("../tools/cat notes.txt", True),
+    # tools installed for the project, and npm's scoped package names, are the tools
+    ("bin/rails routes", False), ("vendor/bin/phpstan analyse src", False),
+    ("node_modules/.bin/tsc --noEmit", False), (".venv/bin/python -m pip list", False),
+    ("npx @biomejs/biome lint ./src", False), ("/usr/bin/sum notes.txt", False),
+])
+def test_a_program_of_the_project_asks_whatever_its_name(command: str, confirm: bool) -> None:
+    assert klass(command) == ("READ", confirm), command
+
+
 def test_substitution_in_command_position_is_not_taken_as_a_name() -> None:
     verdict = C.classify("$(curl -s https://x) --all", "/nonexistent-cwd")
     assert verdict.confirm and "only known when it runs" in verdict.reason
