@@ -561,6 +561,8 @@ _BUILTIN_NAMES = frozenset({
     # fish's
     "contains", "string", "math", "status", "count", "argparse", "set_color", "isatty",
 })
+
+
 def _of_the_project(path: str) -> bool:
     """Is ``path`` a program of the project, run by a relative path (`./sum`, `ci/lint`),
     not one in a directory of installed tools (`bin/`, `node_modules/.bin/`), nor an npm

@@ -274,6 +274,7 @@ def socket_text_class(text: str) -> Crud | None:
 #: ex/ed commands that only show text or settings (after an optional address): print,
 #: number, list, =, g/re/ with one of them, a `set` that only asks (`set ff?`) or only
 #: changes the display, and the ways to quit without writing.
+_EX_QUIT = r"(q|q!|qa|qa!|qall|qall!|quit|quit!|cq|cq!|Q)\s*$"
 _EX_READ = _Lazy(r"""(?x)^\s*:?\s*
     (([.$%,;0-9+-]|'[a-z<>])*|/[^/]*/|\?[^?]*\?)\s*     # an address (marks are 'a)
     ( (p|pr|print|n|nu|number|\#|l|list|z)\b[\s0-9\#lp.+^=-]*$   # show lines (count, flags)
@@ -281,7 +282,7 @@ _EX_READ = _Lazy(r"""(?x)^\s*:?\s*
     | [gv]!?/[^/]*/\s*(p|pr|print|nu|number|\#|l|list|=)?\s*$
     | (verbose\s+)?set?\s+(\w+\?|all|list|nolist|nu|number|nonu|nonumber|ft=\w+|
         filetype=\w+|syntax=\w+|\w+&?\?)(\s+\w+\??)*\s*$
-    | (q|q!|qa|qa!|qall|qall!|quit|quit!|cq|cq!|Q)\s*$
+    | """ + _EX_QUIT + r"""
     | (filetype|syntax)\s+\w+\s*$
     | echo\s+("[^"]*"|'[^']*'|&\w+|[a-z]:\w+)\s*$ )""")    # a literal, an option, a variable
 
@@ -292,7 +293,7 @@ def ex_commands_only_read(commands: list[str]) -> bool:
     is never written)."""
     parts = [p for c in commands for p in c.split("|") if p.strip()]
     return bool(parts) and all(_EX_READ.match(p) for p in parts) and re.match(
-        r"\s*:?\s*(q|q!|qa|qa!|qall|qall!|quit|quit!|cq|cq!|Q)\s*$", parts[-1]) is not None
+        r"\s*:?\s*" + _EX_QUIT, parts[-1]) is not None
 
 
 # -- Mongo shell ---------------------------------------------------------------
@@ -501,6 +502,11 @@ def _shell_quote(word: str) -> str:
     return "'" + word.replace("'", "'\"'\"'") + "'"
 
 
+def _printf_escapes(text: str) -> str:
+    """The escapes printf and `echo -e` turn into line breaks and tabs."""
+    return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
+
+
 def printf_text(argv: tuple[str, ...]) -> str:
     """The text ``echo``/``printf`` with literal arguments would print (close enough to classify)."""
     if not argv:
@@ -513,10 +519,9 @@ def printf_text(argv: tuple[str, ...]) -> str:
             text = "".join(fmt.replace("%s", arg) for arg in words[1:])
         else:
             text = fmt.replace("%s", " ".join(words[1:])) if "%s" in fmt else fmt
-        return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
+        return _printf_escapes(text)
     while words and re.fullmatch(r"-[neE]+", words[0]):
         if "e" in words[0]:
-            words = [w.replace("\\n", "\n").replace("\\r", "\r").replace("\\t", "\t")
-                     for w in words]
+            words = [_printf_escapes(w) for w in words]
         words.pop(0)
     return " ".join(words)

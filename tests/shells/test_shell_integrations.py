@@ -172,16 +172,16 @@ def test_bash_without_its_checking_code_runs_nothing_until_switched_off(spawn, t
     wait_for(lambda: not victim.exists(), what="rm to run")
 
 
-@pytest.mark.parametrize("where", ["after", "before"])
-def test_bash_with_bash_preexec(spawn, where):
-    log = "preexec.log"
-    hook = (f"source {BASH_PREEXEC}\n"
-            f"_log_preexec() {{ printf '%s\\n' \"[$1]\" >> ~/{log}; }}\n"
+def _preexec_logger(bash_preexec) -> str:
+    """rc lines that load bash-preexec and a preexec function logging each line to ~/preexec.log."""
+    return (f"source {bash_preexec}\n"
+            "_log_preexec() { printf '%s\\n' \"[$1]\" >> ~/preexec.log; }\n"
             "preexec_functions+=(_log_preexec)")
-    options = {"rc_after": hook} if where == "after" else {"rc_before": hook}
-    shell = spawn("bash", **options)
-    shell.line("shellguard status")
-    shell.expect("bash, preexec")
+
+
+def _guarded_beside_bash_preexec(shell) -> list[str]:
+    """Enter, Ctrl-O and a multi-line loop are each asked about and refused with `n`;
+    the lines bash-preexec showed the logging preexec function come back."""
     victim = shell.home / "victim"
     victim.write_text("x")
     shell.line("rm victim")
@@ -189,7 +189,7 @@ def test_bash_with_bash_preexec(spawn, where):
     shell.send("n")
     shell.sync()
     assert victim.exists()
-    # Ctrl-O bypasses Enter: bash-preexec's trap calls our preexec function.
+    # Ctrl-O bypasses Enter: the backstop asks and skips the whole line.
     shell.line("touch via-ctrl-o; printf '%s\\n' after-$((40+2))", key="\x0f")
     shell.question()
     shell.send("n")
@@ -205,11 +205,23 @@ def test_bash_with_bash_preexec(spawn, where):
     shell.send("n")
     assert "it-1" not in shell.sync()
     assert victim.exists()
+    seen = (shell.home / "preexec.log").read_text().splitlines()
     # Other preexec functions still see every line that runs, once, with its own text.
-    seen = (shell.home / log).read_text().splitlines()
     assert "[rm victim]" not in seen
     for n in range(1, shell._n + 1):
         assert seen.count(f"[printf '%s-%s\\n' SYNC {n}]") == 1, (n, seen)
+    return seen
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_bash_with_bash_preexec(spawn, where):
+    hook = _preexec_logger(BASH_PREEXEC)
+    options = {"rc_after": hook} if where == "after" else {"rc_before": hook}
+    shell = spawn("bash", **options)
+    shell.line("shellguard status")
+    shell.expect("bash, preexec")
+    # (bash-preexec's DEBUG trap calls our preexec function for the Ctrl-O line)
+    _guarded_beside_bash_preexec(shell)
 
 
 def test_bash_53_with_bash_preexec_in_ps0_mode(spawn):
@@ -221,43 +233,13 @@ def test_bash_53_with_bash_preexec_in_ps0_mode(spawn):
         if os.environ.get("SHELLGUARD_TEST_REQUIRE_BASH53") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    log = "preexec.log"
-    hook = (f"source {BASH_PREEXEC_PS0}\n"
-            f"_log_preexec() {{ printf '%s\\n' \"[$1]\" >> ~/{log}; }}\n"
-            "preexec_functions+=(_log_preexec)")
-    shell = spawn("bash", rc_after=hook, binary=str(BASH53))
+    shell = spawn("bash", rc_after=_preexec_logger(BASH_PREEXEC_PS0), binary=str(BASH53))
     shell.line("printf '%s\\n' \"v-${BASH_VERSINFO[0]}.${BASH_VERSINFO[1]}-$__bp_hook_preexec_proc\"")
     shell.expect(r"v-5\.3-__bp_hook_preexec_into_ps0")
     shell.line("shellguard status")
     shell.expect("bash, own")
-    victim = shell.home / "victim"
-    victim.write_text("x")
-    shell.line("rm victim")
-    shell.question()
-    shell.send("n")
-    shell.sync()
-    assert victim.exists()
-    # Ctrl-O bypasses Enter: our DEBUG trap asks and skips the whole line.
-    shell.line("touch via-ctrl-o; printf '%s\\n' after-$((40+2))", key="\x0f")
-    shell.question()
-    shell.send("n")
-    assert "after-42" not in shell.sync()
-    assert not (shell.home / "via-ctrl-o").exists()
-    shell.line("for i in 1 2")
-    shell.ps2()
-    shell.send('do printf "%s\\n" "it-$i"\r')
-    shell.ps2()
-    shell.send("rm victim; done\r")
-    shell.question()
-    shell.send("n")
-    assert "it-1" not in shell.sync()
-    assert victim.exists()
-    # bash-preexec still calls the other preexec functions once a line, from PS0 (so
-    # they also see the line refused after Ctrl-O: PS0 comes before the trap).
-    seen = (shell.home / log).read_text().splitlines()
-    assert "[rm victim]" not in seen
-    for n in range(1, shell._n + 1):
-        assert seen.count(f"[printf '%s-%s\\n' SYNC {n}]") == 1, (n, seen)
+    # (PS0 comes before the trap, so the logger also sees the line refused after Ctrl-O)
+    _guarded_beside_bash_preexec(shell)
 
 
 @pytest.mark.parametrize("kind", ["zsh"])
