@@ -18,6 +18,7 @@ from typing import Protocol
 
 from shellguard import heuristics
 from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
+from shellguard.parse.plain import plain_commands
 from shellguard.rules.engine import ArgvView, RuleSet, builtin_rules, program_name
 from shellguard.rules.handlers import HANDLERS
 from shellguard.verdict import Crud, Finding, Verdict
@@ -116,7 +117,30 @@ class Classifier:
             return [Finding(command[:80], Crud.CREATE, "the line is too long to inspect",
                             source="fallback", rule_id="fallback.too-long", confidence=0.1,
                             confirm=True)]
-        return self.script(command, ctx, 0)
+        return self.plain_reads(command, ctx) or self.script(command, ctx, 0)
+
+    def plain_reads(self, command: str, ctx: Context) -> list[Finding] | None:
+        """The findings for an unquoted plain line (:mod:`shellguard.parse.plain`) whose
+        every command a read-only prefix covers, found without parsing it. Such a line
+        is READ (tests/test_read_prefixes.py holds the prefixes to that: the shells let
+        it through on them), and its commands are simple argvs: each goes to the rules
+        as the parsed line's would, for the same reason. None for any other line."""
+        if "'" in command or '"' in command:
+            return None
+        commands = plain_commands(command)
+        if commands is None or not all(
+                (prefix := self.rules.read_only_prefix(typed)) is not None and prefix.covers(typed)
+                for typed in commands):
+            return None
+        findings: list[Finding] = []
+        for typed in commands:
+            words = tuple(Word(word, word) for word in typed)
+            part = " ".join(typed)
+            findings += self.program(words, tuple(typed), program_name(typed[0]), part,
+                                     SimpleCommand(words, text=part), ctx, 0)
+        if any(f.crud != Crud.READ or f.confirm for f in findings):
+            return None  # (never, while the prefixes hold: the parsed line decides)
+        return findings
 
     # -- scripts and commands -----------------------------------------------
 

@@ -12,17 +12,20 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 
+from shellguard.classify import Classifier
 from shellguard.config import Config
+from shellguard.corpus import load_corpus
 from shellguard.guard import Guard
 from shellguard.parse.plain import ReadPrefixes, plain_commands
 from shellguard.protocol import MAX_PREFIXES_CHARS, Response, encode_response
 from shellguard.rules import engine
 from shellguard.rules.engine import RuleSet, load_rules
 from shellguard.server import answer
-from shellguard.verdict import Crud
+from shellguard.verdict import Crud, Verdict
 
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=,@%+~*?-]+")
 
@@ -136,6 +139,34 @@ def test_examples_of_prefixes() -> None:
 def test_every_prefix_only_reads_with_its_own_words() -> None:
     bad = counterexamples(RULES, samples=12)
     assert not bad, "\n".join(bad[:20])
+
+
+def test_plain_reads_are_answered_as_the_parsed_line() -> None:
+    """The classifier answers a plain line its read-only prefixes cover without parsing
+    it: over the corpus, with the same class, reason and rules as the parsed line."""
+    classifier = Classifier(RULES, None)
+    ctx = classifier.context("/tmp")
+    taken = 0
+    for case in load_corpus(Path(__file__).parent / "corpus"):
+        shortcut = classifier.plain_reads(case.command, ctx)
+        if shortcut is None:
+            continue
+        taken += 1
+        fast, parsed = Verdict.combine(shortcut), Verdict.combine(
+            classifier.script(case.command, ctx, 0))
+        if "fallback.incomplete" in parsed.rule_ids:
+            # tree-sitter-bash wants a word after a last `==` (`... | grep -c ==`), which
+            # bash runs as it is: the shortcut has it right
+            assert case.command.endswith("=="), case.where
+            parsed = Verdict.combine([f for f in parsed.findings
+                                      if f.rule_id != "fallback.incomplete"])
+        assert (fast.crud, fast.confirm, fast.reason, fast.rule_ids) == (
+            parsed.crud, parsed.confirm, parsed.reason, parsed.rule_ids), case.where
+    assert taken > 5_000
+    # quoted text, what is not plain, and what no prefix covers are parsed
+    for line in ("grep -c 'a b' f", "ls > out", "rm x", "ls | rm x", "git diff --output=d",
+                 "tree -o out.txt", "ls $HOME"):
+        assert classifier.plain_reads(line, ctx) is None, line
 
 
 def test_a_derivation_that_ignores_options_is_caught(monkeypatch) -> None:

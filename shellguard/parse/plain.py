@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "unquote"]
+__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "unquote",
+           "has_option"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -138,13 +139,13 @@ class ReadPrefixes:
             if not size:
                 return False
             unless, rest = self._kept[" ".join(words[:size])], words[size:]
-            if any(_has_option(word, option) for word in rest if word.startswith("-")
+            if any(has_option(word, option) for word in rest if word.startswith("-")
                    for option in unless):
                 return False
         return True
 
 
-def _has_option(word: str, option: str) -> bool:
+def has_option(word: str, option: str) -> bool:
     """``--output``, ``--output=x``, ``-ofile``; and ``-o`` inside a cluster (``-xo``).
     Errs towards yes: a "yes" only costs a round trip."""
     if word.startswith(option):
