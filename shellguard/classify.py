@@ -315,11 +315,17 @@ class Classifier:
         # (`./gradlew --version` runs the wrapper, which may download and run Gradle).
         own = argv[:1 + _runs_from(match)] if match is not None and (
             match.rule.runs or match.rule.confirm) else argv
+        # Nor do they after the second word a subcommand takes, which may be a command
+        # too: `docker run alpine sh -c 'rm -rf /d' --help` creates a container whose
+        # shell deletes (some CLIs read options anywhere: asking about `kubectl delete
+        # pod x --help` costs little).
+        if match is not None and len(view.positional_index) > match.consumed + 1:
+            own = own[:1 + view.positional_index[match.consumed + 1]]
         # (A rule that names a help flag and asks knows that its help runs code:
         # `zig build --help` compiles and runs build.zig to list its steps.)
         rule_owns_help = match is not None and match.rule.confirm and any(
             f in _HELP_FLAGS for f in match.rule.flags)
-        if (known and not rule_owns_help and _asks_for_help(own[1:])
+        if (known and not rule_owns_help and _asks_for_help(argv[1:], len(own) - 1)
                 and not name.endswith(_SCRIPT_SUFFIXES)
                 and not ("/" in argv[0] and argv[0][0] not in "/~")):
             return [Finding(part, Crud.READ, f"{name} only prints its help or version",
@@ -607,13 +613,13 @@ _SYSTEM_BIN_DIRS = ("/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bi
 _SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".rb", ".pl", ".php", ".js", ".mjs", ".cjs", ".ts")
 
 
-def _asks_for_help(tokens: tuple[str, ...]) -> bool:
-    """``--help`` (or ``--help-TOPIC``) anywhere before ``--``; ``--version`` only where
-    it takes no value (``gem install rails --version 7`` installs); ``-version`` alone
-    (``cwebp -version``, ``java -version``)."""
+def _asks_for_help(tokens: tuple[str, ...], before: int) -> bool:
+    """``--help`` (or ``--help-TOPIC``) among the first ``before`` tokens, before ``--``;
+    ``--version`` only where it takes no value (``gem install rails --version 7``
+    installs); ``-version`` alone (``cwebp -version``, ``java -version``)."""
     if tokens == ("-version",):
         return True
-    for i, tok in enumerate(tokens):
+    for i, tok in enumerate(tokens[:before]):
         if tok == "--":
             return False
         if tok == "--help" or (tok.startswith("--help-") and tok[7:].isalpha()):

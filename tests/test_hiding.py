@@ -38,9 +38,17 @@ def test_quoting_paths_assignments(command: str) -> None:
     # joins them into a shell line and as moreutils' parallel runs them
     "env -S 'PATH=/usr/bin' rm x", "env --split-string='A=1 rm' -rf x",
     "parallel bash -c 'rm -rf x' ::: ok", "parallel echo 'a; rm x' ::: 1",
+    # without ::: the input lines are the command's arguments
+    "ls | parallel -j4 rm", "find . | parallel --jobs 2 rm -f",
 ])
 def test_wrappers_take_the_class_of_what_they_run(command: str) -> None:
     assert klass(command)[0] == "DELETE", command
+
+
+def test_parallel_without_its_arguments_takes_them_from_its_input() -> None:
+    # `gzip` alone compresses stdin to stdout; under parallel each input line is a file
+    assert klass("ls *.log | parallel -j4 gzip")[0] == "UPDATE"
+    assert klass("seq 5 | parallel echo") == ("READ", False)
 
 
 @pytest.mark.parametrize("command", [
@@ -73,7 +81,7 @@ def test_remote_code_is_update_and_confirms(command: str) -> None:
 
 @pytest.mark.parametrize("command", [
     "ssh host", "ssh -p 22 user@host", "psql app", "mysql -u root", "sqlite3 app.db",
-    "bash", "python3", "sudo -i", "sudo -s", "su", "su - postgres", "mongosh",
+    "bash", "python3", "sudo -i", "sudo -s", "su", "su - postgres", "mongosh", "pkexec", "run0",
 ])
 def test_interactive_sessions_confirm(command: str) -> None:
     crud, confirm = klass(command)
@@ -220,6 +228,22 @@ def test_help_after_the_program_a_line_runs_is_that_programs(command: str) -> No
     """The program is built or its code runs before it reads --help or --version."""
     assert klass(command) != ("READ", False), command
     assert klass("go run --help") == ("READ", False)
+
+
+@pytest.mark.parametrize("command, crud", [
+    ("docker run python:3.12-slim python --version", "CREATE"),
+    ("podman run alpine sh -c 'rm -rf /data' --help", "CREATE"),
+    ("docker compose run web pytest --version", "CREATE"),
+    ("kubectl delete pod web --help", "DELETE"),
+])
+def test_help_after_a_subcommands_second_word_is_not_the_programs(command: str,
+                                                                  crud: str) -> None:
+    """The second word a subcommand takes may be a command of its own (a container's):
+    --help after it does not make the line the program's help."""
+    assert klass(command)[0] == crud, command
+    for line in ("docker run --help", "flux bootstrap github --help", "kubectl delete --help",
+                 "realm join --help", "git commit -m x --help"):
+        assert klass(line) == ("READ", False), line
 
 
 @pytest.mark.parametrize("command, crud", [

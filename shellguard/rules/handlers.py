@@ -259,6 +259,11 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         if cut is not None:
             # `parallel gzip ::: *.log`: the words after ::: are the command's arguments
             rest = rest[:cut] + tuple(w for w in rest[cut + 1:] if w.text not in (":::", "::::"))
+        elif rest and _setting(program, "appends_input_without_stop", False) and not any(
+                p and p in w.text for w in rest for p in placeholders):
+            # `ls *.txt | parallel gzip`: with neither ::: nor a {}, each input line is
+            # the command's argument, as xargs hands it on
+            rest = tuple(rest) + (Word("INPUT", "INPUT"),)
     if edit and rest:
         # `sudo -e /etc/hosts` is sudoedit: the operands are files opened in an editor
         return [Finding(part, Crud.UPDATE, f"{name} {edit} opens {rest[0].text} in an editor",
