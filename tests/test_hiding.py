@@ -45,6 +45,20 @@ def test_wrappers_take_the_class_of_what_they_run(command: str) -> None:
     assert klass(command)[0] == "DELETE", command
 
 
+@pytest.mark.parametrize("command", [
+    "bash -n deploy.sh", "bash -xn deploy.sh", "sh -nc 'rm -rf /'", "zsh --no-exec deploy.sh",
+    "fish --no-execute setup.fish", "dash -n -e deploy.sh",
+])
+def test_a_shell_that_only_parses_runs_nothing(command: str) -> None:
+    assert klass(command) == ("READ", False), command
+
+
+@pytest.mark.parametrize("command", ["bash -n -i", "bash -ni", "bash -x deploy.sh"])
+def test_an_interactive_shell_ignores_n(command: str) -> None:
+    # bash: "-n ... is ignored by interactive shells"
+    assert klass(command)[1], command
+
+
 def test_parallel_without_its_arguments_takes_them_from_its_input() -> None:
     # `gzip` alone compresses stdin to stdout; under parallel each input line is a file
     assert klass("ls *.log | parallel -j4 gzip")[0] == "UPDATE"

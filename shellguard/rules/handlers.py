@@ -366,6 +366,8 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     read_only = set(_setting(program, "read_only_options", []))
     wants_script = False
     from_stdin = False  # `bash -s -- args`: the script comes on stdin
+    checks_only = ""    # -n: parse, run nothing (bash ignores it in an interactive shell)
+    interactive = False
     i = 1
     while i < len(words):
         text = words[i].text
@@ -373,9 +375,11 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
             i += 1
             break
         if text.startswith(("-", "+")) and len(text) > 1:
-            if text in read_only:
-                return [Finding(part, Crud.READ, f"{name} {text} only checks or reports",
-                                rule_id=f"{name}.read-only")]
+            short = text[0] == "-" and text[1] != "-"
+            # (-n also inside a cluster: `bash -xn deploy.sh` only parses it too)
+            if text in read_only or (short and any(f"-{c}" in read_only for c in text[1:])):
+                checks_only = checks_only or text
+            interactive |= (short and "i" in text) or text == "--interactive"
             if text in with_arg:
                 i += 2
                 continue
@@ -386,6 +390,9 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
             i += 1
             continue
         break
+    if checks_only and not interactive:
+        return [Finding(part, Crud.READ, f"{name} {checks_only} only checks or reports",
+                        rule_id=f"{name}.read-only")]
     rest = words[i:] if not from_stdin else ()
     if wants_script:
         if not rest:
