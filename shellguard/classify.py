@@ -201,6 +201,10 @@ class Classifier:
         part = f"{name}() {{ ... }}"
         inner = Verdict.combine(body)
         program = re.sub(r"[\\'\"$]", "", name)    # zsh takes `l\s() {...}` for ls
+        if _HOOK_FUNCTIONS.match(program) and (inner.crud != Crud.READ or inner.confirm):
+            # `precmd() { rm -rf build; }`: the shell itself runs it, at once or later
+            return Finding(part, inner.crud, f"defines {program}, which the shell runs by "
+                           f"itself: {inner.reason}", rule_id="shell.hook-function", confirm=True)
         if self.rules.knows(program) and (inner.crud != Crud.READ or inner.confirm):
             return Finding(part, inner.crud, f"defines {program}, which later '{program}' lines "
                            f"would run instead: {inner.reason}", rule_id="shell.function-shadows",
@@ -215,10 +219,10 @@ class Classifier:
         if not cmd.words:
             for assignment in cmd.assignments:
                 name, _, value = assignment.partition("=")
-                name = name.rstrip("+")
-                if _GUARD_VARIABLES.match(name):
-                    return [Finding(part, Crud.UPDATE, f"changes {name}, which the shell's hooks "
-                                    "(and shellguard) depend on", rule_id="shell.hook-variable",
+                name = name.rstrip("+").partition("[")[0]   # `PROMPT_COMMAND[1]=...` too
+                if _GUARD_VARIABLES.match(name) and not _harmless_history(name, value):
+                    return [Finding(part, Crud.UPDATE, f"changes {name}, which the shell (and "
+                                    "shellguard) acts on by itself", rule_id="shell.hook-variable",
                                     confirm=True)]
                 if _PROMPT_VARIABLES.match(name) and ("$(" in value or "`" in value):
                     # `PS1='$(rm notes.txt)'`: runs at every prompt, unseen by the guard
@@ -250,7 +254,7 @@ class Classifier:
             return found + self.command(bare, ctx, depth, variables)
         injected = [a.split("=", 1)[0] for a in cmd.assignments
                     if _INJECTING_VARIABLES.match(a.split("=", 1)[0])
-                    and not (a.startswith("NODE_OPTIONS=") and not _NODE_LOADS_CODE.search(a))]
+                    and _LOADS_CODE.get(a.split("=", 1)[0], _ANY_VALUE).search(a)]
         if injected:
             found = self.argv(words, cmd, ctx, depth) if not words[0].dynamic else []
             return found + [Finding(part, Crud.READ, f"{injected[0]} changes which code the "
@@ -493,21 +497,61 @@ class Classifier:
 
 #: Variables the shell's hooks and shellguard itself depend on: changing them is tampering.
 _GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexec_functions|"
-                              r"precmd_functions|chpwd_functions|SHELLGUARD_\w*|_SHELLGUARD_\w*|"
-                              r"__sg\w*|_shellguard\w*)$")
+                              r"precmd_functions|chpwd_functions|periodic_functions|"
+                              r"zshexit_functions|zshaddhistory_functions|SHELLGUARD_\w*|"
+                              r"_SHELLGUARD_\w*|__sg\w*|_shellguard\w*|"
+                              # zsh's tables of functions and commands, bash's command hash:
+                              # a name then runs something else (`functions[precmd]=...`)
+                              r"functions|commands|BASH_CMDS|"
+                              # the file the shell writes its history to on exit, and how
+                              # much of it it keeps (HISTFILESIZE=0 empties it at once)
+                              r"HISTFILE|HISTFILESIZE)$")
+def _harmless_history(name: str, value: str) -> bool:
+    """HISTFILE pointed nowhere, or HISTFILESIZE large enough to cut nothing a user
+    keeps (0 empties the history file at once)."""
+    value = value.strip("'\"")
+    if name == "HISTFILE":
+        return value in ("", "/dev/null")
+    if name == "HISTFILESIZE":
+        return not value.isdigit() or int(value) >= 100
+    return False
+
+
+#: Functions the shell runs by itself (zsh's hooks and TRAPs, the not-found handlers).
+_HOOK_FUNCTIONS = re.compile(r"^(precmd|preexec|chpwd|periodic|zshexit|zshaddhistory|"
+                             r"TRAP[A-Z0-9]+|command_not_found_handler?)$")
 #: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
 _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
                                   r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
                                   r"NODE_OPTIONS|PROMPT_COMMAND|GIT_CONFIG_PARAMETERS|"
-                                  r"GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+)$")
-#: NODE_OPTIONS loads code only with these (`--max-old-space-size=4096` loads none).
-_NODE_LOADS_CODE = re.compile(r"(^NODE_OPTIONS=|\s)['\"]?(-r|--require|--import|--loader|"
-                              r"--experimental-loader)")
+                                  r"GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|"
+                                  r"GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|JAVA_TOOL_OPTIONS|"
+                                  r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
+                                  r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
+                                  r"MANOPT|GIT_TRACE\w*|PATH)$")
+_ANY_VALUE = re.compile("")
+#: Variables that load code only with some values (`NODE_OPTIONS=--max-old-space-size=4096`
+#: and `MAKEFLAGS=-j8` load none).
+_LOADS_CODE = {
+    "NODE_OPTIONS": re.compile(r"(^NODE_OPTIONS=|\s)['\"]?(-r|--require|--import|--loader|"
+                               r"--experimental-loader)"),
+    **dict.fromkeys(("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"), re.compile(
+        r"-(javaagent|agentlib|agentpath)|-XX:\+?On(Error|OutOfMemoryError)")),
+    "MAKEFLAGS": re.compile(r"--eval|(=|\s)['\"]?-[a-zA-Z]*E"),
+    "MANOPT": re.compile(r"(=|\s)['\"]?-[a-zA-Z]*[PHC]|--(pager|html|config-file)"),
+    # a trace written to a file (0, 1, true: to the terminal)
+    **dict.fromkeys(("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF",
+                     "GIT_TRACE_PACKET", "GIT_TRACE_PERFORMANCE", "GIT_TRACE_SETUP",
+                     "GIT_TRACE_CURL"), re.compile(r"=['\"]?[/~.]")),
+    # a directory of the project's searched for programs first (`PATH=.:$PATH ls`)
+    "PATH": re.compile(r"=['\"]?(\.|[^/$~:'\"][^:]*)(:|['\"]?$)"),
+}
 #: Prefix assignments whose value is a command line the program may run.
 _COMMAND_VARIABLES = re.compile(r"^(PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|LESSOPEN|LESSCLOSE|"
                                 r"GIT_SSH_COMMAND|GIT_SSH|RSYNC_RSH|GIT_EXTERNAL_DIFF|GIT_EDITOR|"
                                 r"GIT_SEQUENCE_EDITOR|EDITOR|VISUAL|SUDO_EDITOR|FCEDIT|"
-                                r"GIT_ASKPASS|SSH_ASKPASS|SUDO_ASKPASS|BROWSER|DIFFTOOL)$")
+                                r"GIT_ASKPASS|SSH_ASKPASS|SUDO_ASKPASS|BROWSER|DIFFTOOL|"
+                                r"GIT_PROXY_COMMAND)$")
 #: Command variables that name a remote shell: the program adds the host and its command.
 _TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
 #: Prompt strings: the shell expands them, command substitutions included, at every prompt.

@@ -66,7 +66,19 @@ _SQLITE_DOT = {".import": Crud.CREATE, ".restore": Crud.UPDATE, ".save": Crud.CR
                ".read": Crud.UPDATE,
                ".backup": Crud.CREATE, ".output": Crud.CREATE, ".once": Crud.CREATE,
                ".clone": Crud.CREATE, ".recover": Crud.CREATE, ".load": Crud.UPDATE,
-               ".shell": Crud.UPDATE, ".system": Crud.UPDATE}
+               ".shell": Crud.UPDATE, ".system": Crud.UPDATE, ".excel": Crud.UPDATE,
+               ".log": Crud.CREATE, ".trace": Crud.CREATE, ".archive": Crud.CREATE,
+               ".ar": Crud.CREATE}
+#: sqlite3's dot-commands that only show or set this session's options (the shell
+#: takes any start of a dot-command's name that no other starts: `.sh` is .shell)
+_SQLITE_DOT_READ = (".auth", ".bail", ".binary", ".cd", ".changes", ".check", ".connection",
+                    ".databases", ".dbconfig", ".dbinfo", ".dump", ".echo", ".eqp", ".exit",
+                    ".expert", ".explain", ".filectrl", ".fullschema", ".headers", ".help",
+                    ".imposter", ".indexes", ".limit", ".lint", ".mode", ".nonce", ".nullvalue",
+                    ".open", ".parameter", ".print", ".progress", ".prompt", ".quit", ".schema",
+                    ".selftest", ".separator", ".sha3sum", ".show", ".stats", ".tables",
+                    ".timeout", ".timer", ".unmodule", ".vfsinfo", ".vfslist", ".vfsname",
+                    ".width")
 #: psql meta-commands that do more than show something (the rest, \d and friends, read).
 #: With no argument, \o and \g only send output back to the terminal.
 _PSQL_META = {"\\i": (Crud.UPDATE, "runs the SQL in a file the line does not show"),
@@ -78,17 +90,19 @@ _PSQL_META = {"\\i": (Crud.UPDATE, "runs the SQL in a file the line does not sho
               "\\ef": (Crud.UPDATE, "runs a function edited in an editor"),
               "\\ev": (Crud.UPDATE, "runs a view edited in an editor"),
               "\\!": (Crud.UPDATE, "runs a shell command"),
+              "\\.": (Crud.UPDATE, "runs the SQL in a file the line does not show"),
               "\\password": (Crud.UPDATE, "changes a password"),
               "\\lo_import": (Crud.CREATE, "stores a file as a large object"),
               "\\lo_export": (Crud.CREATE, "writes a large object to a file"),
               "\\lo_unlink": (Crud.DELETE, "deletes a large object")}
-_PSQL_WRITES = {"\\o", "\\out", "\\g", "\\gx", "\\w", "\\write"}
+_PSQL_WRITES = {"\\o", "\\out", "\\g", "\\gx", "\\w", "\\write", "\\s"}
 #: Functions and clauses that make a SELECT change state (first match decides the class).
 _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_slot", Crud.DELETE),
                   ("lo_unlink", Crud.DELETE), ("pg_cancel_backend", Crud.UPDATE),
                   ("into outfile", Crud.CREATE), ("into dumpfile", Crud.CREATE),
                   ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE), ("into", Crud.CREATE)]
-_SQL_SIDE_EFFECT = _Lazy(r"\b(pg_terminate_backend|pg_cancel_backend|pg_drop_replication_slot|"
+_SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend|pg_cancel_backend|"
+                         r"pg_drop_replication_slot|"
                          r"lo_unlink|lo_export|lo_import|pg_create_\w+|setval|nextval|"
                          r"pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|"
                          r"pg_promote|dblink_exec|sys_exec|xp_cmdshell)\s*\(|"
@@ -98,6 +112,25 @@ _SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
 #: PRAGMAs that set something: `name = value`, and the ones that act when read.
 _SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
 _SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
+
+
+def _sqlite_dot(verb: str, args: list[str]) -> Crud:
+    """The class of a sqlite3 dot-command, written out or as any start of its name (the
+    most severe of the commands it may name, when it names no reading one alone)."""
+    if verb in _SQLITE_DOT or verb in _SQLITE_DOT_READ:
+        crud = _SQLITE_DOT.get(verb, Crud.READ)
+    else:
+        named = [c for c in (*_SQLITE_DOT, *_SQLITE_DOT_READ) if c.startswith(verb)]
+        crud = max((_SQLITE_DOT.get(c, Crud.READ) for c in named), default=Crud.READ)
+    full = verb if verb in _SQLITE_DOT else next(
+        (c for c in _SQLITE_DOT if c.startswith(verb)), verb)
+    if full in (".log", ".trace", ".output", ".once") and args and args[0] in (
+            "stdout", "stderr", "off"):
+        return Crud.READ       # back to the terminal
+    if ".open".startswith(verb) and len(verb) > 2 and any(
+            a in ("--new", "-new") for a in args):
+        return Crud.DELETE     # `.open --new f` empties the database f
+    return crud
 
 
 #: SET forms that outlast the session: server-wide or persisted settings, passwords,
@@ -110,7 +143,9 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     """Each statement's class by its verb (CLASSES.md: SELECT READ, INSERT CREATE ...)."""
     effects: list[CodeEffect] = []
     body = _SQL_STRIP.sub(" '' ", sql)
-    statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])", body) if s.strip()]
+    # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
+    statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
+                  if s.strip()]
     if "\\gexec" in sql.lower():
         # psql runs each row the query returns as a statement: those the query builds
         # from string literals (`SELECT format('DROP TABLE %I', t) ... \gexec`) decide
@@ -123,7 +158,9 @@ def sql_effects(sql: str) -> list[CodeEffect]:
         words = stmt.lower().split()
         verb = words[0]
         if verb.startswith("."):  # sqlite3 dot-commands
-            crud = _SQLITE_DOT.get(verb, Crud.READ)
+            # (their arguments as written: `--new` is no SQL comment here)
+            line = re.search(rf"(?im)^\s*{re.escape(verb)}(\s.*)?$", sql)
+            crud = _sqlite_dot(verb, (line.group(1) or "").split() if line else words[1:])
             effects.append(CodeEffect(crud, f"sqlite {verb} {_VERB_TEXT[crud]}"))
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)

@@ -59,6 +59,49 @@ def test_an_interactive_shell_ignores_n(command: str) -> None:
     assert klass(command)[1], command
 
 
+@pytest.mark.parametrize("command", [
+    # functions the shell runs by itself, and tables that make a name run something else
+    "precmd() { rm -rf build; }", "function preexec { rm -rf build; }", "chpwd() { rm x; }",
+    "TRAPEXIT() { rm x; }", "command_not_found_handle() { rm -rf build; }",
+    "functions[precmd]='rm -rf build'", "PROMPT_COMMAND[1]='rm -rf build'",
+    "commands[cat]=/bin/rm", "BASH_CMDS[cat]=/bin/rm",
+    # the history file written over, or cut
+    "HISTFILE=~/.bashrc", "HISTFILESIZE=0",
+    # env -S's string attached to the option, alone or in a cluster
+    "env -S'rm -rf build'", "env -iS'rm -rf build'", "env -u X -vS'rm -rf build'",
+    # an interactive shell reads its commands from the new input
+    "exec < x.sh", "exec <<< 'rm -rf build'",
+    # +n undoes -n
+    "bash -n +n x.sh",
+    # substitutions the grammar keeps as text: here-doc bodies, ${x:-word}
+    "cat <<EOF\n`rm -rf build`\nEOF", "cat <<-EOF\n\t$(rm -rf build)\n\tEOF",
+    'echo "${y:-`rm -rf build`}"',
+    # screen's options end at the command: -rf is rm's
+    "screen -dm rm -rf build", "screen -S x -d -m rm -rf build",
+    # variables that load code into the program
+    "JAVA_TOOL_OPTIONS='-javaagent:x.jar' java -version", "RUSTC=./x cargo build",
+    "MAKEFLAGS='--eval=$(shell rm -rf b)' make -n", "PSQLRC=./x psql -c 'select 1'",
+    "GIT_CONFIG_GLOBAL=./evil git status",
+    # SQL a client runs before the statements
+    "mysql --init-command='drop table t' -e 'select 1'",
+    # long options abbreviated, where the rules name the abbreviations (sed, git config)
+    "sed --in-pl 's/a/b/' README.md", "git config --unset-a user.name",
+])
+def test_what_runs_later_or_unseen_asks(command: str) -> None:
+    assert klass(command) != ("READ", False), command
+
+
+@pytest.mark.parametrize("command", [
+    "precmd() { echo hi; }", "HISTFILE=/dev/null", "HISTFILESIZE=100000", "exec 2>&1",
+    "exec 3< notes.txt", "cat <<'EOF'\n`not run`\nEOF", "cat <<EOF\nplain\nEOF",
+    "echo ${y:-default}", "screen -r deploy", "screen -ls", "env -S 'ls -l'",
+    "sort --rev data.txt", "sed -n 1p README.md", "MAKEFLAGS=-j8 make -n",
+    "_JAVA_OPTIONS=-Xmx2g java -version", "mysql --init-command='set names utf8' -e 'select 1'",
+])
+def test_their_harmless_forms_do_not(command: str) -> None:
+    assert klass(command) == ("READ", False), command
+
+
 def test_parallel_without_its_arguments_takes_them_from_its_input() -> None:
     # `gzip` alone compresses stdin to stdout; under parallel each input line is a file
     assert klass("ls *.log | parallel -j4 gzip")[0] == "UPDATE"
@@ -386,6 +429,16 @@ def test_an_init_script_takes_the_actions_service_does(command: str, crud: str) 
     ("duckdb -c \"FROM 'data.csv' LIMIT 10\"", "READ"),
     ("sqlcmd -S db -Q 'SELECT 1' -o out.csv", "CREATE"),
     ("sqlcmd -S db -q 'SELECT 1'", "UPDATE"),  # then an interactive session
+    # psql and mysql read a backslash command anywhere on a line
+    ("psql -c 'select 1 \\g |rm -rf data'", "UPDATE"),
+    ("psql -c 'select 1 \\g out.txt'", "CREATE"),
+    ("mysql -e 'select * from t\\G'", "READ"),
+    # sqlite3 takes any start of a dot-command's name that no other starts
+    ("sqlite3 app.db '.sh rm -rf data'", "UPDATE"), ("sqlite3 app.db '.sys rm x'", "UPDATE"),
+    ("sqlite3 app.db '.o out.txt'", "CREATE"), ("sqlite3 app.db '.sch users'", "READ"),
+    ("sqlite3 app.db '.open --new other.db'", "DELETE"), ("sqlite3 app.db '.log q.log'", "CREATE"),
+    ("sqlite3 app.db '.log stderr'", "READ"),
+    ("sqlite3 app.db \"select writefile('x.bin', data) from blobs\"", "UPDATE"),
 ])
 def test_sql_that_runs_other_sql_or_stays_open(command: str, crud: str) -> None:
     assert klass(command)[0] == crud

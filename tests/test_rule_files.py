@@ -108,6 +108,13 @@ def test_writes_option_names_a_key_value_operand(tmp_path) -> None:
     assert rules.read_only_prefix(["rd"]) is None
 
 
+def _classifier_of(rule_dir):  # type: ignore[no-untyped-def]
+    """The classify method of the rules in ``rule_dir``, which must load cleanly."""
+    rules = load_rules([rule_dir], use_cache=False)
+    assert not rules.errors
+    return Classifier(rules).classify
+
+
 def test_single_dash_long_option_with_a_value_is_that_option(tmp_path) -> None:
     # Go's flag package and Java tools take `-name=value`: the rule's `-name` holds,
     # while elsewhere `-Dkey=v` is no cluster of -D, -k ...
@@ -121,12 +128,28 @@ def test_single_dash_long_option_with_a_value_is_that_option(tmp_path) -> None:
         'examples = ["dtool -Dfoo=bar"]\n\n'
         '[[rule]]\nid = "mine.d-force"\nprogram = "dtool"\nflags = ["-f"]\nclass = "DELETE"\n'
         'why = "removes"\nexamples = ["dtool -f"]\n')
-    rules = load_rules([tmp_path], use_cache=False)
-    assert not rules.errors
-    classify = Classifier(rules).classify
+    classify = _classifier_of(tmp_path)
     assert classify("gotool -src=a.go -out=x.go", str(tmp_path)).crud.name == "CREATE"
     assert classify("gotool -src=a.go", str(tmp_path)).crud.name == "READ"
     assert classify("dtool -Dfoo=bar", str(tmp_path)).crud.name == "READ"
+
+
+def test_an_option_given_twice_reads_only_when_both_values_do(tmp_path) -> None:
+    # `wget -O- -O page.html` saves the page: a rule that only reads holds on every
+    # value given, one that does more on any
+    (tmp_path / "mine.toml").write_text(
+        '[program.fetch]\noptions_with_arg = ["-o"]\n\n'
+        '[[rule]]\nid = "mine.save"\nprogram = "fetch"\nclass = "CREATE"\nwhy = "saves"\n'
+        'examples = ["fetch -o page.html u"]\n\n'
+        '[[rule]]\nid = "mine.print"\nprogram = "fetch"\noption_values = ["-o=-"]\n'
+        'priority = 1\nclass = "READ"\nwhy = "prints"\nexamples = ["fetch -o - u"]\n\n'
+        '[[rule]]\nid = "mine.to-null"\nprogram = "fetch"\noption_values = ["-o=/dev/*"]\n'
+        'priority = 1\nclass = "CREATE"\nwhy = "devices"\nexamples = ["fetch -o /dev/sda u"]\n')
+    classify = _classifier_of(tmp_path)
+    assert classify("fetch -o - u", str(tmp_path)).crud.name == "READ"
+    assert classify("fetch -o - -o page.html u", str(tmp_path)).crud.name == "CREATE"
+    assert classify("fetch -o page.html -o - u", str(tmp_path)).crud.name == "CREATE"
+    assert classify("fetch -o - -o /dev/sda u", str(tmp_path)).rule_ids == ("mine.to-null",)
 
 
 @pytest.mark.parametrize(("line", "crud"), [

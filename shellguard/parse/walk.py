@@ -143,6 +143,20 @@ def _text(node) -> str:  # type: ignore[no-untyped-def]
     return node.text.decode("utf-8", "replace")
 
 
+def _hides_substitution(node) -> bool:  # type: ignore[no-untyped-def]
+    """Text the grammar keeps whole that bash still expands: a here-doc body with an
+    unquoted delimiter (backquotes; `$(...)` after `<<-`'s tabs) and the word of a
+    `${x:-word}` (backquotes)."""
+    text = _text(node)
+    if "`" not in text and "$(" not in text:
+        return False
+    parent = node.parent
+    if node.type == "heredoc_body" and parent is not None:
+        start = next((c for c in parent.children if c.type == "heredoc_start"), None)
+        return start is not None and not any(q in _text(start) for q in "'\"\\")
+    return node.type == "word" and parent is not None and parent.type == "expansion"
+
+
 def _unescape_unquoted(text: str) -> str:
     """Backslash removal for an unquoted word: ``\\rm`` -> ``rm``, ``\\;`` -> ``;``."""
     if "\\" not in text:
@@ -439,8 +453,11 @@ class _Walker:
             if "nesting too deep to inspect" not in self.problems:
                 self.problems.append("nesting too deep to inspect")
             return
+        before = len(self.commands)
         for child in node.named_children:
             if child.type in _SUBSTITUTIONS:
                 self.visit(child, depth + 1, ())
             else:
                 self._scan_for_substitutions(child, depth + 1)
+        if len(self.commands) == before and _hides_substitution(node):
+            self.problems.append("a command substitution the parser does not read")

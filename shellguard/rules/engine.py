@@ -57,11 +57,13 @@ class ArgvView:
         tokens = argv[1:]
         i = 0
         double_dash = False
+        operands_only = False
         while i < len(tokens):
             tok = tokens[i]
-            if double_dash or tok == "-" or not tok.startswith("-"):
+            if double_dash or operands_only or tok == "-" or not tok.startswith("-"):
                 positionals.append(tok)
                 index.append(i)
+                operands_only = program is not None and program.options_end_at_operand
                 operand = OPERAND_KEY.match(tok)
                 if operand is not None:
                     # `dd of=FILE`: a key=value operand, kept under "of=" so that
@@ -444,9 +446,12 @@ class RuleSet:
             return None
         if rule.double_dash is not None and rule.double_dash != view.double_dash:
             return None
+        # An option given twice: a rule that does more holds on either value, one that
+        # only reads on both (`wget -O- -O page.html` saves the page: the last one wins)
+        given = all if rule.crud == Crud.READ else any
         for flag, pattern in rule.option_values:
             values = view.option_values.get(flag, [])
-            if not any(glob_any((pattern,), v, ignore_case=True) for v in values):
+            if not values or not given(glob_any((pattern,), v, ignore_case=True) for v in values):
                 return None
         if rule.argv_regex is not None and not _regex(rule.argv_regex).search(" ".join(view.tokens)):
             return None

@@ -105,6 +105,19 @@ def _names_option(text: str, options: set[str]) -> bool:
         and any(f"-{c}" in options for c in text[1:]))
 
 
+def _attached_value(text: str, options: set[str], with_arg: frozenset[str]) -> str:
+    """The value attached to one of the short ``options`` in ``text`` (`-Sx`, `-iSx`: the
+    rest of the cluster), or "" (another option with a value comes first: `-uS`)."""
+    if not text.startswith("-") or text.startswith("--"):
+        return ""
+    for k, c in enumerate(text[1:], start=1):
+        if f"-{c}" in options:
+            return text[k + 1:]
+        if f"-{c}" in with_arg:
+            return ""
+    return ""
+
+
 def _created(text: str, creates: dict[str, str], name: str, part: str) -> list[Finding]:
     """The CREATE a `creates_options` entry names for the option ``text``: the option, or
     the option with one value (`valgrind --tool=massif`)."""
@@ -210,13 +223,14 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
             created += _created(text, creates, name, part)
             if key in edit_options:
                 edit = key
-            if key in split_options:
+            attached = _attached_value(text, split_options, with_arg)
+            if key in split_options or attached:
                 # `env -S 'A=1 git' reset --hard`: the string is split into words that
-                # go before the rest
-                at = i + 1 if "=" in text else i + 2
+                # go before the rest (also `-S'...'` and `-iS'...'`, the value attached)
+                at = i + 1 if "=" in text or attached else i + 2
                 if at > len(words) or any(w.dynamic for w in words[at - 1:]):
                     return None
-                head = text.split("=", 1)[1] if "=" in text else words[i + 1].text
+                head = attached or (text.split("=", 1)[1] if "=" in text else words[i + 1].text)
                 return classifier.script(" ".join((head, *(_quote(w.text) for w in words[at:]))),
                                          ctx, depth + 1, "nested")
             if key in script_options:
@@ -287,6 +301,12 @@ def _exec_rest(classifier: Classifier, part: str, program: Program, rest: tuple[
     if not rest:
         if session:
             return _session(part, name, f"{name} opens an interactive shell")
+        if _setting(program, "bare_stdin_is_code", False) and any(
+                r.fd in ("", "0") and r.op in ("<", "<>", "<&", "<<", "<<-", "<<<")
+                for r in cmd.redirects):
+            # `exec < x.sh`: the interactive shell then runs what it reads from there
+            return _unknown_code(part, f"the commands {name} makes the shell read from "
+                                 "its new input", Crud.UPDATE)
         bare = _setting(program, "bare_class", "READ")
         why = _setting(program, "bare_why", f"{name} with no command only reports")
         return [Finding(part, Crud.parse(bare), why, rule_id=f"{name}.bare",
@@ -366,8 +386,8 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     read_only = set(_setting(program, "read_only_options", []))
     wants_script = False
     from_stdin = False  # `bash -s -- args`: the script comes on stdin
-    checks_only = ""    # -n: parse, run nothing (bash ignores it in an interactive shell)
-    interactive = False
+    checks_only = ""    # -n: parse, run nothing (bash ignores it in an interactive shell;
+    interactive = False  # +n turns it off again)
     i = 1
     while i < len(words):
         text = words[i].text
@@ -379,6 +399,9 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
             # (-n also inside a cluster: `bash -xn deploy.sh` only parses it too)
             if text in read_only or (short and any(f"-{c}" in read_only for c in text[1:])):
                 checks_only = checks_only or text
+            elif text[0] == "+" and any(f"-{c}" in read_only for c in text[1:]) or text in (
+                    "+o", "--noexec=false"):
+                checks_only = ""
             interactive |= (short and "i" in text) or text == "--interactive"
             if text in with_arg:
                 i += 2
@@ -709,7 +732,9 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
                 elif i + 1 < len(words):
                     target.append(words[i + 1] if target is statements else words[i + 1].text)
                     i += 1
-            elif key in setup_options and not eq and i + 1 < len(words):
+            elif key in setup_options and eq:
+                setup.append(Word(value, value))     # `--init-command='DROP TABLE t'`
+            elif key in setup_options and i + 1 < len(words):
                 setup.append(words[i + 1])
                 i += 1
             elif key in output_options:

@@ -36,13 +36,14 @@ RULE_KEYS = {
     "known_miss",
 }
 PROGRAM_KEYS = {
-    "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "handler", "aliases",
+    "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "options_end_at_operand",
+    "handler", "aliases",
     # handler settings
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
     "sql_operand", "options_anywhere", "appends_input", "appends_input_without_stop",
-    "operand_is_script", "known_scripts",
+    "operand_is_script", "known_scripts", "bare_stdin_is_code",
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
@@ -60,6 +61,8 @@ class Program:
     dry_run: tuple[str, ...] = ()
     ignore_case: bool = False
     single_dash_long: bool = False
+    # the first operand ends the program's options: `screen -dm rm -rf x`, whose -rf is rm's
+    options_end_at_operand: bool = False
     handler: str = ""
     settings: dict = field(default_factory=dict, compare=False, hash=False)
     source: str = ""
@@ -147,6 +150,7 @@ def build_program(name: str, table: object, where: str) -> Program:
         dry_run=_strs(table.get("dry_run", []), where, "dry_run"),
         ignore_case=bool(table.get("ignore_case", False)),
         single_dash_long=bool(table.get("single_dash_long", False)),
+        options_end_at_operand=bool(table.get("options_end_at_operand", False)),
         handler=handler,
         settings={k: v for k, v in table.items()},
         source=where,
