@@ -258,7 +258,8 @@ class Classifier:
         if injected:
             found = self.argv(words, cmd, ctx, depth) if not words[0].dynamic else []
             return found + [Finding(part, Crud.READ, f"{injected[0]} changes which code the "
-                                    "program loads or runs", rule_id="shell.code-injection",
+                                    "program loads or runs, or a file it writes",
+                                    rule_id="shell.code-injection",
                                     confidence=0.6, confirm=True)]
         if words[0].dynamic:
             resolved = _resolve_program(words[0], variables)
@@ -495,7 +496,8 @@ class Classifier:
                         rule_id="redirect.overwrite")]
 
 
-#: Variables the shell's hooks and shellguard itself depend on: changing them is tampering.
+#: Variables the shell acts on by itself (its hooks, shellguard's own, the tables of what a
+#: name runs, the history file): changing them is tampering.
 _GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexec_functions|"
                               r"precmd_functions|chpwd_functions|periodic_functions|"
                               r"zshexit_functions|zshaddhistory_functions|SHELLGUARD_\w*|"
@@ -506,6 +508,8 @@ _GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexe
                               # the file the shell writes its history to on exit, and how
                               # much of it it keeps (HISTFILESIZE=0 empties it at once)
                               r"HISTFILE|HISTFILESIZE)$")
+
+
 def _harmless_history(name: str, value: str) -> bool:
     """HISTFILE pointed nowhere, or HISTFILESIZE large enough to cut nothing a user
     keeps (0 empties the history file at once)."""
