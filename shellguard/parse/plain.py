@@ -17,10 +17,10 @@ than the real ones, never shorter: an option that starts one still starts it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 __all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "unquote",
-           "has_option"]
+           "has_option", "holds_option"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -138,11 +138,15 @@ class ReadPrefixes:
                          and " ".join(words[:n]) in self._kept), 0)
             if not size:
                 return False
-            unless, rest = self._kept[" ".join(words[:size])], words[size:]
-            if any(has_option(word, option) for word in rest if word.startswith("-")
-                   for option in unless):
+            if holds_option(words[size:], self._kept[" ".join(words[:size])]):
                 return False
         return True
+
+
+def holds_option(words: Sequence[str], options: Sequence[str]) -> bool:
+    """Is one of ``options`` among ``words`` (see :func:`has_option`)?"""
+    return any(has_option(word, option) for word in words if word.startswith("-")
+               for option in options)
 
 
 def has_option(word: str, option: str) -> bool:

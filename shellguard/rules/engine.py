@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from shellguard.parse.plain import has_option
+from shellguard.parse.plain import holds_option
 from shellguard.rules.schema import (
     OPERAND_KEY,
     Program,
@@ -540,9 +540,8 @@ class ReadPrefix:
         """Do ``words`` (a plain command's, :mod:`shellguard.parse.plain`) start with
         this prefix's and hold none of its options after them?"""
         size = self.words.count(" ") + 1
-        return (" ".join(words[:size]) == self.words
-                and not any(has_option(word, option) for word in words[size:]
-                            if word.startswith("-") for option in self.unless))
+        return " ".join(words[:size]) == self.words and not holds_option(words[size:],
+                                                                          self.unless)
 
 
 def _only_reads(rule: Rule) -> bool:
