@@ -75,6 +75,8 @@ typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " options it must not have "
+# Entries put in each (a bound on their size): ${#hash} walks the whole hash, ~13 us at 450.
+typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
 typeset -g _SHELLGUARD_CACHE_STAMP=
 typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd, request in flight
 typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
@@ -646,6 +648,7 @@ _shellguard_cache_usable() {
   [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
     _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_PRE_KEY=
+    _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
   fi
@@ -683,8 +686,7 @@ _shellguard_classify() {
       # The classifier allowed this very text while it was typed.
       _SHELLGUARD_CLASS=$_SHELLGUARD_PRE_CLASS _SHELLGUARD_ACTION=allow
       _SHELLGUARD_REASON="allowed by the rules while it was typed"
-      (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
-      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+      _shellguard_allow_key $key
       return 0
     fi
   fi
@@ -695,8 +697,7 @@ _shellguard_classify() {
   if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
      { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable }; then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
-      (( ${#_SHELLGUARD_ALLOWED} < 500 )) || _SHELLGUARD_ALLOWED=()
-      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+      _shellguard_allow_key $key
     fi
     [[ -n $_SHELLGUARD_NEW_READS ]] && _shellguard_keep_reads $_SHELLGUARD_NEW_READS
   fi
@@ -707,16 +708,24 @@ _shellguard_classify() {
   return 1
 }
 
+_shellguard_allow_key() {
+  # Keep the class of a line allowed here under its key $1. (internal)
+  (( _SHELLGUARD_ALLOWED_N < 500 )) || _SHELLGUARD_ALLOWED=() _SHELLGUARD_ALLOWED_N=0
+  _SHELLGUARD_ALLOWED[$1]=$_SHELLGUARD_CLASS
+  (( ++_SHELLGUARD_ALLOWED_N ))
+}
+
 _shellguard_keep_reads() {
   # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
   # those words, any words but those options only read (RuleSet.read_only_prefix).
   # (internal)
   emulate -L zsh
   local entry words
-  (( ${#_SHELLGUARD_READS} < 500 )) || _SHELLGUARD_READS=()
+  (( _SHELLGUARD_READS_N < 500 )) || _SHELLGUARD_READS=() _SHELLGUARD_READS_N=0
   for entry in ${(s:,:)1}; do
     words=${entry%% -*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
+    (( ++_SHELLGUARD_READS_N ))
   done
 }
 
@@ -910,7 +919,7 @@ _shellguard_line_finish() {
   # Nor does a plain line of commands known to read: it is complete.)
   if [[ -z ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$_sg_text]-} &&
         $PWD$'\x1f'$_sg_text != $_SHELLGUARD_PRE_KEY ]]; then
-    if (( ${#_SHELLGUARD_READS} )) && _shellguard_plain_reads "$_sg_text"; then
+    if (( _SHELLGUARD_READS_N )) && _shellguard_plain_reads "$_sg_text"; then
       _sg_plain=1
     else
       _shellguard_send_early "$_sg_text"
@@ -935,7 +944,7 @@ _shellguard_line_finish() {
   [[ $text == *[^[:space:]]* ]] || return 0
   (( _SHELLGUARD_ARMED )) && _shellguard_disarm
   # (the check may drop the kept prefixes: then the line is classified below)
-  (( _sg_plain )) && _shellguard_cache_usable && (( ${#_SHELLGUARD_READS} )) && return 0
+  (( _sg_plain )) && _shellguard_cache_usable && (( _SHELLGUARD_READS_N )) && return 0
   # What to do: 0 run, 1 ask, 2 refuse (deny), 3 wait for the rest of the construct.
   # (_sg_incomplete: 0 complete, 1 zsh's parser wants more, 2 not probed because
   # nothing in the line can open a construct.)
@@ -1079,7 +1088,8 @@ _shellguard_hooks() {
   # nothing is guarded; without the second, Enter on a typed line waits for an answer.
   local -a hooks
   _SHELLGUARD_HOOKED=1
-  (( ${+widgets} )) || builtin zmodload zsh/zleparameter 2>/dev/null
+  # (zmodload -e, not ${+widgets}: that builds the whole hash of widgets, ~40 us)
+  builtin zmodload -e zsh/zleparameter || builtin zmodload zsh/zleparameter 2>/dev/null
   if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
         ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ]] ||
      ! builtin zstyle -g hooks zle-line-finish widgets ||
