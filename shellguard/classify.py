@@ -186,6 +186,13 @@ class Classifier:
         for redirect in parsed.redirects:
             if id(redirect) not in owned:
                 findings.extend(self.redirect(redirect, None, ctx))
+        if "'" in source and ("$(" in source or "`" in source) and _evaluates_quoted_code(source):
+            # `[[ 'a[$(rm -rf build)]' -eq 1 ]]`, `x='a[$(...)]'; echo $((x))`: bash
+            # evaluates an array subscript in text it takes as arithmetic or as a name
+            findings.append(Finding(source.strip()[:80], Crud.UPDATE, "a quoted command "
+                                    "substitution may run where the shell evaluates text as "
+                                    "arithmetic or as a name", rule_id="shell.evaluated-text",
+                                    confidence=0.5, confirm=True))
         if not parsed.complete:
             reason = parsed.problems[0] if parsed.problems else "the line does not parse"
             findings.append(Finding(source.strip()[:80], Crud.READ, reason, source="fallback",
@@ -216,6 +223,14 @@ class Classifier:
                 variables: dict[str, str] | None = None) -> list[Finding]:
         part = cmd.text.strip() or " ".join(cmd.argv)
         variables = {} if variables is None else variables
+        if "=" in cmd.text and "${" in cmd.text:
+            # `: ${PS0:='$(rm -rf build)'}` assigns as the expansion is made
+            for name, value in _EXPANSION_ASSIGNMENT.findall(cmd.text):
+                if (_GUARD_VARIABLES.match(name) and not _harmless_history(name, value)) or (
+                        _PROMPT_VARIABLES.match(name) and ("$(" in value or "`" in value)):
+                    return [Finding(part, Crud.UPDATE, f"sets {name} inside an expansion; the "
+                                    "shell acts on it by itself", rule_id="shell.hook-variable",
+                                    confirm=True)]
         if not cmd.words:
             for assignment in cmd.assignments:
                 name, _, value = assignment.partition("=")
@@ -326,10 +341,13 @@ class Classifier:
         # pod x --help` costs little).
         if match is not None and len(view.positional_index) > match.consumed + 1:
             own = own[:1 + view.positional_index[match.consumed + 1]]
-        # (A rule that names a help flag and asks knows that its help runs code:
-        # `zig build --help` compiles and runs build.zig to list its steps.)
-        rule_owns_help = match is not None and match.rule.confirm and any(
-            f in _HELP_FLAGS for f in match.rule.flags)
+        # (A rule that names a help flag and asks knows that its help runs code or
+        # writes: `zig build --help` compiles and runs build.zig to list its steps,
+        # `cmake --help-full out.txt` writes the help to a file.)
+        rule_owns_help = match is not None and (
+            match.rule.confirm or match.rule.crud != Crud.READ) and any(
+            f in _HELP_FLAGS or f.startswith("--help-") or f == "--version"
+            for f in match.rule.flags)
         if (known and not rule_owns_help and _asks_for_help(argv[1:], len(own) - 1)
                 and not name.endswith(_SCRIPT_SUFFIXES)
                 and not ("/" in argv[0] and argv[0][0] not in "/~")):
@@ -532,7 +550,7 @@ _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\
                                   r"GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|JAVA_TOOL_OPTIONS|"
                                   r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
                                   r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
-                                  r"MANOPT|GIT_TRACE\w*|PATH)$")
+                                  r"MANOPT|GIT_TRACE\w*|PATH|PS4)$")
 _ANY_VALUE = re.compile("")
 #: Variables that load code only with some values (`NODE_OPTIONS=--max-old-space-size=4096`
 #: and `MAKEFLAGS=-j8` load none).
@@ -547,6 +565,8 @@ _LOADS_CODE = {
     **dict.fromkeys(("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF",
                      "GIT_TRACE_PACKET", "GIT_TRACE_PERFORMANCE", "GIT_TRACE_SETUP",
                      "GIT_TRACE_CURL"), re.compile(r"=['\"]?[/~.]")),
+    # `PS4='$(rm -rf build)' bash -xc ls`: a traced shell expands it before every command
+    "PS4": re.compile(r"\$\(|`"),
     # a directory of the project's searched for programs first (`PATH=.:$PATH ls`)
     "PATH": re.compile(r"=['\"]?(\.|[^/$~:'\"][^:]*)(:|['\"]?$)"),
 }
@@ -558,6 +578,50 @@ _COMMAND_VARIABLES = re.compile(r"^(PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|LESSO
                                 r"GIT_PROXY_COMMAND)$")
 #: Command variables that name a remote shell: the program adds the host and its command.
 _TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
+#: A single-quoted `$(...)` or backquote, and the places where bash evaluates text again:
+#: arithmetic (`$(( ))`, `(( ))`, `[[ ]]` and `test` comparisons, `let`, integer
+#: variables), array subscripts and names (`${a[...]}`, `${!x}`, `[ -v ]`, `unset`, `read`,
+#: `printf -v`) and prompt expansion (`${x@P}`).
+_EVALUATES_TEXT = re.compile(r"\$\(\(|\(\(|\[\[|\$\{!|@P\}|\$\{\w+\[|"
+                             r"(?:^|[\s;&|(!])(?:\[|test|let|unset|read|mapfile|readarray)\s|"
+                             r"printf\s+-v|(?:declare|typeset|local|export)\s+-\w*[iaA]")
+
+
+def _evaluates_quoted_code(source: str) -> bool:
+    """Does a single-quoted text of ``source`` hold a command substitution while the
+    rest of it (outside those quotes) evaluates text again (:data:`_EVALUATES_TEXT`)?"""
+    quoted: list[str] = []
+    outside: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            outside.append(source[i:i + 2])
+            i += 2
+        elif ch == "'" or (ch == "$" and source.startswith("$'", i)):
+            # '...' and $'...' (in which \' does not end it)
+            start = i + (2 if ch == "$" else 1)
+            j = start
+            while j < n and source[j] != "'":
+                j += 2 if ch == "$" and source[j] == "\\" else 1
+            quoted.append(source[start:j])
+            outside.append("''")
+            i = j + 1
+        elif ch == '"':
+            j = i + 1
+            while j < n and source[j] != '"':
+                j += 2 if source[j] == "\\" else 1
+            outside.append(source[i:j + 1])
+            i = j + 1
+        else:
+            outside.append(ch)
+            i += 1
+    return any("$(" in q or "`" in q for q in quoted) and \
+        _EVALUATES_TEXT.search("".join(outside)) is not None
+
+
+#: `${NAME:=value}` and `${NAME=value}`: the expansion assigns NAME when it is unset (or empty).
+_EXPANSION_ASSIGNMENT = re.compile(r"\$\{(\w+)(?:\[[^]]*\])?:?=([^}]*)")
 #: Prompt strings: the shell expands them, command substitutions included, at every prompt.
 _PROMPT_VARIABLES = re.compile(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")
 #: Variables that conventionally name a program.

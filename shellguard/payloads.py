@@ -95,6 +95,14 @@ _PSQL_META = {"\\i": (Crud.UPDATE, "runs the SQL in a file the line does not sho
               "\\lo_import": (Crud.CREATE, "stores a file as a large object"),
               "\\lo_export": (Crud.CREATE, "writes a large object to a file"),
               "\\lo_unlink": (Crud.DELETE, "deletes a large object")}
+#: The mysql client's commands that write a file or run a command, by the way they are
+#: written (case matters: psql's \t and \p only show).
+_MYSQL_CLIENT = {r"\T": (Crud.CREATE, "mysql \\T copies the output to a file"),
+                 "tee": (Crud.CREATE, "mysql tee copies the output to a file"),
+                 "TEE": (Crud.CREATE, "mysql tee copies the output to a file"),
+                 r"\P": (Crud.UPDATE, "mysql \\P sends the output through a command"),
+                 "pager": (Crud.UPDATE, "mysql pager sends the output through a command"),
+                 "PAGER": (Crud.UPDATE, "mysql pager sends the output through a command")}
 _PSQL_WRITES = {"\\o", "\\out", "\\g", "\\gx", "\\w", "\\write", "\\s"}
 #: Functions and clauses that make a SELECT change state (first match decides the class).
 _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_slot", Crud.DELETE),
@@ -106,8 +114,9 @@ _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend
                          r"lo_unlink|lo_export|lo_import|pg_create_\w+|setval|nextval|"
                          r"pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|"
                          r"pg_promote|dblink_exec|sys_exec|xp_cmdshell)\s*\(|"
-                         r"\binto\s+(outfile|dumpfile)\b|\binto\s+(temp\w*\s+|unlogged\s+)?"
-                         r"(table\s+)?\w+\s+from\b", re.I)
+                         r"\binto\s+(outfile|dumpfile)\b|"
+                         # SELECT ... INTO t makes table t (INTO @v sets a session variable)
+                         r"\binto\s+(temp\w*\s+|unlogged\s+)?(table\s+)?(?![@:])\S", re.I)
 _SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
 #: PRAGMAs that set something: `name = value`, and the ones that act when read.
 _SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
@@ -127,6 +136,8 @@ def _sqlite_dot(verb: str, args: list[str]) -> Crud:
     if full in (".log", ".trace", ".output", ".once") and args and args[0] in (
             "stdout", "stderr", "off"):
         return Crud.READ       # back to the terminal
+    if ".selftest".startswith(verb) and len(verb) > 3 and "--init" in args:
+        return Crud.CREATE     # fills a selftest table with tests
     if ".open".startswith(verb) and len(verb) > 2 and any(
             a in ("--new", "-new") for a in args):
         return Crud.DELETE     # `.open --new f` empties the database f
@@ -162,6 +173,11 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             line = re.search(rf"(?im)^\s*{re.escape(verb)}(\s.*)?$", sql)
             crud = _sqlite_dot(verb, (line.group(1) or "").split() if line else words[1:])
             effects.append(CodeEffect(crud, f"sqlite {verb} {_VERB_TEXT[crud]}"))
+            continue
+        mysql = _MYSQL_CLIENT.get(stmt.split()[0])
+        if mysql and len(words) > 1:
+            # the mysql client's tee and pager (its \T and \P; psql's \t and \p only show)
+            effects.append(CodeEffect(*mysql))
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
             meta = verb.rstrip("+")
@@ -246,6 +262,9 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             assert fn is not None
             word = fn.group(0).strip().lower()
             crud = next((c for key, c in _SQL_FUNCTIONS if word.startswith(key)), Crud.UPDATE)
+            if word.startswith("into") and not word.startswith(("into outfile", "into dumpfile")):
+                effects.append(CodeEffect(crud, f"SQL {verb.upper()} ... INTO makes a new table"))
+                continue
             effects.append(CodeEffect(crud, f"SQL {verb.upper()} calls {word.rstrip('( ')}, "
                                             f"which {_VERB_TEXT[crud]}"))
         elif verb in _SQL_READ or verb.startswith("\\"):
@@ -359,12 +378,53 @@ _MONGO = [
 ]
 
 
+#: What a Mongo shell script may call and still only read: the query and cursor
+#: methods, the status and listing helpers, and plain JavaScript on the results. Any
+#: other call (`findAndModify`, `mapReduce`, `load`, `require`, a helper of a newer
+#: shell) is not known to only read, so it asks.
+_MONGO_READ_CALLS = frozenset("""
+    find findOne count countDocuments estimatedDocumentCount distinct aggregate explain
+    toArray limit sort skip pretty batchSize maxTimeMS hint comment collation projection
+    readPref readConcern noCursorTimeout allowDiskUse min max returnKey showRecordId
+    itcount hasNext next tryNext size length isExhausted objsLeftInBatch forEach map
+    getSiblingDB getCollection getCollectionNames getCollectionInfos getName getMongo
+    getDBNames getIndexes getIndexKeys getIndexSpecs getIndices stats dataSize storageSize
+    totalIndexSize totalSize latencyStats isCapped getShardVersion getTimestamp
+    serverStatus hostInfo currentOp version serverBuildInfo serverCmdLineOpts isMaster
+    hello getUsers getUser getRoles getRole getReplicationInfo printReplicationInfo
+    printSecondaryReplicationInfo printSlaveReplicationInfo getProfilingStatus
+    getProfilingLevel getLogComponents listCommands status conf config isBalancerRunning
+    getBalancerState getShardDistribution getShardedDataDistribution printShardingStatus
+    runCommand adminCommand watch
+    print printjson printjsononeline tojson tojsononeline log info warn error
+    stringify parse keys values entries assign fromEntries isArray from of
+    filter reduce some every find findIndex includes indexOf join slice concat flat flatMap
+    reverse push
+    toString toFixed toLowerCase toUpperCase trim split startsWith endsWith padStart padEnd
+    replace match test substring substr charAt localeCompare toISOString toJSON valueOf
+    getTime now floor ceil round abs sqrt pow
+    Date ISODate ObjectId NumberLong NumberInt NumberDecimal Decimal128 UUID Timestamp
+    RegExp BinData String Number Boolean Object Array Math JSON parseInt parseFloat
+    passwordPrompt sleep quit exit use
+    function if for while switch catch return typeof
+""".split())
+_MONGO_CALL = _Lazy(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*\(")
+#: (template literals are left in: calls inside their ${...} run)
+_JS_STRINGS = _Lazy(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
+
+
 def mongo_effects(code: str) -> list[CodeEffect]:
     effects = [CodeEffect(crud, f"Mongo {m.group(1)}{'' if m.group(1)[0] == '$' else '()'} "
                                 f"{_VERB_TEXT[crud]}")
                for crud, pattern in _MONGO for m in pattern.finditer(code)]
     if not effects:
-        effects.append(CodeEffect(Crud.READ, "the Mongo script only reads"))
+        unknown = sorted({m.group(1) for m in _MONGO_CALL.finditer(_JS_STRINGS.sub('""', code))}
+                         - _MONGO_READ_CALLS)
+        if unknown:
+            effects.append(CodeEffect(Crud.UPDATE, f"the Mongo script calls {unknown[0]}(), "
+                                                   "which shellguard does not know to only read"))
+        else:
+            effects.append(CodeEffect(Crud.READ, "the Mongo script only reads"))
     return effects
 
 

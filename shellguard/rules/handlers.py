@@ -18,7 +18,7 @@ from shellguard import payloads  # its regex tables compile on first use, not at
 from shellguard.parse import SimpleCommand, Word
 from shellguard.rules.engine import glob_any, program_name, switched_on
 from shellguard.rules.schema import Program
-from shellguard.verdict import Crud, Finding
+from shellguard.verdict import Crud, Finding, Verdict
 
 if TYPE_CHECKING:
     from shellguard.classify import Classifier, Context
@@ -956,6 +956,28 @@ def source_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     return found or _unknown_code(part, f"the shell code in {target.text}")
 
 
+def alias_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    """`alias ls='rm -rf build'`: later lines that name a program the rules know would
+    run the alias's text instead (the shells send their aliases with each line, but a
+    line pasted with the definition still looks like `ls`). An alias whose text does
+    worse than the program it shadows takes the class of its text and asks, as a
+    function that shadows a program does; any other is left to the rules (session
+    state)."""
+    found: list[Finding] = []
+    for word in words[1:]:
+        name, eq, text = word.text.partition("=")
+        if not eq or word.dynamic or not (classifier.rules.knows(name) or name in ("sudo", "cd")):
+            continue
+        inner = Verdict.combine(classifier.script(text, ctx, depth + 1, "nested"))
+        # (`alias rm='rm -i'`, `alias vim=nvim`: no worse than what the name runs)
+        if inner.crud > Verdict.combine(classifier.script(name, ctx, depth + 1, "nested")).crud:
+            found.append(Finding(_part(words), inner.crud, f"defines the alias {name}, which "
+                                 f"later '{name}' lines would run instead: {inner.reason}",
+                                 rule_id="shell.alias-shadows", confirm=True))
+    return found or None
+
+
 def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                  cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     part = _part(words)
@@ -1100,6 +1122,7 @@ def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program
 
 
 HANDLERS: dict[str, Handler] = {
+    "alias": alias_handler,
     "awk": awk_handler,
     "source": source_handler,
     "exec": exec_handler,

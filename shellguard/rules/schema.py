@@ -27,7 +27,7 @@ class RuleError(Exception):
 
 #: Handlers implemented in :mod:`shellguard.rules.handlers` (programs that run other code).
 HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find", "source", "awk",
-            "socket", "ex")
+            "socket", "ex", "alias")
 
 RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
