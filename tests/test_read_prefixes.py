@@ -59,6 +59,10 @@ def _vocabulary(rules: RuleSet, name: str) -> list[str]:
         for slot in rule.subcommand:
             words.update(w.replace("*", "v") for w in slot if w != "**")
         words.update(a.replace("*", "v") for a in rule.args)
+    # long options abbreviated, as getopt_long and argparse take them (`--outp=f`)
+    short = {w[:max(3, len(w) - 3)] for w in words
+             if w.startswith("--") and len(w) > 5 and "=" not in w}
+    words |= short | {f"{w}=v" for w in short}
     return sorted(w for w in words if _PLAIN_WORD.fullmatch(w))
 
 

@@ -152,6 +152,26 @@ def test_an_option_given_twice_reads_only_when_both_values_do(tmp_path) -> None:
     assert classify("fetch -o - -o /dev/sda u", str(tmp_path)).rule_ids == ("mine.to-null",)
 
 
+def test_a_long_option_abbreviated_counts_where_it_asks(tmp_path) -> None:
+    # getopt_long, git and argparse take any start of a long option's name that names no
+    # other: it holds for a rule that does more than read, and against one that reads;
+    # a word that is an option the rules name is that option (`--json`, not --json-out)
+    (tmp_path / "mine.toml").write_text(
+        '[program.rep]\noptions_with_arg = ["--json"]\n\n'
+        '[[rule]]\nid = "mine.show"\nprogram = "rep"\nclass = "READ"\nwhy = "prints"\n'
+        'no_flags = ["--keep-going"]\nexamples = ["rep x"]\n\n'
+        '[[rule]]\nid = "mine.out"\nprogram = "rep"\nflags = ["--json-out", "--output"]\n'
+        'class = "CREATE"\nwhy = "writes"\nexamples = ["rep --output f x"]\n')
+    classify = _classifier_of(tmp_path)
+    for line in ("rep --outp=f x", "rep --o f x", "rep --json-o=r.json x"):
+        assert classify(line, str(tmp_path)).rule_ids == ("mine.out",), line
+    assert classify("rep --json x", str(tmp_path)).rule_ids == ("mine.show",)
+    assert classify("rep -o f x", str(tmp_path)).rule_ids == ("mine.show",)   # not long
+    assert classify("rep --keep-g x", str(tmp_path)).rule_ids != ("mine.show",)
+    # (one that ends where a word of the name does is most often an option too)
+    assert classify("rep --keep x", str(tmp_path)).rule_ids == ("mine.show",)
+
+
 @pytest.mark.parametrize(("line", "crud"), [
     ("kubectl apply -f deploy.yaml --dry-run=client", "READ"),
     ("kubectl delete pod web-0 --dry-run=server", "READ"),

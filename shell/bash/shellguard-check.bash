@@ -542,8 +542,10 @@ _shellguard_plain_reads() {
       cmd=${cmd:${#word}}
       [[ $word == -* ]] || continue
       for opt in $unless; do
-        # --output, --output=x, -ofile; and -o inside a cluster such as -xo
-        [[ $word == "$opt"* || ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
+        # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
+        # take it); and -o inside a cluster such as -xo
+        [[ $word == "$opt"* || ( $word == --?* && $opt == "${word%%=*}"* ) ||
+           ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
       done
     done
   done

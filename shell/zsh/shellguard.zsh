@@ -796,8 +796,10 @@ _shellguard_plain_reads() {
     for word in $w[skip+1,-1]; do
       [[ $word == -* ]] || continue
       for opt in ${=unless}; do
-        # --output, --output=x, -ofile; and -o inside a cluster such as -xo
-        [[ $word == ${opt}* || ( $opt == -[^-] && $word == -[^-]*${opt[2]}* ) ]] && return 1
+        # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
+        # take it); and -o inside a cluster such as -xo
+        [[ $word == ${opt}* || ( $word == --?* && $opt == ${word%%=*}* ) ||
+           ( $opt == -[^-] && $word == -[^-]*${opt[2]}* ) ]] && return 1
       done
     done
   done

@@ -150,9 +150,13 @@ def holds_option(words: Sequence[str], options: Sequence[str]) -> bool:
 
 
 def has_option(word: str, option: str) -> bool:
-    """``--output``, ``--output=x``, ``-ofile``; and ``-o`` inside a cluster (``-xo``).
-    Errs towards yes: a "yes" only costs a round trip."""
+    """``--output``, ``--output=x``, ``-ofile``; ``--outp`` (any start of a long option's
+    name: the rules take abbreviations, see ArgvView.has_flag); and ``-o`` inside a
+    cluster (``-xo``). Errs towards yes: a "yes" only costs a round trip."""
     if word.startswith(option):
+        return True
+    name = word.partition("=")[0]
+    if len(name) > 2 and name.startswith("--") and option.startswith(name):
         return True
     return (len(option) == 2 and option[1] != "-" and word[1:2] not in ("", "-")
             and option[1] in word[2:])

@@ -114,9 +114,17 @@ class ArgvView:
         values = self.option_values.get(flag)
         return bool(values) and all(value.lower() in _FALSE_VALUES for value in values)
 
-    def has_flag(self, flag: str, single_dash_long: bool = False) -> bool:
+    def has_flag(self, flag: str, single_dash_long: bool = False,
+                 known: frozenset[str] | None = None) -> bool:
+        """Is ``flag`` given (``-r`` also inside ``-rf``)? With ``known`` (the program's
+        options the rules name), a long option also as any start of its name that is no
+        known option itself (`sort --outp=f`: getopt_long, git and argparse take one
+        that names no other option; one that does is an error), nor ends where a word
+        of the name does (`--json` of --json-output is most often an option too)."""
         if flag.startswith("--"):
-            return flag in self.flags
+            return flag in self.flags or (known is not None and any(
+                len(tok) > 2 and tok.startswith("--") and flag.startswith(tok)
+                and flag[len(tok)] != "-" and tok not in known for tok in self.flags))
         for tok in self.flags:
             if tok == flag:
                 return True
@@ -272,6 +280,7 @@ class RuleSet:
         # (program, first positional) -> the rules that can match it (see _candidates)
         self._by_word: dict[tuple[str, str | None], list[Rule]] = {}
         self._first_words: dict[str, frozenset[str]] = {}
+        self._long_options: dict[str, frozenset[str]] = {}   # see _known_options
         # (program, leading positionals) -> its read-only prefix (see read_only_prefix)
         self._read_only: dict[tuple[str, tuple[str, ...]], ReadPrefix | None] = {}
 
@@ -344,6 +353,7 @@ class RuleSet:
         state["_rules"] = None  # rebuilt from _by_program when asked for
         state["_by_word"] = {}  # rebuilt as commands come
         state["_first_words"] = {}
+        state["_long_options"] = {}
         state["_read_only"] = {}
         return state
 
@@ -392,6 +402,7 @@ class RuleSet:
         self._by_program = _Unpickling(index)
         self._by_word = {}
         self._first_words = {}
+        self._long_options = {}
         self._read_only = {}
 
     # -- lookup -------------------------------------------------------------
@@ -412,14 +423,31 @@ class RuleSet:
         """:meth:`match` for an argv already split (the classifier splits it once)."""
         program = self.programs.get(view.program)
         first = view.positionals[0] if view.positionals else None
+        known = self._known_options(view.program, program)
         for rule in self._candidates(view.program, first, bool(program and program.ignore_case)):
-            used = self._matches(rule, view, program)
+            used = self._matches(rule, view, program, known)
             if used is not None:
                 return Match(rule, view, used)
         return None
 
+    def _known_options(self, name: str, program: Program | None) -> frozenset[str]:
+        """The long options the rules name for program ``name``: a word that is one of
+        them is that option, never an abbreviation of a longer one (`qpdf --json`)."""
+        known = self._long_options.get(name)
+        if known is None:
+            words: set[str] = set(program.options_with_arg | set(program.dry_run)) if program \
+                else set()
+            for rule in self._rules_for(name):
+                words.update(rule.flags, rule.all_flags, rule.no_flags, rule.writes_option)
+                words.update(flag for flag, _ in rule.option_values)
+                words.update(o.partition("=")[0] for o in rule.runs_option)
+            known = frozenset(w for w in words if w.startswith("--"))
+            self._long_options[name] = known
+        return known
+
     @staticmethod
-    def _matches(rule: Rule, view: ArgvView, program: Program | None) -> int | None:
+    def _matches(rule: Rule, view: ArgvView, program: Program | None,
+                 known: frozenset[str] = frozenset()) -> int | None:
         ignore_case = bool(program and program.ignore_case)
         sdl = bool(program and program.single_dash_long)
         used = _match_subcommand(rule.subcommand, view.positionals, ignore_case)
@@ -427,14 +455,18 @@ class RuleSet:
             return None
         # An option given only as switched off (`--dry-run=false`) is no reason to read,
         # nor one not to do more; elsewhere its value counts (`--replicas=0`).
+        # An abbreviated long option counts where it makes the line ask: for the options
+        # of a rule that does more than read, and against a reading rule.
         reads = rule.crud == Crud.READ
-        if rule.flags and not any(view.has_flag(f, sdl) and not (reads and view.turns_off(f))
-                                  for f in rule.flags):
+        more, fewer = (None, known) if reads else (known, None)
+        if rule.flags and not any(view.has_flag(f, sdl, more)
+                                  and not (reads and view.turns_off(f)) for f in rule.flags):
             return None
-        if rule.all_flags and not all(view.has_flag(f, sdl) and not (reads and view.turns_off(f))
+        if rule.all_flags and not all(view.has_flag(f, sdl, more)
+                                      and not (reads and view.turns_off(f))
                                       for f in rule.all_flags):
             return None
-        if rule.no_flags and any(view.has_flag(f, sdl) and (reads or not view.turns_off(f))
+        if rule.no_flags and any(view.has_flag(f, sdl, fewer) and (reads or not view.turns_off(f))
                                  for f in rule.no_flags):
             return None
         rest = view.positionals[used:]

@@ -209,6 +209,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
+              # abbreviated long options (`--ex` is --exec to the rules)
+              "--ex", "--exe=x", "--we", "--config-e", "--c", "--w=1", "--e*",
               "~/x", "a=b", "@", "*", "-", "--",
               # quoted: data when nothing in it expands, and never a first word
               "'x y'", '"a b"', "'-c'", '"--exec"', "-'x'c", "'|'", "'a;rm'", "''", '""',
