@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -77,6 +78,18 @@ _sg_typed() {
   done
   print -r -- $(( (t1 - t0) * 1e6 )) $(( (EPOCHREALTIME - t2) * 1e6 )) >> $2
 }
+_sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
+  zmodload zsh/datetime
+  local line t0 t1
+  local -a out
+  while IFS= read -r line; do
+    t0=$EPOCHREALTIME
+    $1 "$line"
+    t1=$EPOCHREALTIME
+    out+=$(( (t1 - t0) * 1e6 ))
+  done < $2
+  print -l -- $out >> $3
+}
 _sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
                 # $6 "new": append " x<n>" so that the classifier has never seen the line;
                 # "typed": the same, and the line was sent while it was typed (prefetch)
@@ -103,6 +116,16 @@ _sg_once() {
   READLINE_LINE=$1 READLINE_POINT=${#1}
   _shellguard_enter
   _shellguard_prompt 0 "$_SHELLGUARD_MODE"
+}
+_sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
+  local line t0 t1 out=()
+  while IFS= read -r line; do
+    t0=${EPOCHREALTIME/[.,]/}
+    "$1" "$line"
+    t1=${EPOCHREALTIME/[.,]/}
+    out+=($(( t1 - t0 )))
+  done < "$2"
+  printf '%s\n' "${out[@]}" >> "$3"
 }
 _sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
                 # $6 "new": append " x<n>" so that the classifier has never seen the line
@@ -210,6 +233,64 @@ def per_command(kind: str, root: Path, runs: int, cache: str,
         child.close(force=True)
 
 
+def _replay_lines(env: dict[str, str], cwd: Path, count: int) -> list[str]:
+    """``count`` READ lines of the corpus (tests/corpus) that the classifier allows in
+    this environment, in a fixed random order: what a session of reading looks like."""
+    from shellguard.config import load_config
+    from shellguard.corpus import load_corpus
+    from shellguard.guard import Guard
+
+    saved = dict(os.environ)
+    os.environ.update(env)      # the config and rules the measured shell's classifier reads
+    try:
+        guard = Guard(load_config(), use_llm=False)
+        cases = [c for c in load_corpus(Path(__file__).parents[1] / "tests" / "corpus")
+                 if c.crud == "READ" and not c.confirm and len(c.command) < 200
+                 and not any(ch in c.command for ch in "\n\t\r") and "shellguard" not in c.command]
+        random.Random(5).shuffle(cases)
+        lines: list[str] = []
+        for case in cases:
+            if guard.check(case.command, str(cwd)).action == "allow":
+                lines.append(case.command)
+                if len(lines) == count:
+                    break
+        return lines
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def replay(kind: str, root: Path, count: int) -> tuple[float, float, int]:
+    """(median, p99) in us added on Enter over ``count`` corpus READ lines, each entered
+    once into a fresh shell with the default settings, and how many lines."""
+    env = _env(root)
+    script = root / f"init.{kind}"
+    script.write_text(shells.render(kind))
+    lines_file = root / "lines.txt"
+    lines_file.write_text("".join(f"{line}\n" for line in _replay_lines(env, root / "home",
+                                                                         count)))
+    bench = ZSH_BENCH if kind == "zsh" else BASH_BENCH
+    argv, rc_env = _rc(kind, root, f"PS1='@B@ '\nsource {script}\n{bench}\n")
+    env.update(rc_env)
+    out_with, out_without = root / "with.txt", root / "without.txt"
+    child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(root / "home"),
+                          encoding="utf-8", timeout=600, dimensions=(40, 200))
+    try:
+        child.sendline("printf '%s-%s\\n' WARM 1")
+        child.expect(r"WARM-1\r?\n")
+        child.sendline(f"_sg_replay _sg_once {lines_file} {out_with}; _sg_replay _sg_noop "
+                       f"{lines_file} {out_without}; printf '%s-%s\\n' DONE 1")
+        child.expect(r"DONE-1\r?\n")
+    finally:
+        child.sendline("exit")
+        child.close(force=True)
+    with_us = [float(x) for x in out_with.read_text().split()]
+    without_us = [float(x) for x in out_without.read_text().split()]
+    base = statistics.median(without_us)
+    med, p99 = _stats(with_us)
+    return med - base, p99 - base, len(with_us)
+
+
 def _time_run(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     t0 = time.perf_counter()
     subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -301,6 +382,8 @@ def main() -> int:
     parser.add_argument("--starts", type=int, default=30, help="shell starts per variant")
     parser.add_argument("--shell", choices=("zsh", "bash"), action="append")
     parser.add_argument("--only", choices=("enter", "start-up"), help="measure one of the two")
+    parser.add_argument("--replay", type=int, default=1000,
+                        help="corpus READ lines to enter once each (0: skip that case)")
     parser.add_argument("--aliases", action="store_true",
                         help="with a distribution's usual aliases (ls, grep, ll ...) defined")
     args = parser.parse_args()
@@ -328,6 +411,13 @@ def main() -> int:
                     if keys:
                         print(f"  {'':<40} while typing, per key: sending {keys[0] / 1000:.3f} ms, "
                               f"taking the reply {keys[1] / 1000:.3f} ms (medians)")
+        if args.only != "start-up" and args.replay:
+            with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+                median, p99, count = replay(kind, Path(tmp), args.replay)
+            print(f"\n{kind}: added per READ command on Enter, {count} READ lines of the corpus "
+                  "entered once each into a new shell (the default settings: every cache "
+                  f"starts empty)\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
+                  f"p99 {p99 / 1000:6.3f} ms")
         if args.only == "enter":
             continue
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:

@@ -186,6 +186,11 @@ class Classifier:
         for redirect in parsed.redirects:
             if id(redirect) not in owned:
                 findings.extend(self.redirect(redirect, None, ctx))
+        if "()" in source and "&" in source and _FORK_BOMB.search(source):
+            findings.append(Finding(source.strip()[:80], Crud.UPDATE, "defines a function that "
+                                    "starts copies of itself without end (a fork bomb): the "
+                                    "machine runs out of processes", rule_id="shell.fork-bomb",
+                                    confirm=True))
         if "'" in source and ("$(" in source or "`" in source) and _evaluates_quoted_code(source):
             # `[[ 'a[$(rm -rf build)]' -eq 1 ]]`, `x='a[$(...)]'; echo $((x))`: bash
             # evaluates an array subscript in text it takes as arithmetic or as a name
@@ -239,6 +244,8 @@ class Classifier:
                     return [Finding(part, Crud.UPDATE, f"changes {name}, which the shell (and "
                                     "shellguard) acts on by itself", rule_id="shell.hook-variable",
                                     confirm=True)]
+                if name == "PATH" and _replaces_path(value):
+                    return [_path_finding(part)]
                 if _PROMPT_VARIABLES.match(name) and ("$(" in value or "`" in value):
                     # `PS1='$(rm notes.txt)'`: runs at every prompt, unseen by the guard
                     return [Finding(part, Crud.UPDATE, f"{name} runs commands every time the "
@@ -248,6 +255,9 @@ class Classifier:
                     variables[name] = value
             return [Finding(part, Crud.READ, "only sets shell variables", rule_id="shell.assignment")]
         words = cmd.words
+        if words[0].text in _DECLARATIONS and any(
+                w.text.startswith("PATH=") and _replaces_path(w.text[5:]) for w in words[1:]):
+            return [_path_finding(part)]
         # `GIT_PAGER='rm -rf build' git log`: the program runs the variable's command
         commands = [a.split("=", 1) for a in cmd.assignments
                     if _COMMAND_VARIABLES.match(a.split("=", 1)[0])]
@@ -359,6 +369,8 @@ class Classifier:
             own_view = view if own is argv or not match.rule.runs else ArgvView.of(own, program)
             dry = next((f for f in program.dry_run
                         if own_view.sets_flag(f, program.single_dash_long)), None)
+            if dry is not None and own_view.negated(program.dry_run):
+                dry = None      # `--dry-run --no-dry-run`: the last one wins
             if dry is not None:
                 return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
                                 rule_id=f"{name}.dry-run")]
@@ -550,7 +562,7 @@ _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\
                                   r"GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|JAVA_TOOL_OPTIONS|"
                                   r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
                                   r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
-                                  r"MANOPT|GIT_TRACE\w*|PATH|PS4)$")
+                                  r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH)$")
 _ANY_VALUE = re.compile("")
 #: Variables that load code only with some values (`NODE_OPTIONS=--max-old-space-size=4096`
 #: and `MAKEFLAGS=-j8` load none).
@@ -618,6 +630,26 @@ def _evaluates_quoted_code(source: str) -> bool:
             i += 1
     return any("$(" in q or "`" in q for q in quoted) and \
         _EVALUATES_TEXT.search("".join(outside)) is not None
+
+
+#: `:(){ :|:& };:` and its renamings: a function whose body runs itself twice, once in the
+#: background or down a pipe.
+_FORK_BOMB = re.compile(r"(?P<n>[^\s(){}|&;<>]+)\s*\(\)\s*\{[^}]*?(?<![\w.:-])(?P=n)\s*[|&]\s*"
+                        r"(?P=n)(?![\w.:-])[^}]*&")
+_DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+
+
+def _replaces_path(value: str) -> bool:
+    """A PATH value that drops the one before (`PATH=/tmp`) or puts a relative directory
+    first (`PATH=.:$PATH`): later commands may run other programs than their names say."""
+    value = value.strip("'\"")
+    return ("$PATH" not in value and "${PATH" not in value) or \
+        _LOADS_CODE["PATH"].search(f"PATH={value}") is not None
+
+
+def _path_finding(part: str) -> Finding:
+    return Finding(part, Crud.READ, "changes PATH so that commands may run other programs than "
+                   "their names say", rule_id="shell.path", confidence=0.6, confirm=True)
 
 
 #: `${NAME:=value}` and `${NAME=value}`: the expansion assigns NAME when it is unset (or empty).

@@ -45,6 +45,8 @@ class ArgvView:
     tokens: tuple[str, ...] = ()
     # index in ``tokens`` of each positional, so a rule can hand the rest of argv on
     positional_index: tuple[int, ...] = ()
+    # how many of ``flags`` come before the first positional
+    leading_flags: int = 0
 
     @classmethod
     def of(cls, argv: tuple[str, ...], program: Program | None) -> ArgvView:
@@ -58,9 +60,12 @@ class ArgvView:
         i = 0
         double_dash = False
         operands_only = False
+        leading = -1
         while i < len(tokens):
             tok = tokens[i]
             if double_dash or operands_only or tok == "-" or not tok.startswith("-"):
+                if leading < 0:
+                    leading = len(flags)
                 positionals.append(tok)
                 index.append(i)
                 operands_only = program is not None and program.options_end_at_operand
@@ -100,14 +105,31 @@ class ArgvView:
                         # `-outdir=build` is -outdir (elsewhere `-Dkey=v` is no cluster)
                         flags.append(key)
             i += 1
+        if leading < 0:
+            leading = len(flags)
         return cls(name, tuple(flags), tuple(positionals), values, double_dash, tokens,
-                   tuple(index))
+                   tuple(index), leading)
+
+    def after_subcommand(self) -> ArgvView:
+        """This view without the options before the first positional (see
+        Program.global_options_first)."""
+        return replace(self, flags=self.flags[self.leading_flags:], leading_flags=0)
 
     def sets_flag(self, flag: str, single_dash_long: bool = False) -> bool:
         """:meth:`has_flag`, and every value given to it (``--dry-run=client``) turns it
         on: ``--dry-run=false``, ``--dry-run=none`` or ``--dry-run=$MODE`` do not."""
         return self.has_flag(flag, single_dash_long) and all(
             switched_on(value) for value in self.option_values.get(flag, ()))
+
+    def negated(self, group: Sequence[str]) -> bool:
+        """Is an on/off option of ``group`` (one option's spellings: ``-n``,
+        ``--dry-run``) turned off after it by a ``--no-`` form (``--dry-run
+        --no-dry-run``, ``git clean -n --no-dry-run``)? The last one given wins."""
+        off = [f"--no-{f[2:]}" for f in group if f.startswith("--") and len(f) > 2]
+        if not off or not any(f in self.flags for f in off):
+            return False
+        last_off = max(i for i, f in enumerate(self.flags) if f in off)
+        return not any(i > last_off for i, f in enumerate(self.flags) if f in group)
 
     def turns_off(self, flag: str) -> bool:
         """Is ``flag`` only given as switched off (``--dry-run=false``, ``--check=0``)?"""
@@ -130,6 +152,11 @@ class ArgvView:
                 return True
             if single_dash_long or len(flag) != 2:
                 continue
+            if known is not None and tok[1:2].isalpha():
+                # `sed -ni.bak`: the letter before a value attached to a cluster (asking)
+                run = _LETTERS.match(tok, 1)
+                if run is not None and run.end() < len(tok) and tok[run.end() - 1] == flag[1]:
+                    return True
             # short clusters: `-rf` holds -r and -f; `-i.bak` is -i with a value
             body = tok[1:]
             if tok.startswith(flag) and not body[1:2].isalpha():
@@ -139,6 +166,8 @@ class ArgvView:
         return False
 
 
+#: The letters of a short-option cluster, up to a value attached to it.
+_LETTERS = re.compile(r"[A-Za-z]+")
 #: Values that turn an on/off option on (kubectl's and helm's --dry-run take client and
 #: server); anything else, a variable included, leaves it to the rules.
 _TRUE_VALUES = frozenset({"true", "1", "yes", "on", "client", "server"})
@@ -453,6 +482,8 @@ class RuleSet:
         used = _match_subcommand(rule.subcommand, view.positionals, ignore_case)
         if used is None:
             return None
+        if rule.subcommand and view.leading_flags and program and program.global_options_first:
+            view = view.after_subcommand()
         # An option given only as switched off (`--dry-run=false`) is no reason to read,
         # nor one not to do more; elsewhere its value counts (`--replicas=0`).
         # An abbreviated long option counts where it makes the line ask: for the options
@@ -462,6 +493,8 @@ class RuleSet:
         if rule.flags and not any(view.has_flag(f, sdl, more)
                                   and not (reads and view.turns_off(f)) for f in rule.flags):
             return None
+        if reads and rule.flags and view.negated(rule.flags):
+            return None     # `git clean -n --no-dry-run -f`: the last one wins
         if rule.all_flags and not all(view.has_flag(f, sdl, more)
                                       and not (reads and view.turns_off(f))
                                       for f in rule.all_flags):

@@ -1007,9 +1007,11 @@ def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     return findings
 
 
-def _awk_program_at(words: tuple[Word, ...], program: Program) -> int | None:
+def _awk_program_at(words: tuple[Word, ...], program: Program,
+                    dynamic: bool = False) -> int | None:
     """Where the program text is among an awk command's words; None with a program file
-    (-f) or a gawk source (-e), which the rules look at."""
+    (-f) or a gawk source (-e), which the rules look at, and for a program built at run
+    time unless ``dynamic``."""
     i = 1
     while i < len(words):
         text = words[i].text
@@ -1025,7 +1027,7 @@ def _awk_program_at(words: tuple[Word, ...], program: Program) -> int | None:
             i += 1
         else:
             break
-    return i if i < len(words) and not words[i].dynamic else None
+    return i if i < len(words) and (dynamic or not words[i].dynamic) else None
 
 
 def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
@@ -1033,7 +1035,13 @@ def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     """awk programs whose commands (``system("date")``, ``print | "sort"``) are string
     literals: those commands are classified as shell lines, and the rest of the program
     by the rules. Anything else (a command built at run time) is the rules' to ask about."""
-    at = _awk_program_at(words, program)
+    at = _awk_program_at(words, program, dynamic=True)
+    if at is not None and words[at].dynamic:
+        if re.fullmatch(r"\$\{?\w+\}?", words[at].text):
+            # `awk "$PROGRAM" f`: the whole program comes from a variable
+            return _unknown_code(_part(words), f"an awk program held in {words[at].raw}",
+                                 Crud.UPDATE)
+        return None
     found = payloads.awk_commands(words[at].text) if at is not None else None
     if at is None or found is None or (not found[0] and found[1] == words[at].text):
         return None

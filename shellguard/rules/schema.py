@@ -37,7 +37,7 @@ RULE_KEYS = {
 }
 PROGRAM_KEYS = {
     "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "options_end_at_operand",
-    "handler", "aliases",
+    "global_options_first", "handler", "aliases",
     # handler settings
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
@@ -63,6 +63,9 @@ class Program:
     single_dash_long: bool = False
     # the first operand ends the program's options: `screen -dm rm -rf x`, whose -rf is rm's
     options_end_at_operand: bool = False
+    # options before the subcommand are the program's own (`git -C dir branch`: -C is
+    # the directory, not branch's copy): a rule with a subcommand sees those after it
+    global_options_first: bool = False
     handler: str = ""
     settings: dict = field(default_factory=dict, compare=False, hash=False)
     source: str = ""
@@ -151,6 +154,7 @@ def build_program(name: str, table: object, where: str) -> Program:
         ignore_case=bool(table.get("ignore_case", False)),
         single_dash_long=bool(table.get("single_dash_long", False)),
         options_end_at_operand=bool(table.get("options_end_at_operand", False)),
+        global_options_first=bool(table.get("global_options_first", False)),
         handler=handler,
         settings={k: v for k, v in table.items()},
         source=where,

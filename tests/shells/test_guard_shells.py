@@ -458,7 +458,10 @@ def test_aliases_are_classified_as_they_will_run(spawn, kind):
     shell.line("cat victim")
     shell.expect(r"KEPT\r?\n")
     assert QUESTION not in shell.sync()
+    # (the definition itself asks: later `cat` lines would remove files)
     shell.line("alias cat=rm")
+    assert "DELETE" in shell.question()
+    shell.send("y")
     shell.sync()
     for line in ("cat victim", "cat -f victim"):  # allowed before; a new plain line
         shell.assert_rm_asks(line, "cat is an alias of 'rm'")
