@@ -50,7 +50,7 @@ COMMANDS = ["ls -la", "git status", "cat README.md | grep -i shellguard",
 READ_RULES = """\
 [[rule]]
 id = "bench.read"
-program = ["printf", "cat", "ls", "grep", "_sg_bench"]
+program = ["printf", "cat", "ls", "grep", "_sg_bench", "_sg_replay"]
 class = "READ"
 why = "prints text"
 examples = ["printf hi"]
@@ -79,15 +79,25 @@ _sg_typed() {
   print -r -- $(( (t1 - t0) * 1e6 )) $(( (EPOCHREALTIME - t2) * 1e6 )) >> $2
 }
 _sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
+  # (a line the shell asks about, which the filter should have kept out, is answered
+  # "no" and left out of the times, and named in $3.asked)
   zmodload zsh/datetime
-  local line t0 t1
+  local line t0 t1 _sg_asked
   local -a out
+  functions[_sg_ask_saved]=$functions[_shellguard_ask_zle]
+  _shellguard_ask_zle() { REPLY=no; _sg_asked=1 }
   while IFS= read -r line; do
+    _sg_asked=0
     t0=$EPOCHREALTIME
-    $1 "$line"
+    $1 "$line" 2>/dev/null
     t1=$EPOCHREALTIME
-    out+=$(( (t1 - t0) * 1e6 ))
+    if (( _sg_asked )); then
+      print -r -- "$line  ($_SHELLGUARD_REASON)" >> $3.asked
+    else
+      out+=$(( (t1 - t0) * 1e6 ))
+    fi
   done < $2
+  functions[_shellguard_ask_zle]=$functions[_sg_ask_saved]
   print -l -- $out >> $3
 }
 _sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
@@ -118,13 +128,23 @@ _sg_once() {
   _shellguard_prompt 0 "$_SHELLGUARD_MODE"
 }
 _sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
-  local line t0 t1 out=()
+  # (a line the shell asks about is answered "no", left out, and named in $3.asked)
+  _shellguard_load
+  local line t0 t1 out=() _sg_asked saved
+  saved=$(declare -f _shellguard_ask)
+  _shellguard_ask() { REPLY=no; _sg_asked=1; }
   while IFS= read -r line; do
+    _sg_asked=0
     t0=${EPOCHREALTIME/[.,]/}
-    "$1" "$line"
+    "$1" "$line" 2>/dev/null
     t1=${EPOCHREALTIME/[.,]/}
-    out+=($(( t1 - t0 )))
+    if (( _sg_asked )); then
+      printf '%s  (%s)\n' "$line" "$_SHELLGUARD_REASON" >> "$3.asked"
+    else
+      out+=($(( t1 - t0 )))
+    fi
   done < "$2"
+  eval "$saved"
   printf '%s\n' "${out[@]}" >> "$3"
 }
 _sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
@@ -284,6 +304,9 @@ def replay(kind: str, root: Path, count: int) -> tuple[float, float, int]:
     finally:
         child.sendline("exit")
         child.close(force=True)
+    asked = Path(f"{out_with}.asked")
+    if asked.exists():
+        print(f"  (asked about, left out: {asked.read_text()!r})")
     with_us = [float(x) for x in out_with.read_text().split()]
     without_us = [float(x) for x in out_without.read_text().split()]
     base = statistics.median(without_us)
