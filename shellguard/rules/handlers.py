@@ -965,16 +965,25 @@ def alias_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     function that shadows a program does; any other is left to the rules (session
     state)."""
     found: list[Finding] = []
+    # zsh's `alias -g X='| rm -rf x'`: a global alias is expanded anywhere in a line
+    # (`ls X`), so whatever its name, its text must only read
+    is_global = any(w.text.startswith("-") and "g" in w.text for w in words[1:])
     for word in words[1:]:
         name, eq, text = word.text.partition("=")
-        if not eq or word.dynamic or not (classifier.rules.knows(name) or name in ("sudo", "cd")):
+        if not eq or word.dynamic or not (
+                is_global or classifier.rules.knows(name) or name in ("sudo", "cd")):
             continue
+        if is_global:
+            text = text.lstrip("|&; \t")
         inner = Verdict.combine(classifier.script(text, ctx, depth + 1, "nested"))
         # (`alias rm='rm -i'`, `alias vim=nvim`: no worse than what the name runs)
-        if inner.crud > Verdict.combine(classifier.script(name, ctx, depth + 1, "nested")).crud:
-            found.append(Finding(_part(words), inner.crud, f"defines the alias {name}, which "
-                                 f"later '{name}' lines would run instead: {inner.reason}",
-                                 rule_id="shell.alias-shadows", confirm=True))
+        bare = Crud.READ if is_global else Verdict.combine(
+            classifier.script(name, ctx, depth + 1, "nested")).crud
+        if inner.crud > bare or (is_global and inner.confirm):
+            where = f"any later line that names {name} would run it" if is_global else \
+                f"later '{name}' lines would run it instead"
+            found.append(Finding(_part(words), inner.crud, f"defines the alias {name}; {where}: "
+                                 f"{inner.reason}", rule_id="shell.alias-shadows", confirm=True))
     return found or None
 
 

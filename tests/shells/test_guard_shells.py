@@ -479,7 +479,10 @@ def test_zsh_global_aliases_are_classified_as_they_will_run(spawn):
     shell = spawn("zsh")
     shell.line("printf '%s %s\\n' hi-$((40+2)) X")
     shell.expect(r"hi-42 X\r?\n")
+    # (the definition itself asks: X's text removes a file)
     shell.line("alias -g X='; rm victim' G='| cat'")
+    assert "DELETE" in shell.question()
+    shell.send("y")
     shell.sync()
     for line in ("printf '%s %s\\n' hi-$((40+2)) X", "printf hi X"):
         shell.assert_rm_asks(line, "X is an alias of '; rm victim'")
