@@ -138,11 +138,13 @@ class ArgvView:
 
     def has_flag(self, flag: str, single_dash_long: bool = False,
                  known: frozenset[str] | None = None) -> bool:
-        """Is ``flag`` given (``-r`` also inside ``-rf``)? With ``known`` (the program's
-        options the rules name), a long option also as any start of its name that is no
-        known option itself (`sort --outp=f`: getopt_long, git and argparse take one
-        that names no other option; one that does is an error), nor ends where a word
-        of the name does (`--json` of --json-output is most often an option too)."""
+        """Is ``flag`` given (``-r`` also inside ``-rf``)? ``known`` (the program's
+        options the rules name) is given where a "yes" makes the line ask; then a long
+        option also counts as any start of its name that is no known option itself
+        (`sort --outp=f`: getopt_long, git and argparse take one that names no other
+        option; one that does is an error), nor ends where a word of the name does
+        (`--json` of --json-output is most often an option too), and a short one as the
+        letter before a value attached to a cluster (`sed -ni.bak`)."""
         if flag.startswith("--"):
             return flag in self.flags or (known is not None and any(
                 len(tok) > 2 and tok.startswith("--") and flag.startswith(tok)
@@ -453,8 +455,11 @@ class RuleSet:
         program = self.programs.get(view.program)
         first = view.positionals[0] if view.positionals else None
         known = self._known_options(view.program, program)
+        # (Program.global_options_first: the view rules with a subcommand see, made once)
+        after = view.after_subcommand() if (
+            view.leading_flags and program and program.global_options_first) else None
         for rule in self._candidates(view.program, first, bool(program and program.ignore_case)):
-            used = self._matches(rule, view, program, known)
+            used = self._matches(rule, view, program, known, after)
             if used is not None:
                 return Match(rule, view, used)
         return None
@@ -464,9 +469,12 @@ class RuleSet:
         them is that option, never an abbreviation of a longer one (`qpdf --json`)."""
         known = self._long_options.get(name)
         if known is None:
+            rules = self._rules_for(name)
+            if not rules and program is None:
+                return frozenset()  # (not kept: what users type must not grow the cache)
             words: set[str] = set(program.options_with_arg | set(program.dry_run)) if program \
                 else set()
-            for rule in self._rules_for(name):
+            for rule in rules:
                 words.update(rule.flags, rule.all_flags, rule.no_flags, rule.writes_option)
                 words.update(flag for flag, _ in rule.option_values)
                 words.update(o.partition("=")[0] for o in rule.runs_option)
@@ -476,14 +484,15 @@ class RuleSet:
 
     @staticmethod
     def _matches(rule: Rule, view: ArgvView, program: Program | None,
-                 known: frozenset[str] = frozenset()) -> int | None:
+                 known: frozenset[str] = frozenset(),
+                 after: ArgvView | None = None) -> int | None:
         ignore_case = bool(program and program.ignore_case)
         sdl = bool(program and program.single_dash_long)
         used = _match_subcommand(rule.subcommand, view.positionals, ignore_case)
         if used is None:
             return None
-        if rule.subcommand and view.leading_flags and program and program.global_options_first:
-            view = view.after_subcommand()
+        if rule.subcommand and after is not None:
+            view = after
         # An option given only as switched off (`--dry-run=false`) is no reason to read,
         # nor one not to do more; elsewhere its value counts (`--replicas=0`).
         # An abbreviated long option counts where it makes the line ask: for the options
