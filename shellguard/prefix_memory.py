@@ -17,7 +17,53 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["PrefixMemory"]
+__all__ = ["PrefixMemory", "EVERYDAY"]
+
+#: Everyday read-only commands, handed out after a user's own (:meth:`PrefixMemory.
+#: recalled`) so that a new user's shell answers the usual reading lines itself from
+#: the first line on. Like the user's own, each counts only as far as the rules in
+#: force say (tests/test_prefix_memory.py checks that the built-in rules give each one).
+EVERYDAY = (
+    # files and text
+    "ls", "cat", "head", "tail", "grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack",
+    "wc", "cut", "tr", "column", "nl", "diff", "cmp", "comm", "file", "stat", "tree",
+    "fd", "jq", "yq", "bat", "strings", "od", "hexdump", "readlink", "realpath",
+    "basename", "dirname", "md5sum", "sha1sum", "sha256sum", "sha512sum", "cksum",
+    # the system
+    "pwd", "echo", "which", "type", "whereis", "man", "info", "tldr", "uname", "uptime",
+    "whoami", "id", "groups", "who", "w", "last", "cal", "printenv", "df", "du", "free",
+    "ps", "pgrep", "pstree", "top", "htop", "btop", "lsof", "lsblk", "blkid", "lscpu",
+    "lsusb", "lspci", "lsmod", "findmnt", "dmesg", "journalctl", "nproc", "locale",
+    "systemctl status", "systemctl list-units", "systemctl is-active",
+    "systemctl is-enabled", "systemctl cat", "systemctl show",
+    "true", "false", "sleep", "seq", "expr", "bc",
+    # the network
+    "ping", "dig", "nslookup", "host", "whois", "traceroute", "tracepath", "ss", "netstat",
+    # git
+    "git status", "git log", "git diff", "git show", "git blame", "git shortlog",
+    "git describe", "git ls-files", "git rev-parse", "git whatchanged", "git stash list",
+    "git ls-remote", "git cat-file", "git for-each-ref", "git worktree list",
+    "git submodule status",
+    # containers and clusters
+    "docker ps", "docker images", "docker logs", "docker inspect", "docker version",
+    "docker info", "docker stats", "docker top", "docker port", "docker diff",
+    "docker history", "docker search", "docker network ls", "docker volume ls",
+    "docker image ls", "docker container ls", "podman ps", "podman images", "podman logs",
+    "kubectl get", "kubectl describe", "kubectl logs", "kubectl top", "kubectl explain",
+    "kubectl version", "kubectl api-resources", "kubectl cluster-info",
+    "kubectl rollout status", "kubectl rollout history",
+    # packages and toolchains
+    "npm ls", "npm list", "npm view", "npm outdated", "pip list", "pip show", "pip freeze",
+    "pip3 list", "pipx list", "conda list", "gem list", "composer show", "cargo tree",
+    "cargo metadata", "go version", "go env", "go list", "go doc", "go mod graph",
+    "brew list", "brew info", "brew search", "brew outdated", "apt list", "apt show",
+    "apt search",
+    # hosted services
+    "gh pr list", "gh pr view", "gh pr status", "gh pr checks", "gh pr diff",
+    "gh issue list", "gh issue view", "gh run list", "gh run view", "gh repo view",
+    "gh release list", "aws sts get-caller-identity", "aws s3 ls",
+    "terraform show", "terraform output", "terraform version", "terraform state list",
+)
 
 #: More than this is not ours (or not intact): the rest is not read.
 _MAX_BYTES = 1 << 16
@@ -32,6 +78,7 @@ class PrefixMemory:
         self.path = path
         self.limit = limit
         self._words: dict[str, None] | None = None
+        self._unsaved = False
 
     def _load(self) -> dict[str, None]:
         if self._words is None:
@@ -54,25 +101,29 @@ class PrefixMemory:
 
     def remember(self, prefixes: Iterable[str]) -> None:
         """Keep the words of these prefixes (``"git status -c --exec"``: ``git
-        status``) as the most recently used. The file is written only when a word is
-        new, which is rare (each program's once); the order of use it holds is the
-        one at the last write."""
+        status``) as the most recently used, in memory; :meth:`save` writes them."""
         words = self._load()
-        fresh = False
         for word in (entry.partition(" -")[0] for entry in prefixes):
             if _WORDS.fullmatch(word):
-                fresh |= word not in words
+                self._unsaved |= word not in words
                 words.pop(word, None)
                 words[word] = None
-        if not fresh:
+
+    def save(self) -> None:
+        """Write the file if a word is new since the last write, which is rare (each
+        program's once); the order of use it holds is the one at the last write. The
+        co-process calls this after it has sent its reply, so no shell waits for it."""
+        if not self._unsaved:
             return
+        self._unsaved = False
+        words = self._load()
         # Another shell's co-process may have added some since: keep theirs, as older.
         merged = {word: None for word in self._read() if word not in words}
         merged.update(words)
         self._words = dict.fromkeys(list(merged)[-self.limit:])
-        self._save()
+        self._write()
 
-    def _save(self) -> None:
+    def _write(self) -> None:
         # Best effort: the guard must work on a read-only home.
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         try:

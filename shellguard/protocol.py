@@ -34,8 +34,8 @@ MAX_NESTING = 64
 #: Longer reasons are cut: a reply is one line on a terminal.
 MAX_REASON_CHARS = 400
 #: Read-only prefixes beyond this many characters are left out of a reply (a new
-#: shell's first reply carries those kept from earlier sessions).
-MAX_PREFIXES_CHARS = 3000
+#: shell's first reply carries those kept from earlier sessions, and everyday ones).
+MAX_PREFIXES_CHARS = 8000
 #: A shell with more aliases than this is not believed.
 MAX_ALIASES = 5000
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import gc
 import os
+import select
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from shellguard import paths
 from shellguard.guard import Decision, Guard
-from shellguard.prefix_memory import PrefixMemory
+from shellguard.prefix_memory import EVERYDAY, PrefixMemory
 from shellguard.protocol import (
     MAX_LINE_BYTES,
     ProtocolError,
@@ -96,25 +97,49 @@ def _audit(guard: Guard, request: Request, decision: Decision) -> None:
 
 class Session:
     """What one co-process (one shell) remembers between requests: the read-only
-    prefixes kept from earlier sessions, handed out once."""
+    prefixes kept from earlier sessions (and the everyday ones), handed out early."""
 
     def __init__(self, memory: PrefixMemory | None) -> None:
         self.memory = memory
-        self.recalled = memory is None
+        self.handed_out = self.read_surely = memory is None
+
+    def _earlier(self) -> list[str]:
+        """The words to hand out: the user's own, the most recent first, then everyday
+        ones."""
+        assert self.memory is not None
+        return list(dict.fromkeys((*self.memory.recalled(), *EVERYDAY)))
+
+    def warm(self, guard: Guard, idle: Callable[[], bool]) -> None:
+        """While ``idle()`` holds (no request waiting), work out what the first reply will
+        hand out: that loads those programs' rules, so neither that reply nor the first
+        line naming one of them waits for it (git's take 3 ms)."""
+        if self.memory is None or self.handed_out:
+            return
+        for words in self._earlier():
+            if not idle():
+                return
+            guard.prefixes_for([words])
 
     def prefixes(self, guard: Guard, found: tuple[str, ...], request: Request) -> tuple[str, ...]:
-        """The prefixes for the reply to ``request``: those of its line, and the first
-        time a shell surely reads the reply, the earlier sessions' too. (It may skip the
-        reply to a prefetch, when Enter comes first, and always skips the reply to an
-        answer report.)"""
+        """The prefixes for the reply to ``request``: those of its line, and with the
+        first reply, the earlier sessions' and the everyday ones too. A shell may skip
+        the reply to a prefetch (when Enter comes first, or the line goes on), so they
+        go once more with the first reply to a plain request. (An answer report's reply
+        is always skipped: it never carries them.)"""
         if self.memory is None or request.answer is not None:
             return found
         self.memory.remember(found)
-        if self.recalled or request.prefetch:
+        if self.read_surely or (self.handed_out and request.prefetch):
             return found
-        self.recalled = True
-        earlier = guard.prefixes_for(self.memory.recalled())
+        self.handed_out = True
+        self.read_surely = not request.prefetch
+        earlier = guard.prefixes_for(self._earlier())
         return tuple(dict.fromkeys((*found, *earlier)))
+
+    def save(self) -> None:
+        """What can wait until the reply is sent: writing the kept prefixes."""
+        if self.memory is not None:
+            self.memory.save()
 
 
 def answer(guard: Guard, line: bytes | None, session: Session | None = None) -> Response:
@@ -139,6 +164,14 @@ def answer(guard: Guard, line: bytes | None, session: Session | None = None) -> 
     except Exception as exc:  # the safe answer wins over any bug
         return _response(request_id, guard.safe_decision("shellguard could not classify this"),
                          f"internal error: {type(exc).__name__}")
+
+
+def _idle(fd: int) -> bool:
+    """No request is waiting on ``fd`` (nor has it reached its end)."""
+    try:
+        return not select.select([fd], [], [], 0)[0]
+    except (OSError, ValueError):
+        return False
 
 
 def _watch_parent(parent: int) -> None:
@@ -167,6 +200,7 @@ def serve(guard: Guard | None = None, pad: int = 0,
     if memory is True:
         memory = PrefixMemory(paths.state_dir() / "read-prefixes")
     session = Session(memory or None)
+    session.warm(guard, lambda: _idle(0))
     # What start-up built (modules, the rule index) lives as long as we do: out of the
     # cyclic collector's sight, a full collection no longer walks it (2.4 ms, a p99 cost).
     gc.freeze()
@@ -179,4 +213,5 @@ def serve(guard: Guard | None = None, pad: int = 0,
                 view = view[written:]
         except OSError:
             return 0  # the shell went away
+        session.save()
     return 0

@@ -310,7 +310,8 @@ class RuleSet:
         self.files: list[Path] = []
         # (program, first positional) -> the rules that can match it (see _candidates)
         self._by_word: dict[tuple[str, str | None], list[Rule]] = {}
-        self._first_words: dict[str, frozenset[str]] = {}
+        # program -> (the literal first words its rules name, each rule with its own)
+        self._first_words: dict[str, tuple[frozenset[str], list[tuple[Rule, frozenset[str] | None]]]] = {}
         self._long_options: dict[str, frozenset[str]] = {}   # see _known_options
         # (program, leading positionals) -> its read-only prefix (see read_only_prefix)
         self._read_only: dict[tuple[str, tuple[str, ...]], ReadPrefix | None] = {}
@@ -402,18 +403,18 @@ class RuleSet:
         found = self._by_word.get((name, first))
         if found is not None:
             return found
-        rules = self._rules_for(name)
-        words = self._first_words.get(name)
-        if words is None:
-            words = frozenset(w for rule in rules for w in _literal_first_slot(rule, ignore_case) or ())
-            self._first_words[name] = words
+        slots = self._first_words.get(name)
+        if slots is None:
+            pairs = [(rule, _literal_first_slot(rule, ignore_case)) for rule in self._rules_for(name)]
+            slots = frozenset(w for _, literal in pairs for w in literal or ()), pairs
+            self._first_words[name] = slots
+        words, pairs = slots
         if first not in words:
             first = None
             found = self._by_word.get((name, None))
             if found is not None:
                 return found
-        found = [rule for rule in rules
-                 if (literal := _literal_first_slot(rule, ignore_case)) is None or first in literal]
+        found = [rule for rule, literal in pairs if literal is None or first in literal]
         self._by_word[(name, first)] = found
         return found
 
