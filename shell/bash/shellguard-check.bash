@@ -391,7 +391,7 @@ _shellguard_cache_usable() {
   fi
   [[ -r $cfg ]] && IFS= builtin read -r -d '' content < "$cfg"
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != "$_SHELLGUARD_CACHE_STAMP" ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=()
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=()
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content"
     _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
@@ -458,10 +458,11 @@ _shellguard_keep_reads() {
   # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
   # those words, any words but those options only read (RuleSet.read_only_prefix).
   local entry words IFS=,
-  (( ${#_SHELLGUARD_READS[@]} < 500 )) || _SHELLGUARD_READS=()
+  (( ${#_SHELLGUARD_READS[@]} < 1000 )) || _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=()
   for entry in $1; do     # no pattern characters: the co-process sends none
     words=${entry%% -*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
+    _SHELLGUARD_READ_FIRST[${words%% *}]=1
   done
 }
 
@@ -473,6 +474,11 @@ _shellguard_plain_reads() {
   # runs on Enter. Any word may be looked up: an expanded subscript of * or @ is a
   # plain key.)
   local t=${1%"${1##*[! ]}"}
+  # Most lines that fail do so at their first word: no kept prefix starts with it.
+  local first=${t#"${t%%[! ]*}"}
+  first=${first%%[ \|\&\;]*}
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${BASH_ALIASES[$first]+1} ) ]] ||
+    return 1
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.

@@ -75,6 +75,7 @@ typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " options it must not have "
+typeset -gA _SHELLGUARD_READ_FIRST         # the first words of those ("git") -> 1
 # Entries put in each (a bound on their size): ${#hash} walks the whole hash, ~13 us at 450.
 typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
 typeset -g _SHELLGUARD_CACHE_STAMP=
@@ -647,7 +648,7 @@ _shellguard_cache_usable() {
   local content=
   [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_PRE_KEY=
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_PRE_KEY=
     _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
@@ -721,10 +722,12 @@ _shellguard_keep_reads() {
   # (internal)
   emulate -L zsh
   local entry words
-  (( _SHELLGUARD_READS_N < 500 )) || _SHELLGUARD_READS=() _SHELLGUARD_READS_N=0
+  (( _SHELLGUARD_READS_N < 1000 )) ||
+    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_N=0
   for entry in ${(s:,:)1}; do
     words=${entry%% -*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
+    _SHELLGUARD_READ_FIRST[${words%% *}]=1
     (( ++_SHELLGUARD_READS_N ))
   done
 }
@@ -737,6 +740,11 @@ _shellguard_plain_reads() {
   # is a plain key.) (internal)
   emulate -L zsh
   local t=${1%"${1##*[^ ]}"}
+  # Most lines that fail do so at their first word: no kept prefix starts with it.
+  local first=${t#"${t%%[^ ]*}"}
+  first=${first%%[ \|\&\;]*}
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ) ]] ||
+    return 1
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.

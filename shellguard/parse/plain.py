@@ -102,7 +102,7 @@ class ReadPrefixes:
     lines they let through. The zsh and bash scripts do the same in their own words
     (``_shellguard_keep_reads``, ``_shellguard_plain_reads``); a test holds them to this."""
 
-    def __init__(self, limit: int = 500) -> None:
+    def __init__(self, limit: int = 1000) -> None:
         self.limit = limit
         self._kept: dict[str, tuple[str, ...]] = {}
 

@@ -240,7 +240,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     defined = "".join(f"alias {name}={shlex.quote(text)}\n" for name, text in aliases.items())
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads") + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
-        f"typeset -A _SHELLGUARD_READS\n_shellguard_keep_reads '{kept_text}'\n"
+        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST\n_shellguard_keep_reads '{kept_text}'\n"
         f"while IFS= read -r line; do\n"
         f"  if _shellguard_plain_reads \"$line\"; then echo 1; else echo 0; fi\n"
         f"done < {source}\n")
