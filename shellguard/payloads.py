@@ -599,9 +599,25 @@ def _shell_quote(word: str) -> str:
     return "'" + word.replace("'", "'\"'\"'") + "'"
 
 
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,4}|.)", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f",
+                   "v": "\v", "e": "\x1b", "E": "\x1b", "\\": "\\"}
+
+
 def _printf_escapes(text: str) -> str:
-    """The escapes printf and `echo -e` turn into line breaks and tabs."""
-    return text.replace("\\n", "\n").replace("\\t", "\t").replace("\\r", "\r")
+    """The text printf and `echo -e` make of their escapes: `\\n`, `\\x72`, `\\u006d`,
+    `\\0155` (`echo -e`) and `\\155` (printf) alike, so that `rm` spelt in escapes and
+    piped into a shell is read as `rm`."""
+    def one(match: re.Match[str]) -> str:
+        body = match.group(1)
+        if body[0] in "xuU" and len(body) > 1:
+            code = int(body[1:], 16)
+        elif body[0] in "01234567":
+            code = int(body, 8)
+        else:
+            return _SIMPLE_ESCAPES.get(body, match.group(0))
+        return chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else match.group(0)
+    return _ESCAPE.sub(one, text) if "\\" in text else text
 
 
 def printf_text(argv: tuple[str, ...]) -> str:
