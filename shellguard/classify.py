@@ -246,6 +246,15 @@ class Classifier:
                                     confirm=True)]
                 if name == "PATH" and _replaces_path(value):
                     return [_path_finding(part)]
+                if name != "PATH" and (
+                        (_COMMAND_VARIABLES.match(name) and not _USUAL_COMMAND.fullmatch(value))
+                        or (_INJECTING_VARIABLES.match(name)
+                            and _LOADS_CODE.get(name, _ANY_VALUE).search(assignment))):
+                    # an exported variable (PAGER often is), `set -a` or a later `export
+                    # NAME` hands it to every program run next
+                    return [Finding(part, Crud.READ, f"sets {name}, which later commands run "
+                                    "or load as code; its effect is not on this line",
+                                    rule_id="shell.code-variable", confirm=True)]
                 if _PROMPT_VARIABLES.match(name) and ("$(" in value or "`" in value):
                     # `PS1='$(rm notes.txt)'`: runs at every prompt, unseen by the guard
                     return [Finding(part, Crud.UPDATE, f"{name} runs commands every time the "
@@ -562,7 +571,9 @@ _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\
                                   r"GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|JAVA_TOOL_OPTIONS|"
                                   r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
                                   r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
-                                  r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH)$")
+                                  r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH|"
+                                  r"TF_CLI_ARGS\w*|CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|"
+                                  r"GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS)$")
 _ANY_VALUE = re.compile("")
 #: Variables that load code only with some values (`NODE_OPTIONS=--max-old-space-size=4096`
 #: and `MAKEFLAGS=-j8` load none).
@@ -572,6 +583,9 @@ _LOADS_CODE = {
     **dict.fromkeys(("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"), re.compile(
         r"-(javaagent|agentlib|agentpath)|-XX:\+?On(Error|OutOfMemoryError)")),
     "MAKEFLAGS": re.compile(r"--eval|(=|\s)['\"]?-[a-zA-Z]*E"),
+    "GOFLAGS": re.compile(r"-(toolexec|exec|overlay|modfile)"),
+    **dict.fromkeys(("FZF_DEFAULT_OPTS", "SKIM_DEFAULT_OPTIONS"),
+                    re.compile(r"execute|become|--listen")),
     "MANOPT": re.compile(r"(=|\s)['\"]?-[a-zA-Z]*[PHC]|--(pager|html|config-file)"),
     # a trace written to a file (0, 1, true: to the terminal)
     **dict.fromkeys(("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF",
@@ -583,11 +597,15 @@ _LOADS_CODE = {
     "PATH": re.compile(r"=['\"]?(\.|[^/$~:'\"][^:]*)(:|['\"]?$)"),
 }
 #: Prefix assignments whose value is a command line the program may run.
-_COMMAND_VARIABLES = re.compile(r"^(PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|LESSOPEN|LESSCLOSE|"
-                                r"GIT_SSH_COMMAND|GIT_SSH|RSYNC_RSH|GIT_EXTERNAL_DIFF|GIT_EDITOR|"
-                                r"GIT_SEQUENCE_EDITOR|EDITOR|VISUAL|SUDO_EDITOR|FCEDIT|"
-                                r"GIT_ASKPASS|SSH_ASKPASS|SUDO_ASKPASS|BROWSER|DIFFTOOL|"
-                                r"GIT_PROXY_COMMAND)$")
+_COMMAND_VARIABLES = re.compile(r"^(LESSOPEN|LESSCLOSE|GIT_SSH|RSYNC_RSH|FCEDIT|DIFFTOOL|"
+                                # every tool's own: AWS_PAGER, GH_BROWSER, KUBE_EDITOR,
+                                # KUBECTL_EXTERNAL_DIFF, FZF_DEFAULT_COMMAND, WGET_ASKPASS
+                                r"\w*(PAGER|EDITOR|VISUAL|BROWSER|ASKPASS|EXTERNAL_DIFF|"
+                                r"_SSH_COMMAND|_PROXY_COMMAND|_DEFAULT_COMMAND))$")
+#: The usual values of those: viewers and editors that run nothing else.
+_USUAL_COMMAND = re.compile(r"['\"]*(cat|less|more|most|bat|batcat|delta|head|vi|vim|nvim|nano|"
+                            r"emacs|micro|hx|code|subl|true|firefox|chromium|open|xdg-open)?"
+                            r"(\s+-[\w=-]*)*['\"]*")
 #: Command variables that name a remote shell: the program adds the host and its command.
 _TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
 #: A single-quoted `$(...)` or backquote, and the places where bash evaluates text again:
