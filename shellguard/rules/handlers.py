@@ -118,6 +118,18 @@ def _attached_value(text: str, options: set[str], with_arg: frozenset[str]) -> s
     return ""
 
 
+def _takes_next_word(text: str, with_arg: frozenset[str]) -> bool:
+    """Is ``text`` a short-option cluster whose letter that takes a value ends it, so that
+    the value is the next word (`ssh -ti KEY host`, `flock -xw 5 lock`), as getopt reads
+    it? (`-p2222`, with the value attached, takes none.)"""
+    if len(text) < 3 or text[0] != "-" or not text[1].isalpha():
+        return False
+    for k in range(1, len(text)):
+        if f"-{text[k]}" in with_arg:
+            return k == len(text) - 1
+    return False
+
+
 def _created(text: str, creates: dict[str, str], name: str, part: str) -> list[Finding]:
     """The CREATE a `creates_options` entry names for the option ``text``: the option, or
     the option with one value (`valgrind --tool=massif`)."""
@@ -248,7 +260,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
                 elif text.startswith(option + "=") or (
                         not option.startswith("--") and text.startswith(option)):
                     placeholders.add(text[len(option):].lstrip("=") or "{}")
-            if key in with_arg and "=" not in text:
+            if (key in with_arg and "=" not in text) or _takes_next_word(text, with_arg):
                 i += 2
                 continue
             i += 1
@@ -865,14 +877,11 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
             key, _, value = option.replace("=", " ", 1).partition(" ")
             if key.lower() in _SSH_COMMAND_OPTIONS and value.strip():
                 local.append((key, value.strip()))
-        if text in with_arg:
-            i += 2
-            continue
-        if text[:2] in with_arg and len(text) > 2:
-            i += 1
-            continue
         if "N" in text[1:] and not text.startswith("--"):
             no_command = True
+        if text in with_arg or _takes_next_word(text, with_arg):
+            i += 2
+            continue
         i += 1
     if host is None and i < len(words):
         host = i  # `ssh -- host command`
