@@ -246,15 +246,10 @@ class Classifier:
                                     confirm=True)]
                 if name == "PATH" and _replaces_path(value):
                     return [_path_finding(part)]
-                if name != "PATH" and (
-                        (_COMMAND_VARIABLES.match(name) and not _USUAL_COMMAND.fullmatch(value))
-                        or (_INJECTING_VARIABLES.match(name)
-                            and _LOADS_CODE.get(name, _ANY_VALUE).search(assignment))):
+                if _sets_code_variable(name, value):
                     # an exported variable (PAGER often is), `set -a` or a later `export
                     # NAME` hands it to every program run next
-                    return [Finding(part, Crud.READ, f"sets {name}, which later commands run "
-                                    "or load as code; its effect is not on this line",
-                                    rule_id="shell.code-variable", confirm=True)]
+                    return [_code_variable_finding(part, name)]
                 if _PROMPT_VARIABLES.match(name) and ("$(" in value or "`" in value):
                     # `PS1='$(rm notes.txt)'`: runs at every prompt, unseen by the guard
                     return [Finding(part, Crud.UPDATE, f"{name} runs commands every time the "
@@ -264,9 +259,14 @@ class Classifier:
                     variables[name] = value
             return [Finding(part, Crud.READ, "only sets shell variables", rule_id="shell.assignment")]
         words = cmd.words
-        if words[0].text in _DECLARATIONS and any(
-                w.text.startswith("PATH=") and _replaces_path(w.text[5:]) for w in words[1:]):
-            return [_path_finding(part)]
+        if words[0].text in _DECLARATIONS:
+            if any(w.text.startswith("PATH=") and _replaces_path(w.text[5:]) for w in words[1:]):
+                return [_path_finding(part)]
+            for word in words[1:]:
+                name, eq, value = word.text.partition("=")
+                if eq and (_COMMAND_VARIABLES.match(name) or _OPTION_VARIABLES.match(name)) \
+                        and _sets_code_variable(name, value):
+                    return [_code_variable_finding(part, name)]
         # `GIT_PAGER='rm -rf build' git log`: the program runs the variable's command
         commands = [a.split("=", 1) for a in cmd.assignments
                     if _COMMAND_VARIABLES.match(a.split("=", 1)[0])]
@@ -573,8 +573,33 @@ _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\
                                   r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
                                   r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH|"
                                   r"TF_CLI_ARGS\w*|CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|"
-                                  r"GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS)$")
+                                  r"GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|"
+                                  r"LESS|SYSTEMD_LESS|LESSKEY|LESSKEYIN|LESSHISTFILE|TAR_OPTIONS|"
+                                  r"WGETRC|CURL_HOME|BAT_CONFIG_PATH|GH_CONFIG_DIR|OPENSSL_CONF|"
+                                  r"TF_CLI_CONFIG_FILE|HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|"
+                                  r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME)$")
+#: Of those, the programs' options and config files taken from the environment, which no
+#: guard.* rule looks for in `export NAME=...` (the others' rules there know their values).
+_OPTION_VARIABLES = re.compile(r"^(TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|"
+                               r"LESS|SYSTEMD_LESS|LESSHISTFILE|TAR_OPTIONS|WGETRC|CURL_HOME|"
+                               r"BAT_CONFIG_PATH|GH_CONFIG_DIR|OPENSSL_CONF|TF_CLI_CONFIG_FILE|"
+                               r"HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|PIP_LOG_FILE|FFREPORT|"
+                               r"GCONV_PATH|PYTHONHOME)$")
 _ANY_VALUE = re.compile("")
+
+
+def _sets_code_variable(name: str, value: str) -> bool:
+    """Does ``name=value`` set a variable that later commands run or load as code (a
+    pager that is not a usual one, a preloaded library, options that run a command)?"""
+    return name != "PATH" and (
+        (_COMMAND_VARIABLES.match(name) is not None and not _USUAL_COMMAND.fullmatch(value))
+        or (_INJECTING_VARIABLES.match(name) is not None
+            and _LOADS_CODE.get(name, _ANY_VALUE).search(f"{name}={value}") is not None))
+
+
+def _code_variable_finding(part: str, name: str) -> Finding:
+    return Finding(part, Crud.READ, f"sets {name}, which later commands run or load as code; "
+                   "its effect is not on this line", rule_id="shell.code-variable", confirm=True)
 #: Variables that load code only with some values (`NODE_OPTIONS=--max-old-space-size=4096`
 #: and `MAKEFLAGS=-j8` load none).
 _LOADS_CODE = {
@@ -584,6 +609,16 @@ _LOADS_CODE = {
         r"-(javaagent|agentlib|agentpath)|-XX:\+?On(Error|OutOfMemoryError)")),
     "MAKEFLAGS": re.compile(r"--eval|(=|\s)['\"]?-[a-zA-Z]*E"),
     "GOFLAGS": re.compile(r"-(toolexec|exec|overlay|modfile)"),
+    # a log file (-o, --log-file), a lesskey file (-k) or a start-up command (+cmd)
+    **dict.fromkeys(("LESS", "SYSTEMD_LESS"), re.compile(
+        r"=['\"]?(.*\s)?(\+|-[A-Za-z]*[oOk]|--(log|LOG|lesskey))")),
+    "TAR_OPTIONS": re.compile(r"checkpoint-action|compress-program|to-command|rsh-command|"
+                              r"info-script|volume-script|(=|\s)['\"]?-[A-Za-z]*[IF]"),
+    **dict.fromkeys(("LESSHISTFILE", "LESSKEY", "LESSKEYIN", "WGETRC", "CURL_HOME",
+                     "BAT_CONFIG_PATH", "GH_CONFIG_DIR", "OPENSSL_CONF", "TF_CLI_CONFIG_FILE",
+                     "HTTPIE_CONFIG_DIR", "PIP_CONFIG_FILE", "PIP_LOG", "PIP_LOG_FILE",
+                     "FFREPORT", "GCONV_PATH", "PYTHONHOME"),
+                    re.compile(r"=['\"]?(?!-?['\"]?$|/dev/null)\S")),
     **dict.fromkeys(("FZF_DEFAULT_OPTS", "SKIM_DEFAULT_OPTIONS"),
                     re.compile(r"execute|become|--listen")),
     "MANOPT": re.compile(r"(=|\s)['\"]?-[a-zA-Z]*[PHC]|--(pager|html|config-file)"),

@@ -32,7 +32,7 @@ EVERYDAY = (
     # the system
     "pwd", "echo", "which", "type", "whereis", "man", "info", "tldr", "uname", "uptime",
     "whoami", "id", "groups", "who", "w", "last", "cal", "printenv", "df", "du", "free",
-    "ps", "pgrep", "pstree", "top", "htop", "btop", "lsof", "lsblk", "blkid", "lscpu",
+    "ps", "pgrep", "pstree", "top", "htop", "btop", "lsof", "lsblk", "lscpu",
     "lsusb", "lspci", "lsmod", "findmnt", "dmesg", "journalctl", "nproc", "locale",
     "systemctl status", "systemctl list-units", "systemctl is-active",
     "systemctl is-enabled", "systemctl cat", "systemctl show",
