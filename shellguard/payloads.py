@@ -107,19 +107,31 @@ _PSQL_WRITES = {"\\o", "\\out", "\\g", "\\gx", "\\w", "\\write", "\\s"}
 #: Functions and clauses that make a SELECT change state (first match decides the class).
 _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_slot", Crud.DELETE),
                   ("lo_unlink", Crud.DELETE), ("pg_cancel_backend", Crud.UPDATE),
+                  ("pg_file_unlink", Crud.DELETE), ("pg_stat_statements_reset", Crud.DELETE),
+                  ("pg_stat_reset", Crud.DELETE), ("pg_logical_slot_get", Crud.DELETE),
+                  ("lo_create", Crud.CREATE), ("lo_from_bytea", Crud.CREATE),
+                  ("pg_import_system_collations", Crud.CREATE), ("pg_file_write", Crud.CREATE),
                   ("into outfile", Crud.CREATE), ("into dumpfile", Crud.CREATE),
                   ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE), ("into", Crud.CREATE)]
 _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend|pg_cancel_backend|"
                          r"pg_drop_replication_slot|"
                          r"lo_unlink|lo_export|lo_import|pg_create_\w+|setval|nextval|"
                          r"pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|"
-                         r"pg_promote|dblink_exec|sys_exec|xp_cmdshell)\s*\(|"
+                         r"pg_promote|dblink_exec|sys_exec|xp_cmdshell|"
+                         # adminpack's files, statistics resets, replication slots and
+                         # backups, large objects, and SQL run elsewhere (dblink)
+                         r"pg_file_\w+|pg_stat_statements_reset|pg_stat_reset\w*|"
+                         r"pg_logical_slot_get_\w+|pg_replication_slot_advance|"
+                         r"pg_backup_start|pg_backup_stop|pg_start_backup|pg_stop_backup|"
+                         r"pg_wal_replay_\w+|lo_create|lo_from_bytea|lo_put|lo_truncate|"
+                         r"pg_import_system_collations|dblink)\s*\(|"
                          r"\binto\s+(outfile|dumpfile)\b|"
                          # SELECT ... INTO t makes table t (INTO @v sets a session variable)
                          r"\binto\s+(temp\w*\s+|unlogged\s+)?(table\s+)?(?![@:])\S", re.I)
 _SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
 #: PRAGMAs that set something: `name = value`, and the ones that act when read.
 _SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
+_SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
 _SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 
 
@@ -153,7 +165,8 @@ _SQL_SET_LASTING = _Lazy(r"(?i)^\s*set\s+(global|persist|persist_only|cluster|pa
 def sql_effects(sql: str) -> list[CodeEffect]:
     """Each statement's class by its verb (CLASSES.md: SELECT READ, INSERT CREATE ...)."""
     effects: list[CodeEffect] = []
-    body = _SQL_STRIP.sub(" '' ", sql)
+    # (a quoted function name is still that function: `SELECT "setval"('s', 1)`)
+    body = _SQL_STRIP.sub(" '' ", _SQL_QUOTED_CALL.sub(r"\1(", sql))
     # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
     statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
                   if s.strip()]
