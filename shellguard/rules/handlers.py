@@ -808,6 +808,10 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     part = _part(words)
     name = program.name
     code_options = set(_setting(program, "code_options", ["--eval"]))
+    read_only = set(_setting(program, "read_only_options", []))
+    said = next((w.text for w in words[1:] if w.text in read_only), None)
+    if said is not None:
+        return [Finding(part, Crud.READ, f"{name} {said} only reports", rule_id=f"{name}.read-only")]
     for i, word in enumerate(words[1:], start=1):
         key, eq, value = word.text.partition("=")
         if key in code_options:
