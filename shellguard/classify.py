@@ -637,10 +637,14 @@ _COMMAND_VARIABLES = re.compile(r"^(LESSOPEN|LESSCLOSE|GIT_SSH|RSYNC_RSH|FCEDIT|
                                 # KUBECTL_EXTERNAL_DIFF, FZF_DEFAULT_COMMAND, WGET_ASKPASS
                                 r"\w*(PAGER|EDITOR|VISUAL|BROWSER|ASKPASS|EXTERNAL_DIFF|"
                                 r"_SSH_COMMAND|_PROXY_COMMAND|_DEFAULT_COMMAND))$")
-#: The usual values of those: viewers and editors that run nothing else.
-_USUAL_COMMAND = re.compile(r"['\"]*(cat|less|more|most|bat|batcat|delta|head|vi|vim|nvim|nano|"
-                            r"emacs|micro|hx|code|subl|true|firefox|chromium|open|xdg-open)?"
-                            r"(\s+-[\w=-]*)*['\"]*")
+#: The usual values of those: viewers, editors and browsers that run nothing else, by
+#: name or system path, with plain options (`less -R`, `code --wait`, `/usr/bin/nvim`).
+_USUAL_COMMAND = re.compile(r"['\"]*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebrew/bin/|/snap/bin/)?"
+                            r"(cat|less|more|most|moar|ov|bat|batcat|delta|"
+                            r"diff-so-fancy|head|vi|vim|nvim|gvim|mvim|nano|pico|emacs|"
+                            r"emacsclient|micro|hx|helix|kak|joe|ne|mg|ed|code|codium|cursor|"
+                            r"subl|zed|mate|gedit|kate|true|none|firefox|chromium|"
+                            r"google-chrome|open|xdg-open|w3m|lynx)?(\s+-[\w=-]*)*['\"]*")
 #: Command variables that name a remote shell: the program adds the host and its command.
 _TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
 #: A single-quoted `$(...)` or backquote, and the places where bash evaluates text again:
