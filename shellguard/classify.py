@@ -563,6 +563,12 @@ def _harmless_history(name: str, value: str) -> bool:
 #: Functions the shell runs by itself (zsh's hooks and TRAPs, the not-found handlers).
 _HOOK_FUNCTIONS = re.compile(r"^(precmd|preexec|chpwd|periodic|zshexit|zshaddhistory|"
                              r"TRAP[A-Z0-9]+|command_not_found_handler?)$")
+#: Programs' options and config files taken from the environment (one of them can name
+#: a command, an output file or a library).
+_OPTION_NAMES = (r"TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|LESS|SYSTEMD_LESS|"
+                 r"LESSHISTFILE|TAR_OPTIONS|WGETRC|CURL_HOME|BAT_CONFIG_PATH|GH_CONFIG_DIR|"
+                 r"OPENSSL_CONF|TF_CLI_CONFIG_FILE|HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|"
+                 r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME")
 #: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
 _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
                                   r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
@@ -572,19 +578,11 @@ _INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\
                                   r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
                                   r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
                                   r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH|"
-                                  r"TF_CLI_ARGS\w*|CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|"
-                                  r"GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|"
-                                  r"LESS|SYSTEMD_LESS|LESSKEY|LESSKEYIN|LESSHISTFILE|TAR_OPTIONS|"
-                                  r"WGETRC|CURL_HOME|BAT_CONFIG_PATH|GH_CONFIG_DIR|OPENSSL_CONF|"
-                                  r"TF_CLI_CONFIG_FILE|HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|"
-                                  r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME)$")
+                                  r"CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|LESSKEY|LESSKEYIN|"
+                                  + _OPTION_NAMES + r")$")
 #: Of those, the programs' options and config files taken from the environment, which no
 #: guard.* rule looks for in `export NAME=...` (the others' rules there know their values).
-_OPTION_VARIABLES = re.compile(r"^(TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|"
-                               r"LESS|SYSTEMD_LESS|LESSHISTFILE|TAR_OPTIONS|WGETRC|CURL_HOME|"
-                               r"BAT_CONFIG_PATH|GH_CONFIG_DIR|OPENSSL_CONF|TF_CLI_CONFIG_FILE|"
-                               r"HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|PIP_LOG_FILE|FFREPORT|"
-                               r"GCONV_PATH|PYTHONHOME)$")
+_OPTION_VARIABLES = re.compile(rf"^({_OPTION_NAMES})$")
 _ANY_VALUE = re.compile("")
 
 
