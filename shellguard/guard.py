@@ -7,20 +7,57 @@ rules, the LLM hook and policy are assembled in one place.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shellguard import paths
+from shellguard import paths, payloads
 from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
 from shellguard.parse.aliases import expand_aliases
 from shellguard.parse.plain import expand_plain_aliases, plain_commands
 from shellguard.policy import decide, reads_run_unasked
-from shellguard.rules.engine import RuleSet, builtin_rules, load_rules
+from shellguard.rules.engine import RuleSet, builtin_rules, load_rules, program_name
 from shellguard.verdict import Crud, Finding, Verdict
 
 __all__ = ["Guard", "Decision"]
+
+#: bash's and zsh's builtins and keywords that rules name (not found on PATH).
+_SHELL_BUILTINS = (
+    "alias", "autoload", "bindkey", "builtin", "cd", "command", "declare", "disown",
+    "emulate", "enable", "eval", "exec", "export", "fc", "functions", "hash", "history",
+    "kill", "let", "local", "noglob", "print", "printf", "read", "readonly", "sched", "set",
+    "setopt", "shopt", "source", "trap", "typeset", "ulimit", "umask", "unalias", "unset",
+    "unsetopt", "vared", "zcompile", "zle", "zmodload", "zpty", "zstyle",
+)
+
+
+#: Lines that take the classifier through its handlers once, so that what they load or
+#: compile on first use (tree-sitter's import, 8-10 ms; the codec for $'...'; the
+#: patterns the SQL, Mongo, code, awk and printf readers build) is ready.
+_WARM_LINES = (
+    "echo $'\\x41' \"$(true)\" | cat",
+    "psql -c 'SELECT 1; \\d t' db",
+    "sqlite3 db .tables 'select 1'",
+    "mongosh --quiet --eval 'db.c.find()'",
+    "python3 -c 'import os; print(1)'",
+    "awk '{print $1}' f",
+    "printf '%s\\n' x | sh",
+    "vim -es -c 'set nu' f",
+    "f() { ls; }; f",
+)
+
+
+def _programs_here() -> list[str]:
+    """The names of the programs on PATH, and the shells' builtins."""
+    names = dict.fromkeys(_SHELL_BUILTINS)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        try:
+            with os.scandir(directory or ".") as entries:
+                names.update(dict.fromkeys(program_name(entry.name) for entry in entries))
+        except OSError:
+            continue
+    return list(names)
 
 
 class _LazyHook:
@@ -188,6 +225,26 @@ class Guard:
         prefix = self.classifier.rules.read_only_prefix(words)
         # a deny entry that is one word denies exactly that line
         return str(prefix) if prefix is not None and words[0] not in self.config.deny else None
+
+    def warm_steps(self) -> Iterator[None]:
+        """Load, a few milliseconds a step, what first lines would otherwise wait for:
+        the bash parser, and the rules of every program this machine can run (see
+        :meth:`RuleSet.warm_steps`; every program's would hold 27 MB more). A config change
+        meanwhile starts the rules over."""
+        for line in _WARM_LINES:
+            self.prefetch(line)
+            yield
+        yield from payloads.compile_steps()
+        names = _programs_here()
+        yield
+        while True:
+            rules = self.classifier.rules
+            for _ in rules.warm_steps(names):
+                yield
+                if self.classifier.rules is not rules:
+                    break
+            else:
+                return
 
     def safe_decision(self, reason: str) -> Decision:
         """The answer when nothing better can be had: ask."""

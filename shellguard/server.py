@@ -35,11 +35,13 @@ __all__ = ["serve", "answer", "Session"]
 _READ_CHUNK = 1 << 16
 
 
-def _lines(fd: int) -> Iterator[bytes | None]:
-    """Lines from ``fd`` without the newline; ``None`` for a line over the size limit."""
+def _lines(fd: int, on_idle: Callable[[], None] = lambda: None) -> Iterator[bytes | None]:
+    """Lines from ``fd`` without the newline; ``None`` for a line over the size limit.
+    ``on_idle`` runs before each read (which may wait)."""
     buffer = bytearray()
     skipping = False
     while True:
+        on_idle()
         try:
             chunk = os.read(fd, _READ_CHUNK)
         except InterruptedError:
@@ -102,6 +104,8 @@ class Session:
     def __init__(self, memory: PrefixMemory | None) -> None:
         self.memory = memory
         self.handed_out = self.read_surely = memory is None
+        self._warming: Iterator[bool] | None = None
+        self._warmed = False
 
     def _earlier(self) -> list[str]:
         """The words to hand out: the user's own, the most recent first, then everyday
@@ -110,15 +114,30 @@ class Session:
         return list(dict.fromkeys((*self.memory.recalled(), *EVERYDAY)))
 
     def warm(self, guard: Guard, idle: Callable[[], bool]) -> None:
-        """While ``idle()`` holds (no request waiting), work out what the first reply will
-        hand out: that loads those programs' rules, so neither that reply nor the first
-        line naming one of them waits for it (git's take 3 ms)."""
-        if self.memory is None or self.handed_out:
+        """Work while ``idle()`` holds (no request waiting), a step at a time; the next
+        call goes on where this one stopped. First what the first reply will hand out
+        (which loads those programs' rules: git's take 3 ms), then everything else a
+        first line could wait for (:meth:`Guard.warm_steps`)."""
+        if self._warmed:
             return
-        for words in self._earlier():
-            if not idle():
+        if self._warming is None:
+            self._warming = self._warm_steps(guard)
+        while idle():
+            if not next(self._warming, False):
+                self._warmed, self._warming = True, None
                 return
-            guard.prefixes_for([words])
+            # What a step built lives as long as we do: out of the cyclic collector's
+            # sight (see serve), so that no full collection of it (20-30 ms) lands in a
+            # step or, later, in a request.
+            gc.freeze()
+
+    def _warm_steps(self, guard: Guard) -> Iterator[bool]:
+        if self.memory is not None and not self.handed_out:
+            for words in self._earlier():
+                guard.prefixes_for([words])
+                yield True
+        for _ in guard.warm_steps():
+            yield True
 
     def prefixes(self, guard: Guard, found: tuple[str, ...], request: Request) -> tuple[str, ...]:
         """The prefixes for the reply to ``request``: those of its line, and with the
@@ -200,11 +219,10 @@ def serve(guard: Guard | None = None, pad: int = 0,
     if memory is True:
         memory = PrefixMemory(paths.state_dir() / "read-prefixes")
     session = Session(memory or None)
-    session.warm(guard, lambda: _idle(0))
     # What start-up built (modules, the rule index) lives as long as we do: out of the
     # cyclic collector's sight, a full collection no longer walks it (2.4 ms, a p99 cost).
     gc.freeze()
-    for line in _lines(0):
+    for line in _lines(0, lambda: session.warm(guard, lambda: _idle(0))):
         data = encode_response(answer(guard, line, session), pad)
         try:
             view = memoryview(data)
