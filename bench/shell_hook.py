@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -78,15 +79,17 @@ _sg_typed() {
   done
   print -r -- $(( (t1 - t0) * 1e6 )) $(( (EPOCHREALTIME - t2) * 1e6 )) >> $2
 }
-_sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
+_sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file, $4 pause
+  # before each line, in hundredths of a second
   # (a line the shell asks about, which the filter should have kept out, is answered
   # "no" and left out of the times, and named in $3.asked)
-  zmodload zsh/datetime
+  zmodload zsh/datetime zsh/zselect
   local line t0 t1 _sg_asked
   local -a out
   functions[_sg_ask_saved]=$functions[_shellguard_ask_zle]
   _shellguard_ask_zle() { REPLY=no; _sg_asked=1 }
   while IFS= read -r line; do
+    (( $4 )) && zselect -t $4
     _sg_asked=0
     t0=$EPOCHREALTIME
     $1 "$line" 2>/dev/null
@@ -127,13 +130,20 @@ _sg_once() {
   _shellguard_enter
   _shellguard_prompt 0 "$_SHELLGUARD_MODE"
 }
-_sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
+_sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file, $4 pause
+  # before each line, in hundredths of a second (a read that times out on a FIFO that
+  # gets nothing: no fork)
   # (a line the shell asks about is answered "no", left out, and named in $3.asked)
   _shellguard_load
-  local line t0 t1 out=() _sg_asked saved
+  local line t0 t1 out=() _sg_asked saved pause=0 fifo=$3.fifo fd
+  if (( $4 )); then
+    mkfifo "$fifo" && exec {fd}<>"$fifo"
+    printf -v pause '%d.%02d' $(( $4 / 100 )) $(( $4 % 100 ))
+  fi
   saved=$(declare -f _shellguard_ask)
   _shellguard_ask() { REPLY=no; _sg_asked=1; }
   while IFS= read -r line; do
+    (( $4 )) && read -r -t "$pause" -u "$fd" _
     _sg_asked=0
     t0=${EPOCHREALTIME/[.,]/}
     "$1" "$line" 2>/dev/null
@@ -145,6 +155,7 @@ _sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file
     fi
   done < "$2"
   eval "$saved"
+  (( $4 )) && exec {fd}<&-
   printf '%s\n' "${out[@]}" >> "$3"
 }
 _sg_bench() {   # $1 function, $2 runs, $3 command, $4 output file, $5 SHELLGUARD_CACHE,
@@ -280,15 +291,34 @@ def _replay_lines(env: dict[str, str], cwd: Path, count: int) -> list[str]:
         os.environ.update(saved)
 
 
-def replay(kind: str, root: Path, count: int) -> tuple[float, float, int]:
+def _install_stubs(lines: list[str], env: dict[str, str], stubs: Path) -> None:
+    """An empty executable at the end of PATH for every program the rules know that a
+    line names (every such word: a superset), so that the shell's machine has the tools
+    its lines use, as a user's has. (The co-process reads the rules of the programs on
+    PATH while it waits for the first line.)"""
+    from shellguard.rules.engine import builtin_rules
+
+    rules = builtin_rules()
+    stubs.mkdir(exist_ok=True)
+    for word in {w for line in lines for w in re.findall(r"[A-Za-z0-9][\w.+-]*", line)}:
+        if rules.knows(word) and not (stubs / word).exists():
+            (stubs / word).write_text("#!/bin/sh\n")
+            (stubs / word).chmod(0o755)
+    env["PATH"] = f"{env['PATH']}{os.pathsep}{stubs}"
+
+
+def replay(kind: str, root: Path, count: int, pause: float = 0.0) -> tuple[float, float, int]:
     """(median, p99) in us added on Enter over ``count`` corpus READ lines, each entered
-    once into a fresh shell with the default settings, and how many lines."""
+    once into a fresh shell with the default settings, a second after its first prompt
+    (as a person would start typing), with the programs they name on PATH, ``pause``
+    seconds after the one before (0: at once); and how many lines."""
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
+    lines = _replay_lines(env, root / "home", count)
+    _install_stubs(lines, env, root / "bin")
     lines_file = root / "lines.txt"
-    lines_file.write_text("".join(f"{line}\n" for line in _replay_lines(env, root / "home",
-                                                                         count)))
+    lines_file.write_text("".join(f"{line}\n" for line in lines))
     bench = ZSH_BENCH if kind == "zsh" else BASH_BENCH
     argv, rc_env = _rc(kind, root, f"PS1='@B@ '\nsource {script}\n{bench}\n")
     env.update(rc_env)
@@ -298,8 +328,11 @@ def replay(kind: str, root: Path, count: int) -> tuple[float, float, int]:
     try:
         child.sendline("printf '%s-%s\\n' WARM 1")
         child.expect(r"WARM-1\r?\n")
-        child.sendline(f"_sg_replay _sg_once {lines_file} {out_with}; _sg_replay _sg_noop "
-                       f"{lines_file} {out_without}; printf '%s-%s\\n' DONE 1")
+        time.sleep(1)
+        hundredths = round(pause * 100)
+        child.sendline(f"_sg_replay _sg_once {lines_file} {out_with} {hundredths}; _sg_replay "
+                       f"_sg_noop {lines_file} {out_without} {hundredths}; "
+                       "printf '%s-%s\\n' DONE 1")
         child.expect(r"DONE-1\r?\n")
     finally:
         child.sendline("exit")
@@ -407,6 +440,8 @@ def main() -> int:
     parser.add_argument("--only", choices=("enter", "start-up"), help="measure one of the two")
     parser.add_argument("--replay", type=int, default=1000,
                         help="corpus READ lines to enter once each (0: skip that case)")
+    parser.add_argument("--replay-pause", type=float, default=0.0, metavar="SECONDS",
+                        help="idle time before each replayed line (default 0: at once)")
     parser.add_argument("--aliases", action="store_true",
                         help="with a distribution's usual aliases (ls, grep, ll ...) defined")
     args = parser.parse_args()
@@ -436,10 +471,12 @@ def main() -> int:
                               f"taking the reply {keys[1] / 1000:.3f} ms (medians)")
         if args.only != "start-up" and args.replay:
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-                median, p99, count = replay(kind, Path(tmp), args.replay)
+                median, p99, count = replay(kind, Path(tmp), args.replay, args.replay_pause)
             print(f"\n{kind}: added per READ command on Enter, {count} READ lines of the corpus "
-                  "entered once each into a new shell (the default settings, no earlier "
-                  "session: the caches start empty but for the everyday read-only prefixes)"
+                  "entered once each into a new shell a second after its first prompt (the "
+                  "default settings, no earlier session: the caches start empty but for the "
+                  "everyday read-only prefixes; the programs the lines name on PATH)"
+                  f"{f', {args.replay_pause} s after the line before' if args.replay_pause else ''}"
                   f"\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
                   f"p99 {p99 / 1000:6.3f} ms")
         if args.only == "enter":
