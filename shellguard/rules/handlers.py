@@ -35,6 +35,12 @@ _FETCH_WORD = re.compile(r"\b(curl|wget|fetch|aria2c|https?|xh|iwr)\b")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
+def _only_reports(part: str, name: str, option: str, does: str = "only reports") -> list[Finding]:
+    """The finding for a program given an option after which it only reports (``mongosh
+    --version``, ``ssh -V``: a program's ``read_only_options``)."""
+    return [Finding(part, Crud.READ, f"{name} {option} {does}", rule_id=f"{name}.read-only")]
+
+
 def _setting(program: Program, key: str, default):  # type: ignore[no-untyped-def]
     return program.settings.get(key, default)
 
@@ -224,8 +230,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
         if _is_option(text):
             key = text.split("=", 1)[0]
             if key in read_only:
-                return [Finding(part, Crud.READ, f"{name} {key} only reports",
-                                rule_id=f"{name}.read-only")]
+                return _only_reports(part, name, key)
             if key in program.dry_run and ("=" not in text or switched_on(text.split("=", 1)[1])):
                 # `parallel --dry-run rm {} ::: *.log` prints the commands it would run
                 return [Finding(part, Crud.READ, f"{name} {key} only prints what it would run",
@@ -426,8 +431,7 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
             continue
         break
     if checks_only and not interactive:
-        return [Finding(part, Crud.READ, f"{name} {checks_only} only checks or reports",
-                        rule_id=f"{name}.read-only")]
+        return _only_reports(part, name, checks_only, "only checks or reports")
     rest = words[i:] if not from_stdin else ()
     if wants_script:
         if not rest:
@@ -536,8 +540,7 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
         if not _is_option(text):
             break
         if text in read_only:
-            return [Finding(part, Crud.READ, f"{name} {text} only reports",
-                            rule_id=f"{name}.read-only")]
+            return _only_reports(part, name, text)
         if module_option and text.startswith(module_option):
             module = text[len(module_option):] or (words[i + 1].text if i + 1 < len(words) else "")
             first = i + 1 if text != module_option else i + 2
@@ -730,8 +733,7 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
         key, eq, value = text.partition("=")
         if _is_option(text):
             if key in read_only:
-                return [Finding(part, Crud.READ, f"{name} {key} only lists or reports",
-                                rule_id=f"{name}.read-only")]
+                return _only_reports(part, name, key, "only lists or reports")
             if key in session_options:
                 stays.append(session_options[key])
             if key in sql_options or key in file_options:
@@ -811,7 +813,7 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     read_only = set(_setting(program, "read_only_options", []))
     said = next((w.text for w in words[1:] if w.text in read_only), None)
     if said is not None:
-        return [Finding(part, Crud.READ, f"{name} {said} only reports", rule_id=f"{name}.read-only")]
+        return _only_reports(part, name, said)
     for i, word in enumerate(words[1:], start=1):
         key, eq, value = word.text.partition("=")
         if key in code_options:
@@ -867,8 +869,7 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
             i += 1
             continue
         if text in read_only:
-            return [Finding(part, Crud.READ, f"{name} {text} only reports",
-                            rule_id=f"{name}.read-only")]
+            return _only_reports(part, name, text)
         if text.startswith("-O") and name in ("ssh", "autossh"):
             request = text[2:] or (words[i + 1].text if i + 1 < len(words) else "")
             crud = _SSH_CONTROL.get(request, Crud.UPDATE)  # an unknown request asks
