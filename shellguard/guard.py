@@ -7,6 +7,7 @@ rules, the LLM hook and policy are assembled in one place.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,6 +47,10 @@ _WARM_LINES = (
     "vim -es -c 'set nu' f",
     "f() { ls; }; f",
 )
+
+
+#: How long the warm-up waits (a step at a time) for PATH to be listed.
+_PATH_SCAN_SECONDS = 10.0
 
 
 def _programs_here() -> list[str]:
@@ -235,8 +240,19 @@ class Guard:
             self.prefetch(line)
             yield
         yield from payloads.compile_steps()
-        names = _programs_here()
-        yield
+        # Listing PATH may hang (a dead network mount): in a thread, so that no step can.
+        import threading  # (only the co-process warms up; it has it already)
+
+        found: list[list[str]] = []
+        scan = threading.Thread(target=lambda: found.append(_programs_here()), daemon=True)
+        scan.start()
+        give_up = time.monotonic() + _PATH_SCAN_SECONDS
+        while scan.is_alive():
+            scan.join(0.005)
+            if time.monotonic() > give_up:
+                return
+            yield
+        names = found[0] if found else []
         while True:
             rules = self.classifier.rules
             for _ in rules.warm_steps(names):

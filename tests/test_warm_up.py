@@ -94,3 +94,40 @@ def test_warming_pauses_while_a_request_waits_and_goes_on_where_it_stopped(tmp_p
     session.warm(guard, lambda: True)        # to its end; then a call does nothing
     session.warm(guard, lambda: True)
     assert "sed" in rules._long_options
+
+
+def test_a_path_that_takes_long_to_list_never_holds_up_a_step(tmp_path, monkeypatch) -> None:
+    """A dead network mount on PATH blocks the listing: it runs in a thread, and each
+    step waits for it at most a few milliseconds."""
+    import time
+
+    from shellguard import guard as guard_module
+
+    def slow_listing() -> list[str]:
+        time.sleep(1.5)
+        return ["sed"]
+    monkeypatch.setattr(guard_module, "_programs_here", slow_listing)
+    rules = _fresh()
+    steps = Guard(use_llm=False, rules=rules).warm_steps()
+    done, longest = object(), 0.0
+    while not _loaded(rules, "sed"):
+        start = time.monotonic()
+        if next(steps, done) is done:
+            break
+        longest = max(longest, time.monotonic() - start)
+    assert _loaded(rules, "sed")
+    assert longest < 0.75             # (the listing alone takes 1.5 s)
+
+
+def test_a_listing_that_never_ends_is_given_up(monkeypatch) -> None:
+    import threading
+
+    from shellguard import guard as guard_module
+
+    forever = threading.Event()
+    monkeypatch.setattr(guard_module, "_programs_here", lambda: forever.wait() and [])
+    monkeypatch.setattr(guard_module, "_PATH_SCAN_SECONDS", 0.2)
+    rules = _fresh()
+    assert sum(1 for _ in Guard(use_llm=False, rules=rules).warm_steps()) > 0   # it ends
+    assert not _loaded(rules, "sed")
+    forever.set()
