@@ -196,23 +196,6 @@ _shellguard_send_early() {
   builtin trap - PIPE
 }
 
-_shellguard_prefetch_answer() {
-  # The answer to the prefetch _shellguard_send_early sent, when it was for this very
-  # line (key $1): 0 when it allows, or when none came in time (the co-process was
-  # replaced and the safe answer set); 1 when there is none, or it does not allow
-  # (its reply is taken all the same, to keep the stream in step): ask the full question.
-  local id=$_SHELLGUARD_EARLY_ID
-  _SHELLGUARD_EARLY_ID=0
-  (( id )) || return 1
-  _shellguard_reply "$id"
-  case $? in
-    0) [[ $_SHELLGUARD_ACTION == allow && $1 == "$_SHELLGUARD_EARLY_KEY" ]] &&
-         (( ! _SHELLGUARD_CACHE_OFF )) && return 0 ;;
-    1) return 0 ;;
-  esac
-  return 1
-}
-
 _shellguard_query_full() {
   # _shellguard_query's other cases.
   local answer=${2-} esc=$1 why='' timeout id rc aliased
@@ -435,7 +418,21 @@ _shellguard_classify() {
       return 0
     fi
   fi
-  _shellguard_prefetch_answer "$key" || _shellguard_query "$1"
+  # The answer to the prefetch _shellguard_send_early sent, when it was for this very
+  # line, holds when it allows, or when none came in time (the co-process was replaced
+  # and the safe answer set); else (none, or it does not allow: its reply is taken all
+  # the same, to keep the stream in step) the full question.
+  local early=$_SHELLGUARD_EARLY_ID ask=1
+  _SHELLGUARD_EARLY_ID=0
+  if (( early )); then
+    _shellguard_reply "$early"
+    case $? in
+      0) [[ $_SHELLGUARD_ACTION == allow && $key == "$_SHELLGUARD_EARLY_KEY" ]] &&
+           (( ! _SHELLGUARD_CACHE_OFF )) && ask=0 ;;
+      1) ask=0 ;;
+    esac
+  fi
+  (( ask )) && _shellguard_query "$1"
   # The config is read again only when the co-process changed meanwhile (a first
   # answer, kept under the old stamp, would go with the caches at the next check):
   # a config change is caught there, and empties the caches, this entry too.
@@ -669,9 +666,13 @@ _shellguard_enter() {
     # A line allowed before here ran as a whole then: nothing more to look at. So is a
     # plain line of commands known to read (complete: no operator at its end, no
     # keyword first). The config file is read after, and may empty both caches.
-    local key=$PWD$'\x1f'$READLINE_LINE${REPLY:+$'\x1f'$REPLY}
+    local key=$PWD$'\x1f'$READLINE_LINE${REPLY:+$'\x1f'$REPLY} first=${READLINE_LINE%%[ \|\&\;]*}
+    # (the plain check's first step, its most common failure, without calling it: bash
+    # copies the function's body first)
     if { [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]] ||
-         { (( ${#_SHELLGUARD_READS[@]} )) && _shellguard_plain_reads "$READLINE_LINE"; }; } &&
+         { (( ${#_SHELLGUARD_READS[@]} )) &&
+           [[ -z $first || -n ${_SHELLGUARD_READ_FIRST[$first]-} || $_SHELLGUARD_ANAMES == *" $first "* ]] &&
+           _shellguard_plain_reads "$READLINE_LINE"; }; } &&
        _shellguard_cache_usable && (( ${#_SHELLGUARD_ALLOWED[@]} + ${#_SHELLGUARD_READS[@]} )); then
       # (kept as allowed: the check of a line with quotes takes bash ~0.3 ms)
       if [[ -z ${_SHELLGUARD_ALLOWED[$key]-} ]]; then

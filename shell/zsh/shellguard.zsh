@@ -587,29 +587,6 @@ _shellguard_send_early() {
   _SHELLGUARD_PRE_ID=$_SHELLGUARD_ID _SHELLGUARD_PRE_SENT=$key
 }
 
-_shellguard_prefetch_answer() {
-  # The answer to the prefetch in flight when it was sent for this very line (key $1):
-  # 0 when it allows, or when none came in time (then, as in _shellguard_query, the
-  # co-process is replaced and the safe answer set); 1 when there is no such prefetch,
-  # or it does not allow: the caller asks the full question. (internal)
-  (( _SHELLGUARD_PRE_ID && ! _SHELLGUARD_CACHE_OFF )) && [[ $1 == $_SHELLGUARD_PRE_SENT ]] ||
-    return 1
-  local -i id=$_SHELLGUARD_PRE_ID
-  local REPLY
-  _SHELLGUARD_PRE_ID=0
-  _shellguard_recv $id $_SHELLGUARD_TIMEOUT_OK
-  case $? in
-    0) _shellguard_allowed_head $id && return 0 ;;
-    1)
-      _shellguard_stop
-      _shellguard_start
-      _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
-      _SHELLGUARD_REASON="no answer from the classifier within ${_SHELLGUARD_TIMEOUT_OK}s"
-      return 0 ;;
-  esac
-  return 1
-}
-
 # -- deciding -------------------------------------------------------------------------
 
 _shellguard_incomplete_extra() {
@@ -675,7 +652,7 @@ _shellguard_classify() {
   local REPLY=$_SHELLGUARD_AW
   # (the words were looked up on this Enter already, as a rule)
   [[ $text == $_SHELLGUARD_AW_FOR && -n $text ]] || _shellguard_alias_words $text
-  local key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY} cache=0
+  local key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY} cache=0 typed=0
   if _shellguard_cache_usable; then
     cache=1
     if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
@@ -686,19 +663,43 @@ _shellguard_classify() {
     if [[ $key == $_SHELLGUARD_PRE_KEY ]]; then
       # The classifier allowed this very text while it was typed.
       _SHELLGUARD_CLASS=$_SHELLGUARD_PRE_CLASS _SHELLGUARD_ACTION=allow
-      _SHELLGUARD_REASON="allowed by the rules while it was typed"
-      _shellguard_allow_key $key
-      return 0
+      _SHELLGUARD_REASON="allowed by the rules while it was typed" _SHELLGUARD_NEW_READS=
+      typed=1
     fi
   fi
-  _shellguard_prefetch_answer $key || _shellguard_query $text
+  if (( typed )); then
+    :     # (its answer came while it was typed)
+  elif (( _SHELLGUARD_PRE_ID && ! _SHELLGUARD_CACHE_OFF )) && [[ $key == $_SHELLGUARD_PRE_SENT ]]; then
+    # The prefetch in flight was sent for this very line (on Enter or while it was
+    # typed): its answer holds when it allows; when none comes in time, as in
+    # _shellguard_query, the co-process is replaced and the safe answer set. Any other
+    # answer: the full question. (Inline, like the rest of this path: a function call
+    # costs ~10 us.)
+    local -i id=$_SHELLGUARD_PRE_ID
+    _SHELLGUARD_PRE_ID=0
+    _shellguard_recv $id $_SHELLGUARD_TIMEOUT_OK
+    case $? in
+      0) _shellguard_allowed_head $id || _shellguard_query $text ;;
+      1)
+        _shellguard_stop
+        _shellguard_start
+        _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_NEW_READS=
+        _SHELLGUARD_REASON="no answer from the classifier within ${_SHELLGUARD_TIMEOUT_OK}s" ;;
+      *) _shellguard_query $text ;;
+    esac
+  else
+    _shellguard_query $text
+  fi
   # The config is read again only when the co-process changed meanwhile (a first
   # answer, kept under the old stamp, would go with the caches at the next check):
   # a config change is caught there, and empties the caches, this entry too.
   if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
      { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable }; then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
-      _shellguard_allow_key $key
+      # (a bound on its size: ${#hash} walks the whole hash)
+      (( _SHELLGUARD_ALLOWED_N < 500 )) || _SHELLGUARD_ALLOWED=() _SHELLGUARD_ALLOWED_N=0
+      _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS
+      (( ++_SHELLGUARD_ALLOWED_N ))
     fi
     [[ -n $_SHELLGUARD_NEW_READS ]] && _shellguard_keep_reads $_SHELLGUARD_NEW_READS
   fi
@@ -707,13 +708,6 @@ _shellguard_classify() {
     deny) return 2 ;;
   esac
   return 1
-}
-
-_shellguard_allow_key() {
-  # Keep the class of a line allowed here under its key $1. (internal)
-  (( _SHELLGUARD_ALLOWED_N < 500 )) || _SHELLGUARD_ALLOWED=() _SHELLGUARD_ALLOWED_N=0
-  _SHELLGUARD_ALLOWED[$1]=$_SHELLGUARD_CLASS
-  (( ++_SHELLGUARD_ALLOWED_N ))
 }
 
 _shellguard_keep_reads() {
@@ -929,7 +923,11 @@ _shellguard_line_finish() {
   # Nor does a plain line of commands known to read: it is complete.)
   if [[ -z ${_SHELLGUARD_ALLOWED[$PWD$'\x1f'$_sg_text]-} &&
         $PWD$'\x1f'$_sg_text != $_SHELLGUARD_PRE_KEY ]]; then
-    if (( _SHELLGUARD_READS_N )) && _shellguard_plain_reads "$_sg_text"; then
+    # (the plain check's first step, its most common failure, without calling it)
+    local _sg_first=${_sg_text%%[ \|\&\;]*}
+    if (( _SHELLGUARD_READS_N )) &&
+       [[ -z $_sg_first || -n ${_SHELLGUARD_READ_FIRST[$_sg_first]-} || -n ${aliases[$_sg_first]+1} ]] &&
+       _shellguard_plain_reads "$_sg_text"; then
       _sg_plain=1
     else
       _shellguard_send_early "$_sg_text"
@@ -1136,7 +1134,13 @@ _shellguard_precmd() {
     # zle runs the handler before it reads any key typed ahead, so no line gets past.
     _shellguard_start_soon && return ret
   fi
-  _shellguard_hooks
+  # The self-check's usual finding, all in place, without calling it (~10 us a call)
+  [[ ${widgets[zle-line-finish]-} == user:azhw:zle-line-finish &&
+     ${widgets[zle-line-pre-redraw]-} == user:azhw:zle-line-pre-redraw &&
+     ${widgets[_shellguard_line_finish]-} == user:_shellguard_line_finish ]] &&
+    builtin zstyle -m zle-line-finish widgets '<->:_shellguard_line_finish' &&
+    builtin zstyle -m zle-line-pre-redraw widgets '<->:_shellguard_prefetch' ||
+    _shellguard_hooks
   # Start the classifier in the background so the first command does not wait for
   # Python: once the prompt is drawn, so that the prompt does not wait for the fork
   # either. (A line entered before that starts it itself.)
