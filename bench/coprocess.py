@@ -1,5 +1,10 @@
 """Co-process benchmark: round-trip latency over the corpus, time to first answer, RSS, accuracy.
 
+Also what idle time before a request costs on this machine: the same classification,
+in-process, timed after sleeping 0 to 50 ms (a process that slept runs slower until its
+caches are warm again; on a virtual machine much slower). Lines come seconds apart in
+real use: the back-to-back rows are the best case.
+
 Run: .venv/bin/python bench/coprocess.py  (prints numbers; targets in the README)
 """
 
@@ -37,6 +42,31 @@ def _start() -> tuple[subprocess.Popen, float]:
     proc.stdin.flush()
     proc.stdout.readline()
     return proc, (time.perf_counter() - start) * 1000
+
+
+def idle_penalty(commands: list[str], cwd: str, gaps: tuple[float, ...]) -> dict[float, float]:
+    """Median us of classifying a line new to the classifier (in-process, rules loaded
+    and warmed up, no IPC), after sleeping each gap in seconds before it."""
+    from shellguard.config import load_config
+    from shellguard.guard import Guard
+
+    guard = Guard(load_config(Path("/nonexistent/shellguard-bench.toml")), use_llm=False)
+    for _ in guard.warm_steps():
+        pass
+    for command in commands:        # every program's rules read once
+        guard.check(command, cwd)
+    medians = {}
+    for n, gap in enumerate(gaps):
+        times = []
+        for command in commands:
+            line = f"{' ' * (n + 1)}{command}"      # (leading blanks: new to the cache)
+            if gap:
+                time.sleep(gap)
+            t0 = time.perf_counter_ns()
+            guard.check(line, cwd)
+            times.append((time.perf_counter_ns() - t0) / 1000)
+        medians[gap] = statistics.median(times)
+    return medians
 
 
 def main() -> None:
@@ -82,6 +112,11 @@ def main() -> None:
                   f"{statistics.median(data):.3f} ms, p99 {data[int(len(data) * 0.99)]:.3f} ms  "
                   "target median <= 0.5 ms, p99 <= 2 ms")
         print(f"co-process RSS after the corpus: {rss / 1024:.1f} MB  target <= 40 MB")
+        reads = [c.command for c in cases if c.crud == "READ" and not c.confirm][::40][:300]
+        medians = idle_penalty(reads, project, (0.0, 0.0005, 0.005, 0.05))
+        print(f"classifying a new READ line in-process ({len(reads)} lines), median after "
+              "idle time: " + ", ".join(f"{gap * 1000:g} ms: {us:.0f} us"
+                                        for gap, us in medians.items()))
         result = score(cases, project)
     print(f"corpus: {result.total} commands")
     print(f"  recall on must-confirm: {result.confirm_recall * 100:.2f} %  target >= 99.5 %")
