@@ -11,6 +11,10 @@ matched every time) pasted and entered at once; the same line typed (zsh asks th
 classifier while a line is typed, so Enter finds the answer ready; the time that
 costs per key is printed too); a line the classifier has seen (its answer cache);
 and a line the shell allowed before in this directory (the shell's own cache).
+Then the corpus replay: 1,000 READ lines of tests/corpus entered once each into a new
+shell, back to back (most are new to the shell and the classifier); and the same lines
+in a later session, after one of 1,000 other corpus lines whose read-only prefixes the
+co-process kept (what a returning user's shell gets with the first reply).
 
 Start-up: `SHELL -i -c exit` with and without the script (sourced from a file, as a
 plugin manager would), with `eval "$(shellguard init SHELL)"` (bin/shellguard prints
@@ -307,22 +311,36 @@ def _install_stubs(lines: list[str], env: dict[str, str], stubs: Path) -> None:
     env["PATH"] = f"{env['PATH']}{os.pathsep}{stubs}"
 
 
-def replay(kind: str, root: Path, count: int, pause: float = 0.0) -> tuple[float, float, int]:
+def replay(kind: str, root: Path, count: int, pause: float = 0.0,
+           earlier: int = 0) -> tuple[float, float, int]:
     """(median, p99) in us added on Enter over ``count`` corpus READ lines, each entered
     once into a fresh shell with the default settings, a second after its first prompt
     (as a person would start typing), with the programs they name on PATH, ``pause``
-    seconds after the one before (0: at once); and how many lines."""
+    seconds after the one before (0: at once); and how many lines. With ``earlier``, a
+    session of that many other corpus READ lines comes first (untimed): the read-only
+    prefixes it kept are the user's own, which the timed session's first reply hands
+    out (shellguard/prefix_memory.py)."""
     env = _env(root)
     script = root / f"init.{kind}"
     script.write_text(shells.render(kind))
-    lines = _replay_lines(env, root / "home", count)
+    lines = _replay_lines(env, root / "home", count + earlier)
     _install_stubs(lines, env, root / "bin")
-    lines_file = root / "lines.txt"
-    lines_file.write_text("".join(f"{line}\n" for line in lines))
+    lines, before = lines[:count], lines[count:]
     bench = ZSH_BENCH if kind == "zsh" else BASH_BENCH
     argv, rc_env = _rc(kind, root, f"PS1='@B@ '\nsource {script}\n{bench}\n")
     env.update(rc_env)
-    out_with, out_without = root / "with.txt", root / "without.txt"
+    if before:
+        _replay_session(argv, env, root, before, root / "earlier", 0.0)
+    return _replay_session(argv, env, root, lines, root / "timed", pause)
+
+
+def _replay_session(argv: list[str], env: dict[str, str], root: Path, lines: list[str],
+                    out: Path, pause: float) -> tuple[float, float, int]:
+    """One shell entering ``lines``: see :func:`replay`."""
+    out.mkdir()
+    lines_file = out / "lines.txt"
+    lines_file.write_text("".join(f"{line}\n" for line in lines))
+    out_with, out_without = out / "with.txt", out / "without.txt"
     child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=str(root / "home"),
                           encoding="utf-8", timeout=600, dimensions=(40, 200))
     try:
@@ -442,6 +460,10 @@ def main() -> int:
                         help="corpus READ lines to enter once each (0: skip that case)")
     parser.add_argument("--replay-pause", type=float, default=0.0, metavar="SECONDS",
                         help="idle time before each replayed line (default 0: at once)")
+    parser.add_argument("--earlier", type=int, default=1000, metavar="LINES",
+                        help="replay once more after a session of this many other corpus "
+                             "READ lines, whose kept read-only prefixes the shell then gets "
+                             "(0: skip that case)")
     parser.add_argument("--aliases", action="store_true",
                         help="with a distribution's usual aliases (ls, grep, ll ...) defined")
     args = parser.parse_args()
@@ -479,6 +501,15 @@ def main() -> int:
                   f"{f', {args.replay_pause} s after the line before' if args.replay_pause else ''}"
                   f"\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
                   f"p99 {p99 / 1000:6.3f} ms")
+            if args.earlier:
+                with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+                    median, p99, count = replay(kind, Path(tmp), args.replay,
+                                                args.replay_pause, args.earlier)
+                print(f"{kind}: the same {count} lines in a later session, after one of "
+                      f"{args.earlier} other READ lines of the corpus (the read-only "
+                      "prefixes kept from it handed out with the first reply)"
+                      f"\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
+                      f"p99 {p99 / 1000:6.3f} ms")
         if args.only == "enter":
             continue
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:

@@ -454,12 +454,15 @@ _shellguard_classify() {
 _shellguard_keep_reads() {
   # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
   # those words, any words but those options only read (RuleSet.read_only_prefix).
-  local entry words IFS=,
+  local entry words first next IFS=,
   (( ${#_SHELLGUARD_READS[@]} < 1000 )) || _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=()
   for entry in $1; do     # no pattern characters: the co-process sends none
     words=${entry%% -*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
-    _SHELLGUARD_READ_FIRST[${words%% *}]=1
+    first=${words%% *} next='*'
+    [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *}; }
+    [[ ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ]] ||
+      _SHELLGUARD_READ_FIRST[$first]="${_SHELLGUARD_READ_FIRST[$first]:- }$next "
   done
 }
 
@@ -476,6 +479,23 @@ _shellguard_plain_reads() {
   first=${first%%[ \|\&\;]*}
   [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${BASH_ALIASES[$first]+1} ) ]] ||
     return 1
+  # Most that pass it fail at the next: unless the first word is kept alone or is an
+  # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
+  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* ]]; then
+    local next=${t#"${t%%[! ]*}"}
+    next=${next:${#first}}
+    next=${next#"${next%%[! ]*}"}
+    next=${next%%[ \|\&\;]*}
+    if [[ $next != *[\'\"]* && ( -z $next || ${_SHELLGUARD_READ_FIRST[$first]-} != *" $next "* ) ]]; then
+      # (the names _shellguard_alias_words took for this line: BASH_ALIASES is rebuilt
+      # at every reference)
+      if [[ $_SHELLGUARD_AW_FOR == "$1" ]]; then
+        [[ $_SHELLGUARD_ANAMES == *" $first "* ]] || return 1
+      else
+        [[ -n ${BASH_ALIASES[$first]+1} ]] || return 1
+      fi
+    fi
+  fi
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.

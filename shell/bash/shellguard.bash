@@ -87,7 +87,7 @@ _SHELLGUARD_TIMEOUT_FOR=      # the SHELLGUARD_TIMEOUT last checked ("" = unset:
 _SHELLGUARD_TIMEOUT_OK=3
 declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowed here
 declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " options it must not have "
-declare -gA _SHELLGUARD_READ_FIRST=()   # the first words of those ("git") -> 1
+declare -gA _SHELLGUARD_READ_FIRST=()   # their first words -> the words after: "git" -> " status log " (" * ": alone)
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
 _SHELLGUARD_EARLY_ID=0 _SHELLGUARD_EARLY_KEY=   # the prefetch sent on Enter, and its line

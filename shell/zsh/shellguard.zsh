@@ -75,7 +75,8 @@ typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " options it must not have "
-typeset -gA _SHELLGUARD_READ_FIRST         # the first words of those ("git") -> 1
+typeset -gA _SHELLGUARD_READ_FIRST         # their first words -> the words after: "git" -> " status log "
+                                           # (" * ": the word alone is kept too)
 # Entries put in each (a bound on their size): ${#hash} walks the whole hash, ~13 us at 450.
 typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
 typeset -g _SHELLGUARD_CACHE_STAMP=
@@ -716,13 +717,16 @@ _shellguard_keep_reads() {
   # those words, any words but those options only read (RuleSet.read_only_prefix).
   # (internal)
   emulate -L zsh
-  local entry words
+  local entry words first next
   (( _SHELLGUARD_READS_N < 1000 )) ||
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_N=0
   for entry in ${(s:,:)1}; do
     words=${entry%% -*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
-    _SHELLGUARD_READ_FIRST[${words%% *}]=1
+    first=${words%% *} next='*'
+    [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *} }
+    [[ ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ]] ||
+      _SHELLGUARD_READ_FIRST[$first]="${_SHELLGUARD_READ_FIRST[$first]:- }$next "
     (( ++_SHELLGUARD_READS_N ))
   done
 }
@@ -740,6 +744,16 @@ _shellguard_plain_reads() {
   first=${first%%[ \|\&\;]*}
   [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ) ]] ||
     return 1
+  # Most that pass it fail at the next: unless the first word is kept alone or is an
+  # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
+  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && -z ${aliases[$first]+1} ]]; then
+    local next=${t#"${t%%[^ ]*}"}
+    next=${next:${#first}}
+    next=${next#"${next%%[^ ]*}"}
+    next=${next%%[ \|\&\;]*}
+    [[ $next == *[\'\"]* ||
+       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ]] || return 1
+  fi
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.
