@@ -176,3 +176,39 @@ def test_a_reply_fits_one_atomic_pipe_write() -> None:
     reply = encode_response(answer(guard, json.dumps({"id": 1, "command": command}).encode()), 256)
     assert len(reply) <= 4096 and len(reply) % 256 == 0
     assert json.loads(reply)["reasoning"].endswith("...")
+
+
+def test_replies_are_written_as_json_dumps_writes_them() -> None:
+    """encode_response writes its line by hand (it is on the path of every reply): byte
+    for byte what json.dumps makes of the same dict, whatever the strings hold."""
+    import random
+
+    from shellguard.protocol import MAX_REASON_CHARS, Response
+
+    rng = random.Random(3)
+    alphabet = ['a', ' ', '"', "\\", "/", "\n", "\t", "\x00", "\x1f", "\x7f", "\u00e9", "\u2014",
+                "\U0001f600", "\ud800", "'", "{", "}", ",", ":"]
+    texts = ["", "rm: removes files"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(300)]
+    checked = 0
+    for n, text in enumerate(texts):
+        for rid in (n, str(n), f'id "{text}"', None, 2 ** 70, -1):
+            prefixes = () if n % 3 == 0 else ("ls", f"git status -c{n % 7}")
+            error = None if n % 4 else text
+            response = Response(rid, "DELETE" if n % 2 else "READ", rng.random(),
+                                text * (1 + n % 3), "rules", "confirm", error, prefixes)
+            reasoning = response.reasoning
+            if len(reasoning) > MAX_REASON_CHARS:
+                reasoning = reasoning[:MAX_REASON_CHARS - 3] + "..."
+            data: dict[str, object] = {"id": rid, "action": "confirm",
+                                       "classification": response.classification}
+            if prefixes:
+                data["read_prefixes"] = ",".join(prefixes)
+            data.update(confidence=round(response.confidence, 3), reasoning=reasoning,
+                        source="rules")
+            if error is not None:
+                data["error"] = error[:200]
+            expected = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode()
+            assert encode_response(response) == expected + b"\n", (rid, text)
+            checked += 1
+    assert checked == len(texts) * 6
