@@ -474,27 +474,27 @@ _shellguard_plain_reads() {
   # runs on Enter. Any word may be looked up: an expanded subscript of * or @ is a
   # plain key.)
   local t=${1%"${1##*[! ]}"}
-  # Most lines that fail do so at their first word: no kept prefix starts with it.
-  local first=${t#"${t%%[! ]*}"}
+  local first=${t#"${t%%[! ]*}"} names=$_SHELLGUARD_ANAMES
   first=${first%%[ \|\&\;]*}
-  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${BASH_ALIASES[$first]+1} ) ]] ||
+  # alias names: those _shellguard_alias_words took for this line on Enter, or now
+  # (BASH_ALIASES is rebuilt at every reference)
+  if [[ $_SHELLGUARD_AW_FOR != "$1" ]]; then
+    local IFS=' '
+    names=' '
+    [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
+  fi
+  # Most lines that fail do so at their first word: no kept prefix starts with it.
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || $names == *" $first "* ) ]] ||
     return 1
   # Most that pass it fail at the next: unless the first word is kept alone or is an
   # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
-  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* ]]; then
+  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && $names != *" $first "* ]]; then
     local next=${t#"${t%%[! ]*}"}
     next=${next:${#first}}
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
-    if [[ $next != *[\'\"]* && ( -z $next || ${_SHELLGUARD_READ_FIRST[$first]-} != *" $next "* ) ]]; then
-      # (the names _shellguard_alias_words took for this line: BASH_ALIASES is rebuilt
-      # at every reference)
-      if [[ $_SHELLGUARD_AW_FOR == "$1" ]]; then
-        [[ $_SHELLGUARD_ANAMES == *" $first "* ]] || return 1
-      else
-        [[ -n ${BASH_ALIASES[$first]+1} ]] || return 1
-      fi
-    fi
+    [[ $next == *[\'\"]* ||
+       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ]] || return 1
   fi
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
@@ -521,13 +521,7 @@ _shellguard_plain_reads() {
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
-  local rest=$t cmd first word unless opt text seen names=$_SHELLGUARD_ANAMES
-  # alias names: those _shellguard_alias_words took for this line on Enter, or now
-  if [[ $_SHELLGUARD_AW_FOR != "$1" ]]; then
-    local IFS=' '
-    names=' '
-    [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
-  fi
+  local rest=$t cmd word unless opt text seen
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}

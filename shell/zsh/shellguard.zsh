@@ -1109,19 +1109,16 @@ _shellguard_hooks() {
   # Self-check: a plugin loaded later may have replaced zle-line-finish or
   # zle-line-pre-redraw (or taken us out of their hook lists). Without the first
   # nothing is guarded; without the second, Enter on a typed line waits for an answer.
-  local -a hooks
   _SHELLGUARD_HOOKED=1
   # (zmodload -e, not ${+widgets}: that builds the whole hash of widgets, ~40 us)
   builtin zmodload -e zsh/zleparameter || builtin zmodload zsh/zleparameter 2>/dev/null
   if [[ ${widgets[zle-line-finish]-} != user:azhw:zle-line-finish ||
         ${widgets[_shellguard_line_finish]-} != user:_shellguard_line_finish ]] ||
-     ! builtin zstyle -g hooks zle-line-finish widgets ||
-     (( ! ${hooks[(I)<->:_shellguard_line_finish]} )); then
+     ! builtin zstyle -m zle-line-finish widgets '<->:_shellguard_line_finish'; then
     _shellguard_rehook line-finish _shellguard_line_finish
     _shellguard_rehook line-pre-redraw _shellguard_prefetch
   elif [[ ${widgets[zle-line-pre-redraw]-} != user:azhw:zle-line-pre-redraw ]] ||
-       ! builtin zstyle -g hooks zle-line-pre-redraw widgets ||
-       (( ! ${hooks[(I)<->:_shellguard_prefetch]} )); then
+       ! builtin zstyle -m zle-line-pre-redraw widgets '<->:_shellguard_prefetch'; then
     _shellguard_rehook line-pre-redraw _shellguard_prefetch
   fi
 }
