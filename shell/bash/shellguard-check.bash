@@ -474,8 +474,8 @@ _shellguard_plain_reads() {
   # runs on Enter. Any word may be looked up: an expanded subscript of * or @ is a
   # plain key.)
   local t=${1%"${1##*[! ]}"}
-  local first=${t#"${t%%[! ]*}"} names=$_SHELLGUARD_ANAMES
-  first=${first%%[ \|\&\;]*}
+  local line=${t#"${t%%[! ]*}"} names=$_SHELLGUARD_ANAMES
+  local first=${line%%[ \|\&\;]*}
   # alias names: those _shellguard_alias_words took for this line on Enter, or now
   # (BASH_ALIASES is rebuilt at every reference)
   if [[ $_SHELLGUARD_AW_FOR != "$1" ]]; then
@@ -489,8 +489,7 @@ _shellguard_plain_reads() {
   # Most that pass it fail at the next: unless the first word is kept alone or is an
   # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
   if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && $names != *" $first "* ]]; then
-    local next=${t#"${t%%[! ]*}"}
-    next=${next:${#first}}
+    local next=${line:${#first}}
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||

@@ -740,15 +740,14 @@ _shellguard_plain_reads() {
   emulate -L zsh
   local t=${1%"${1##*[^ ]}"}
   # Most lines that fail do so at their first word: no kept prefix starts with it.
-  local first=${t#"${t%%[^ ]*}"}
-  first=${first%%[ \|\&\;]*}
+  local line=${t#"${t%%[^ ]*}"}
+  local first=${line%%[ \|\&\;]*}
   [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ) ]] ||
     return 1
   # Most that pass it fail at the next: unless the first word is kept alone or is an
   # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
   if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && -z ${aliases[$first]+1} ]]; then
-    local next=${t#"${t%%[^ ]*}"}
-    next=${next:${#first}}
+    local next=${line:${#first}}
     next=${next#"${next%%[^ ]*}"}
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
