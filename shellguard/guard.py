@@ -109,6 +109,8 @@ class Guard:
         self._use_llm = use_llm
         self.classifier = self._build_classifier()
         self._rules_only: Classifier | None = None  # for prefetch, built when first needed
+        #: The programs on PATH (and the shells' builtins), once warm_steps has listed them.
+        self.programs_here: list[str] | None = None
 
     # -- assembly -----------------------------------------------------------
 
@@ -226,6 +228,16 @@ class Guard:
         found = (self._read_prefix(words.split()) for words in prefix_words)
         return tuple(dict.fromkeys(text for text in found if text))
 
+    def program_read_prefixes(self, name: str) -> Iterator[str | None]:
+        """Every read-only prefix of program ``name`` the rules spell out that this
+        config lets a shell keep (what a read table holds, :mod:`shellguard.read_table`),
+        one candidate at a time: None for one that is not (see
+        :meth:`RuleSet.read_only_prefix_steps`)."""
+        if not reads_run_unasked(self.config) or name in self.config.deny:
+            return
+        for prefix in self.classifier.rules.read_only_prefix_steps(name):
+            yield None if prefix is None else str(prefix)
+
     def _read_prefix(self, words: list[str]) -> str | None:
         prefix = self.classifier.rules.read_only_prefix(words)
         # a deny entry that is one word denies exactly that line
@@ -253,6 +265,7 @@ class Guard:
                 return
             yield
         names = found[0] if found else []
+        self.programs_here = names
         while True:
             rules = self.classifier.rules
             for _ in rules.warm_steps(names):

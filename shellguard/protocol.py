@@ -85,6 +85,10 @@ class Response:
     #: Read-only prefixes of the line's commands, for the shells to keep (see
     #: ``Guard.read_prefixes``); sent only when there are any.
     read_prefixes: tuple[str, ...] = ()
+    #: The name of the read table for the requesting shell (shellguard/read_table.py),
+    #: when one is built; last in the reply, and left out when it would make a padded
+    #: reply a block longer (the shell takes it from a later one).
+    read_table: str = ""
 
 
 def _nesting_depth(text: str) -> int:
@@ -200,7 +204,13 @@ def encode_response(response: Response, pad: int = 0) -> bytes:
     tail = "" if response.error is None else f',"error":{_json_string(response.error[:200])}'
     line = (f'{head},"confidence":{_json_number(confidence)},'
             f'"reasoning":{_json_string(reasoning)},"source":{_json_string(response.source)}'
-            f'{tail}}}').encode("ascii")
+            f'{tail}').encode("ascii")
+    if response.read_table:
+        table = f',"read_table":{_json_string(response.read_table)}'.encode("ascii")
+        # (2: the closing brace and the newline; -(-n // pad): n / pad rounded up)
+        if pad <= 1 or -(-(len(line) + len(table) + 2) // pad) == -(-(len(line) + 2) // pad):
+            line += table
+    line += b"}"
     if pad > 1:
         line += b" " * (-(len(line) + 1) % pad)
     return line + b"\n"

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from shellguard import paths
+from shellguard import paths, read_table
 from shellguard.guard import Decision, Guard
 from shellguard.prefix_memory import EVERYDAY, PrefixMemory
 from shellguard.protocol import (
@@ -33,6 +33,8 @@ from shellguard.protocol import (
 __all__ = ["serve", "answer", "Session"]
 
 _READ_CHUNK = 1 << 16
+#: How long one step of building the read tables may run before it looks for a request.
+_STEP_SECONDS = 0.003
 
 
 def _lines(fd: int, on_idle: Callable[[], None] = lambda: None) -> Iterator[bytes | None]:
@@ -76,10 +78,10 @@ def _lines(fd: int, on_idle: Callable[[], None] = lambda: None) -> Iterator[byte
 
 
 def _response(request_id: int | str | None, decision: Decision, error: str | None = None,
-              read_prefixes: tuple[str, ...] = ()) -> Response:
+              read_prefixes: tuple[str, ...] = (), read_table: str = "") -> Response:
     verdict = decision.verdict
     return Response(request_id, verdict.crud.name, verdict.confidence, verdict.reason,
-                    verdict.source, decision.action, error, read_prefixes)
+                    verdict.source, decision.action, error, read_prefixes, read_table)
 
 
 def _audit(guard: Guard, request: Request, decision: Decision) -> None:
@@ -99,13 +101,19 @@ def _audit(guard: Guard, request: Request, decision: Decision) -> None:
 
 class Session:
     """What one co-process (one shell) remembers between requests: the read-only
-    prefixes kept from earlier sessions (and the everyday ones), handed out early."""
+    prefixes kept from earlier sessions (and the everyday ones), handed out early, and
+    the read tables of the programs on PATH (:mod:`shellguard.read_table`), named in
+    its replies once built (unless ``tables`` is false)."""
 
-    def __init__(self, memory: PrefixMemory | None) -> None:
+    def __init__(self, memory: PrefixMemory | None, tables: bool = True) -> None:
         self.memory = memory
         self.handed_out = self.read_surely = memory is None
         self._warming: Iterator[bool] | None = None
         self._warmed = False
+        self._tables = tables
+        #: shell -> the name of its read table, built for _table_for's config and rules
+        self.read_tables: dict[str, str] = {}
+        self._table_for: tuple[object, object] | None = None
 
     def _earlier(self) -> list[str]:
         """The words to hand out: the user's own, the most recent first, then everyday
@@ -138,6 +146,40 @@ class Session:
                 yield True
         for _ in guard.warm_steps():
             yield True
+        yield from self._table_steps(guard)
+
+    def _table_steps(self, guard: Guard) -> Iterator[bool]:
+        """Build the read tables, a few programs a step (all of this machine's: ~0.4 s)."""
+        self.read_tables = {}
+        if not self._tables:
+            return
+        self._table_for = (guard.config, guard.classifier.rules)
+        rules = guard.classifier.rules
+        names = [name for name in guard.programs_here or () if rules.knows(name)]
+        prefixes: list[str] = []
+        pause = time.monotonic() + _STEP_SECONDS
+        for name in names:
+            for prefix in guard.program_read_prefixes(name):
+                if prefix is not None:
+                    prefixes.append(prefix)
+                if time.monotonic() > pause:
+                    yield True
+                    pause = time.monotonic() + _STEP_SECONDS
+        for shell in read_table.SHELLS:
+            name = read_table.write(prefixes, shell)
+            if name is not None:
+                self.read_tables[shell] = name
+            yield True
+
+    def read_table(self, guard: Guard, request: Request) -> str:
+        """The name of the read table for the shell that sent ``request`` ("" while there
+        is none). A config or rules change since it was built drops it and builds anew."""
+        built = self._table_for
+        if built is not None and (built[0] is not guard.config
+                                  or built[1] is not guard.classifier.rules):
+            self.read_tables, self._table_for = {}, None
+            self._warmed, self._warming = False, self._table_steps(guard)
+        return self.read_tables.get(request.shell or "", "")
 
     def prefixes(self, guard: Guard, found: tuple[str, ...], request: Request) -> tuple[str, ...]:
         """The prefixes for the reply to ``request``: those of its line, and with the
@@ -174,9 +216,11 @@ def answer(guard: Guard, line: bytes | None, session: Session | None = None) -> 
         decision = check(request.command, request.cwd, request.aliases, request.global_aliases)
         _audit(guard, request, decision)
         prefixes = guard.read_prefixes(request.command, request.aliases, request.global_aliases)
+        table = ""
         if session is not None:
             prefixes = session.prefixes(guard, prefixes, request)
-        return _response(request_id, decision, read_prefixes=prefixes)
+            table = session.read_table(guard, request)
+        return _response(request_id, decision, read_prefixes=prefixes, read_table=table)
     except ProtocolError as exc:
         rid = exc.request_id if exc.request_id is not None else request_id
         return _response(rid, guard.safe_decision("the request could not be read"), str(exc))

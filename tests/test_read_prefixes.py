@@ -67,23 +67,7 @@ def _vocabulary(rules: RuleSet, name: str) -> list[str]:
 
 
 def _prefixes(rules: RuleSet) -> list[engine.ReadPrefix]:
-    found = {}
-    for name in list(rules._by_program):
-        if not _PLAIN_WORD.fullmatch(name):
-            continue
-        top = rules.read_only_prefix([name])
-        if top is not None:
-            found[top.words] = top
-            continue
-        for rule in rules._rules_for(name):
-            second = [w for w in (rule.subcommand[1] if len(rule.subcommand) > 1 else ())
-                      if _PLAIN_WORD.fullmatch(w) and not any(c in w for c in "*?[")]
-            for word in engine._literal_first_slot(rule, False) or ():
-                for more in ([], *([w] for w in second)):
-                    prefix = rules.read_only_prefix([name, word, *more])
-                    if prefix is not None:
-                        found[prefix.words] = prefix
-    return list(found.values())
+    return [prefix for name in list(rules._by_program) for prefix in rules.read_only_prefixes(name)]
 
 
 def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:

@@ -195,8 +195,9 @@ def test_replies_are_written_as_json_dumps_writes_them() -> None:
         for rid in (n, str(n), f'id "{text}"', None, 2 ** 70, -1):
             prefixes = () if n % 3 == 0 else ("ls", f"git status -c{n % 7}")
             error = None if n % 4 else text
+            table = "" if n % 5 else "0123456789abcdef0123"
             response = Response(rid, "DELETE" if n % 2 else "READ", rng.random(),
-                                text * (1 + n % 3), "rules", "confirm", error, prefixes)
+                                text * (1 + n % 3), "rules", "confirm", error, prefixes, table)
             reasoning = response.reasoning
             if len(reasoning) > MAX_REASON_CHARS:
                 reasoning = reasoning[:MAX_REASON_CHARS - 3] + "..."
@@ -208,6 +209,8 @@ def test_replies_are_written_as_json_dumps_writes_them() -> None:
                         source="rules")
             if error is not None:
                 data["error"] = error[:200]
+            if table:
+                data["read_table"] = table
             expected = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode()
             assert encode_response(response) == expected + b"\n", (rid, text)
             checked += 1

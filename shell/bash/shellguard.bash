@@ -78,6 +78,10 @@ _SHELLGUARD_CLASS=
 _SHELLGUARD_ACTION=
 _SHELLGUARD_REASON=
 _SHELLGUARD_NEW_READS=        # read-only prefixes named by the last reply
+_SHELLGUARD_NEW_TABLE=        # and the read table it named (shellguard/read_table.py),
+_SHELLGUARD_TABLE=            # the one loaded into the two below,
+_SHELLGUARD_TABLE_NEXT=       # and the one to load at the next prompt
+_SHELLGUARD_READS_MAX=1000    # entries the prefixes may hold before they start over
 _SHELLGUARD_KEY_CHECK='\C-x\C-_c'
 _SHELLGUARD_KEY_ACCEPT='\C-x\C-_a'
 _SHELLGUARD_KEY_EDIT='\C-x\C-_e'
@@ -265,6 +269,7 @@ _shellguard_prompt() {
     _shellguard_prompt_setup "$@"
     return "$1"
   fi
+  [[ -n $_SHELLGUARD_TABLE_NEXT ]] && _shellguard_load_table
   # Last: every command after it in this function would fire the trap; only the
   # return does.
   builtin trap '_shellguard_debug "$_"' DEBUG

@@ -78,7 +78,10 @@ typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> 
 typeset -gA _SHELLGUARD_READ_FIRST         # their first words -> the words after: "git" -> " status log "
                                            # (" * ": the word alone is kept too)
 # Entries put in each (a bound on their size): ${#hash} walks the whole hash, ~13 us at 450.
-typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
+typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=1000
+# The read table (shellguard/read_table.py) loaded into those two, the one a reply
+# named last, and the one to load before the next prompt
+typeset -g _SHELLGUARD_TABLE= _SHELLGUARD_NEW_TABLE= _SHELLGUARD_TABLE_NEXT=
 typeset -g _SHELLGUARD_CACHE_STAMP=
 typeset -gi _SHELLGUARD_PRE_FD=-1 _SHELLGUARD_PRE_ID=0   # prefetch: watched fd, request in flight
 typeset -g _SHELLGUARD_PRE_SENT= _SHELLGUARD_PRE_KEY= _SHELLGUARD_PRE_CLASS=
@@ -382,7 +385,10 @@ _shellguard_parse() {
     builtin print -v reason -- $reason      # \\ \n \t \uXXXX
   fi
   _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=$action _SHELLGUARD_NEW_READS=$prefixes
-  _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ }
+  _SHELLGUARD_REASON=${reason//[[:cntrl:]]/ } _SHELLGUARD_NEW_TABLE=
+  if [[ $REPLY == *',"read_table":"'* ]]; then
+    _SHELLGUARD_NEW_TABLE=${${REPLY##*,\"read_table\":\"}%%\"*}
+  fi
 }
 
 _shellguard_allowed_head() {
@@ -395,8 +401,10 @@ _shellguard_allowed_head() {
   class=${rest%%\"*}
   [[ -n $class && $class != *[^A-Z]* ]] || return 1
   rest=${rest:$(( ${#class} + 1 ))}
-  _SHELLGUARD_NEW_READS=
+  _SHELLGUARD_NEW_READS= _SHELLGUARD_NEW_TABLE=
   [[ $rest == ',"read_prefixes":"'* ]] && _SHELLGUARD_NEW_READS=${${rest:18}%%\"*}
+  [[ $rest == *',"read_table":"'* ]] &&
+    _SHELLGUARD_NEW_TABLE=${${rest##*,\"read_table\":\"}%%\"*}
   _SHELLGUARD_CLASS=$class _SHELLGUARD_ACTION=allow _SHELLGUARD_REASON=
 }
 
@@ -441,7 +449,7 @@ _shellguard_query() {
 _shellguard_query_full() {
   # _shellguard_query's other cases. (internal)
   local answer=${2-} esc cwd why= timeout aliased
-  _SHELLGUARD_NEW_READS=
+  _SHELLGUARD_NEW_READS= _SHELLGUARD_NEW_TABLE=
   _shellguard_json_escape $1; esc=$REPLY
   _shellguard_alias_words $1
   aliased=$REPLY
@@ -536,7 +544,7 @@ _shellguard_prefetched() {
   # to the prefetch in flight, for its text and directory; drop other lines (late
   # replies to answer reports, which nobody waits for).
   emulate -L zsh
-  local chunk class REPLY       # (REPLY local: a handler must not change the user's)
+  local chunk class table REPLY       # (REPLY local: a handler must not change the user's)
   if [[ -z ${2-} ]] && sysread -i $1 chunk 2>/dev/null; then
     _SHELLGUARD_BUF+=$chunk
   else
@@ -562,6 +570,10 @@ _shellguard_prefetched() {
     [[ $REPLY == *'"read_prefixes":"'* ]] &&
       { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable } &&
       _shellguard_keep_reads ${${REPLY#*\"read_prefixes\":\"}%%\"*}
+    if [[ $REPLY == *',"read_table":"'* ]]; then
+      table=${${REPLY##*,\"read_table\":\"}%%\"*}
+      [[ $table == $_SHELLGUARD_TABLE ]] || _SHELLGUARD_TABLE_NEXT=$table
+    fi
   done
 }
 
@@ -628,7 +640,8 @@ _shellguard_cache_usable() {
   [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
     _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_PRE_KEY=
-    _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0
+    _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=1000
+    _SHELLGUARD_TABLE= _SHELLGUARD_TABLE_NEXT= _SHELLGUARD_NEW_TABLE=
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
     [[ $content == *audit*all* ]] && _SHELLGUARD_CACHE_OFF=1
   fi
@@ -665,7 +678,8 @@ _shellguard_classify() {
     if [[ $key == $_SHELLGUARD_PRE_KEY ]]; then
       # The classifier allowed this very text while it was typed.
       _SHELLGUARD_CLASS=$_SHELLGUARD_PRE_CLASS _SHELLGUARD_ACTION=allow
-      _SHELLGUARD_REASON="allowed by the rules while it was typed" _SHELLGUARD_NEW_READS=
+      _SHELLGUARD_REASON="allowed by the rules while it was typed"
+      _SHELLGUARD_NEW_READS= _SHELLGUARD_NEW_TABLE=
       typed=1
     fi
   fi
@@ -685,7 +699,8 @@ _shellguard_classify() {
       1)
         _shellguard_stop
         _shellguard_start
-        _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm _SHELLGUARD_NEW_READS=
+        _SHELLGUARD_CLASS=UNKNOWN _SHELLGUARD_ACTION=confirm
+        _SHELLGUARD_NEW_READS= _SHELLGUARD_NEW_TABLE=
         _SHELLGUARD_REASON="no answer from the classifier within ${_SHELLGUARD_TIMEOUT_OK}s" ;;
       *) _shellguard_query $text ;;
     esac
@@ -705,6 +720,11 @@ _shellguard_classify() {
     fi
     [[ -n $_SHELLGUARD_NEW_READS ]] && _shellguard_keep_reads $_SHELLGUARD_NEW_READS
   fi
+  if [[ -n $_SHELLGUARD_NEW_TABLE ]]; then
+    # (loaded before the next prompt, under the stamp then in force)
+    [[ $_SHELLGUARD_NEW_TABLE == $_SHELLGUARD_TABLE ]] || _SHELLGUARD_TABLE_NEXT=$_SHELLGUARD_NEW_TABLE
+    _SHELLGUARD_NEW_TABLE=
+  fi
   case $_SHELLGUARD_ACTION in
     allow) return 0 ;;
     deny) return 2 ;;
@@ -718,8 +738,9 @@ _shellguard_keep_reads() {
   # (internal)
   emulate -L zsh
   local entry words first next
-  (( _SHELLGUARD_READS_N < 1000 )) ||
-    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_N=0
+  (( _SHELLGUARD_READS_N < _SHELLGUARD_READS_MAX )) ||
+    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_N=0 \
+      _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=
   for entry in ${(s:,:)1}; do
     words=${entry%% -*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
@@ -729,6 +750,41 @@ _shellguard_keep_reads() {
       _SHELLGUARD_READ_FIRST[$first]="${_SHELLGUARD_READ_FIRST[$first]:- }$next "
     (( ++_SHELLGUARD_READS_N ))
   done
+}
+
+_shellguard_load_table() {
+  # Load the read table a reply named (shellguard/read_table.py, in the cache
+  # directory as the co-process found it in the environment): the read-only
+  # prefixes of every program on PATH, so that a plain line of them runs without a
+  # round trip from its first use (~3 ms for this machine's 2,900). Its lines: a
+  # header, how many prefixes, each prefix and its options, then each first word and
+  # the words after it, merged with those kept before. Only under the stamp the reply
+  # came under (internal)
+  emulate -L zsh
+  local name=$_SHELLGUARD_TABLE_NEXT file word next
+  _SHELLGUARD_TABLE_NEXT=
+  if [[ ${XDG_CACHE_HOME-} == /* ]]; then
+    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.zsh
+  else
+    file=$HOME/.cache/shellguard/read-tables/$name.zsh
+  fi
+  [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
+     $name != *[^0-9a-f]* && -f $file && -r $file ]] || return 0
+  local -a lines=( "${(@f)$(<$file)}" )
+  local -i n=${lines[2]:-0}
+  [[ $lines[1] == 'shellguard read table 1' && $lines[2] == <1-> ]] &&
+    (( $#lines >= 2 * n + 2 && $#lines % 2 == 0 )) || return 0
+  local -A kept=( "${(@kv)_SHELLGUARD_READ_FIRST}" )
+  _SHELLGUARD_READS+=( "${(@)lines[3,2*n+2]}" )
+  _SHELLGUARD_READ_FIRST+=( "${(@)lines[2*n+3,-1]}" )
+  for word in ${(k)kept}; do
+    for next in ${=kept[$word]}; do
+      [[ $_SHELLGUARD_READ_FIRST[$word] == *" $next "* ]] ||
+        _SHELLGUARD_READ_FIRST[$word]+="$next "
+    done
+  done
+  (( _SHELLGUARD_READS_N += n, _SHELLGUARD_READS_MAX = _SHELLGUARD_READS_N + 1000 ))
+  _SHELLGUARD_TABLE=$name
 }
 
 _shellguard_plain_reads() {
@@ -1152,6 +1208,7 @@ _shellguard_precmd() {
     builtin zstyle -m zle-line-finish widgets '<->:_shellguard_line_finish' &&
     builtin zstyle -m zle-line-pre-redraw widgets '<->:_shellguard_prefetch' ||
     _shellguard_hooks
+  [[ -n $_SHELLGUARD_TABLE_NEXT ]] && _shellguard_load_table
   # Start the classifier in the background so the first command does not wait for
   # Python: once the prompt is drawn, so that the prompt does not wait for the fork
   # either. (A line entered before that starts it itself.)

@@ -573,12 +573,55 @@ class RuleSet:
             found = self._read_prefix(words[0], tuple(words[1:depth + 1]))
         return found
 
+    def read_only_prefixes(self, name: str) -> list[ReadPrefix]:
+        """Every read-only prefix of program ``name`` that its rules spell out: the
+        program alone, or else its subcommand words (one, or two when the first alone is
+        none) that the rules name literally. What :meth:`read_only_prefix` gives a
+        command of those words; a shell can be handed them before any line names them
+        (:mod:`shellguard.read_table`)."""
+        return [prefix for prefix in self.read_only_prefix_steps(name) if prefix is not None]
+
+    def read_only_prefix_steps(self, name: str) -> Iterator[ReadPrefix | None]:
+        """:meth:`read_only_prefixes` one candidate at a time (None: one that is not a
+        prefix), for a caller that pauses between them (``ip`` has 1,400: 60 ms)."""
+        if not _PREFIX_WORD.fullmatch(name) or name in _RESERVED:
+            return
+        alone = self._find_read_prefix(name, ())
+        if alone is not None:
+            yield alone
+            return
+        found: set[str] = set()
+        for rule in self._rules_for(name):
+            second = [w for w in (rule.subcommand[1] if len(rule.subcommand) > 1 else ())
+                      if _PREFIX_WORD.fullmatch(w)]
+            for word in sorted(_literal_first_slot(rule, False) or ()):
+                if not _PREFIX_WORD.fullmatch(word) or f"{name} {word}" in found:
+                    continue
+                prefix = self._find_read_prefix(name, (word,))
+                if prefix is None:
+                    for more in second:
+                        prefix = self._find_read_prefix(name, (word, more))
+                        if prefix is not None and prefix.words not in found:
+                            found.add(prefix.words)
+                            yield prefix
+                        else:
+                            yield None
+                else:
+                    found.add(prefix.words)
+                    yield prefix
+
     def _read_prefix(self, name: str, sub: tuple[str, ...]) -> ReadPrefix | None:
-        # The words of a prefix are the argv's first positionals (none starts with "-"),
-        # so a rule whose subcommand slots cannot match them can never match.
         key = (name, sub)
         if key in self._read_only:
             return self._read_only[key]
+        found = self._find_read_prefix(name, sub)
+        if len(self._read_only) < 4096:  # what users type must not grow it without bound
+            self._read_only[key] = found
+        return found
+
+    def _find_read_prefix(self, name: str, sub: tuple[str, ...]) -> ReadPrefix | None:
+        # The words of a prefix are the argv's first positionals (none starts with "-"),
+        # so a rule whose subcommand slots cannot match them can never match.
         found = None
         program = self.programs.get(name)
         if program is None or not (program.handler or program.ignore_case):
@@ -598,8 +641,6 @@ class RuleSet:
                 else:
                     if len(unless) <= _MAX_UNLESS and all(_OPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
-        if len(self._read_only) < 4096:  # what users type must not grow it without bound
-            self._read_only[key] = found
         return found
 
     def all_rules(self) -> Iterable[Rule]:

@@ -320,6 +320,37 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
     assert "refused by policy" in after and "CAT-OK" not in after
 
 
+def test_the_read_table_lets_a_first_line_of_a_program_on_path_through(spawn, kind):
+    """Once the co-process has built the read table of the programs on PATH
+    (shellguard/read_table.py), a reply names it and the shell loads it before its next
+    prompt: a plain line of a program no line has named yet (tac) then runs with the
+    co-process stopped. A config change drops the table with the other answers kept."""
+    shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
+    (shell.home / "notes.txt").write_text("TAC-OK\n")
+    deadline = time.monotonic() + 30
+    while True:       # (the co-process builds the table while no line waits)
+        shell.line("printf 'table-%s\\n' \"$_SHELLGUARD_TABLE\"")
+        out = shell.sync()
+        if re.search(r"table-[0-9a-f]{20}\r?\n", out):
+            break
+        assert time.monotonic() < deadline, out
+        time.sleep(0.3)
+    pid = shell.serve_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        shell.line("tac notes.txt ./notes.txt | rev")
+        assert "Proceed" not in shell.expect(r"KO-CAT\r?\n")
+        assert time.monotonic() - started < 1.5
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    shell.sync()
+    shell.add_to_config('[policy]\ndeny = ["fold *"]\n')
+    shell.line("fold notes.txt")
+    after = shell.sync()
+    assert "refused by policy" in after and "TAC-OK" not in after
+
+
 def test_user_options_do_not_change_what_the_guard_sees(spawn, kind):
     """Options that change how words split or arrays index (zsh: sh_word_split,
     ksh_arrays, glob_subst; bash: an odd IFS) must not make a line look plain."""

@@ -268,12 +268,14 @@ def test_reply_parsing_agrees_with_json(kind, tmp_path):
     for n, reason in enumerate(reasons):
         for action, crud in (("allow", "READ"), ("confirm", "DELETE"), ("deny", "UPDATE")):
             for prefixes in ((), ("ls", "git status -c --exec")):
+                table = "0123456789abcdef0123" if n % 2 else ""
                 replies.append(encode_response(Response(
-                    n + 1, crud, 0.9, reason, "rules", action, None, prefixes)).decode().rstrip("\n"))
+                    n + 1, crud, 0.9, reason, "rules", action, None, prefixes, table),
+                    pad=256 if kind == "bash" else 0).decode().rstrip(" \n"))
     source = tmp_path / "replies"
     source.write_text("".join(line + "\n" for line in replies))
-    show = ('printf "%s|%s|%s|%s\\n" "$_SHELLGUARD_CLASS" "$_SHELLGUARD_ACTION" '
-            '"$_SHELLGUARD_NEW_READS" "${_SHELLGUARD_REASON//$\'\\n\'/ }"')
+    show = ('printf "%s|%s|%s|%s|%s\\n" "$_SHELLGUARD_CLASS" "$_SHELLGUARD_ACTION" '
+            '"$_SHELLGUARD_NEW_READS" "$_SHELLGUARD_NEW_TABLE" "${_SHELLGUARD_REASON//$\'\\n\'/ }"')
     if kind == "bash":
         script = _functions(kind, "_shellguard_parse") + (
             "while IFS= read -r line; do\n"
@@ -288,6 +290,7 @@ def test_reply_parsing_agrees_with_json(kind, tmp_path):
             "  elif [[ $REPLY == *'\"action\":\"allow\"'* ]]; then echo HEAD-MISSED; "
             f"  elif _shellguard_parse; then {show}; else echo FAIL; fi\n"
             "  _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_NEW_READS= _SHELLGUARD_REASON=\n"
+            "  _SHELLGUARD_NEW_TABLE=\n"
             f"done < {source}\n")
         argv = [kind, "-f"]
     result = _run([*argv, "-c", script], env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"})
@@ -300,5 +303,58 @@ def test_reply_parsing_agrees_with_json(kind, tmp_path):
         if kind == "zsh" and data["action"] == "allow":
             reason = ""         # taken from the head: the reason is not needed to run it
         expected = "|".join((data["classification"], data["action"],
-                             data.get("read_prefixes", ""), reason))
+                             data.get("read_prefixes", ""), data.get("read_table", ""), reason))
         assert line == expected, reply
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monkeypatch):
+    """`_shellguard_load_table` leaves the shell's two tables as `_shellguard_keep_reads`
+    would, given the prefixes kept before and then every prefix of the table
+    (shellguard/read_table.py); words kept before for a first word stay."""
+    if not shutil.which(kind):
+        pytest.skip(f"{kind} is not installed")
+    from shellguard import read_table
+    from shellguard.rules.engine import builtin_rules
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    rules = builtin_rules()
+    table = [str(p) for name in ("ls", "git", "ip", "docker", "tree", "kubectl", "cat")
+             for p in rules.read_only_prefixes(name)]
+    name = read_table.write(table, kind)
+    assert name is not None and len(table) > 1000
+    before = "git frobnicate,ls,gh pr list --web,ip zz show"
+    show = "".join(
+        (f'for k in ${{(k){table}}}; do print -r -- "{tag}|$k|${table}[$k]"; done\n'
+         if kind == "zsh" else
+         f'for k in "${{!{table}[@]}}"; do printf "{tag}|%s|%s\\n" "$k" "${{{table}[$k]}}"; done\n')
+        for tag, table in (("R", "_SHELLGUARD_READS"), ("F", "_SHELLGUARD_READ_FIRST")))
+    setup = ("typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST\n"
+             "typeset -i _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=100000\n"
+             "_SHELLGUARD_PID=7 _SHELLGUARD_CACHE_STAMP=$'7\\x1f'\n")
+    functions = _functions(kind, "_shellguard_keep_reads", "_shellguard_load_table")
+    argv = [kind, "-f"] if kind == "zsh" else [kind, "--norc", "--noprofile"]
+    env = {"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path),
+           "HOME": str(tmp_path)}
+    loaded = _run([*argv, "-c", functions + setup + f"_shellguard_keep_reads '{before}'\n"
+                   f"_SHELLGUARD_TABLE_NEXT={name}\n_shellguard_load_table\n"
+                   'echo "T|$_SHELLGUARD_TABLE"\n' + show], env=env)
+    kept = _run([*argv, "-c", functions + setup + f"_shellguard_keep_reads '{before}'\n"
+                 f"_shellguard_keep_reads '{','.join(table)}'\n" + show], env=env)
+    assert loaded.returncode == 0 and loaded.stderr == "", loaded.stderr
+    assert kept.returncode == 0 and kept.stderr == "", kept.stderr
+
+    def tables(out: str) -> tuple[dict[str, str], dict[str, set[str]]]:
+        rows = [line.split("|") for line in out.splitlines() if line[:2] in ("R|", "F|")]
+        reads = {k: v for t, k, v in rows if t == "R"}
+        first = {k: set(v.split()) for t, k, v in rows if t == "F"}
+        return reads, first
+
+    assert f"T|{name}" in loaded.stdout.splitlines()
+    assert tables(loaded.stdout) == tables(kept.stdout)
+    assert tables(loaded.stdout)[1]["git"] >= {"frobnicate", "status", "log"}
+    # a name that is not one of ours is never looked up
+    odd = _run([*argv, "-c", functions + setup + "_SHELLGUARD_TABLE_NEXT=../x\n"
+                "_shellguard_load_table\necho \"T|$_SHELLGUARD_TABLE|${#_SHELLGUARD_READS[@]}\"\n"],
+               env=env)
+    assert odd.stdout.strip() == "T||0"

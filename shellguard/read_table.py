@@ -1,0 +1,125 @@
+"""The read-only prefixes of every program on PATH, written for a shell to load at once.
+
+A shell keeps the read-only prefixes (``ls``, ``git status -c --exec``) the co-process
+names in its replies and lets a plain line made of them through without a round trip
+(:mod:`shellguard.parse.plain`). A reply names only its own line's prefixes, so the
+first line of each program used to wait for the co-process. This table holds them all
+for the programs this machine can run: the co-process builds it while no line waits
+(:class:`shellguard.server.Session`), writes it to the cache directory in a form the
+shell loads in a few milliseconds (zsh: data lines it reads with ``$(<file)``; bash: an
+assignment it sources, since its ``read`` takes a system call per byte), and names the
+file in its replies (``read_table``: its name in ``$XDG_CACHE_HOME/shellguard/
+read-tables/``, without the shell's suffix); the shell loads it after the command has
+run, before the next prompt, and merges what it kept before.
+
+The files are named after their content (hex digits), so the shells of one machine
+share them; the few most recently written or used are kept. Every word is checked
+against the pattern the prefixes are made of before it is written: nothing in a file
+needs quoting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from shellguard import paths
+
+__all__ = ["SHELLS", "HEADER", "directory", "render", "write"]
+
+#: The shells that load a table, and the first line of theirs.
+SHELLS = ("zsh", "bash")
+HEADER = "shellguard read table 1"
+#: The most prefixes a table holds (this machine's PATH: ~2,900; zsh loads 1,000 a ms).
+MAX_ENTRIES = 20000
+#: Tables kept per shell: one per PATH and config in use, and a few before.
+_KEEP = 6
+#: What a prefix's words and options are made of (RuleSet.read_only_prefix): no quoting.
+_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*( [A-Za-z0-9][A-Za-z0-9_.+-]*){0,2}")
+_OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
+
+
+def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The two tables a shell keeps (``_shellguard_keep_reads``): prefix words -> " their
+    options " (" " for none), and first word -> " the words after it " ("*": alone)."""
+    reads: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for entry in prefixes:
+        words, _, unless = entry.partition(" -")
+        options = ("-" + unless).split() if unless else []
+        if words in reads or not _WORDS.fullmatch(words) or not all(
+                _OPTION.fullmatch(o) for o in options):
+            continue
+        if len(reads) == MAX_ENTRIES:
+            break
+        reads[words] = " ".join(["", *options, ""]) if options else " "
+        name, _, rest = words.partition(" ")
+        after = rest.partition(" ")[0] or "*"
+        known = first.get(name, " ")
+        if f" {after} " not in known:
+            first[name] = f"{known}{after} "
+    return reads, first
+
+
+def render(prefixes: Iterable[str], shell: str) -> str:
+    """The file for ``shell`` (zsh: the header, the number of prefixes, then key and
+    value lines of the two tables; bash: assignments to its two tables)."""
+    reads, first = _tables(prefixes)
+    if shell == "zsh":
+        lines = [HEADER, str(len(reads))]
+        for table in (reads, first):
+            for key, value in table.items():
+                lines += (key, value)
+        return "\n".join(lines) + "\n"
+    parts = [f"# {HEADER}\n_sg_table_size={len(reads)}\n"]
+    for name, table in (("_SHELLGUARD_READS", reads), ("_SHELLGUARD_READ_FIRST", first)):
+        body = " ".join(f"['{key}']='{value}'" for key, value in table.items())
+        parts.append(f"{name}+=( {body} )\n")
+    return "".join(parts)
+
+
+def directory() -> Path:
+    return paths.cache_dir() / "read-tables"
+
+
+def write(prefixes: Iterable[str], shell: str) -> str | None:
+    """Write the table for ``shell`` (unless a file holds it already) and return its
+    name, or None when there is nothing to write or it cannot be written (the shells
+    then do without: a round trip for each program's first line)."""
+    prefixes = list(prefixes)
+    if not prefixes:
+        return None
+    text = render(prefixes, shell)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+    folder = directory()
+    path = folder / f"{digest}.{shell}"
+    try:
+        if path.exists():
+            os.utime(path)  # in use: kept when older ones go
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{digest}.{shell}.{os.getpid()}"
+            tmp.write_text(text, encoding="ascii")
+            os.replace(tmp, path)
+            _prune(folder, shell)
+    except OSError:
+        return None
+    return digest
+
+
+def _prune(folder: Path, shell: str) -> None:
+    """Keep the few tables of ``shell`` written or used most recently."""
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    files = sorted(folder.glob(f"*.{shell}"), key=used, reverse=True)
+    for old in files[_KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
