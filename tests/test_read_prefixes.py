@@ -81,7 +81,8 @@ def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
             words = rng.choices(vocabulary, k=rng.randint(0, 4))
             # some quoted, as a whole or in part: the same argument to the program
             words = [rng.choice((f"'{w}'", f'"{w}"', f"{w[:1]}'{w[1:]}'", w)) for w in words]
-            line = " ".join([prefix.words, *words])
+            # one in four behind a bare sudo, which the shells look past
+            line = " ".join(["sudo"] * (rng.random() < 0.25) + [prefix.words, *words])
             if not shell_lets_through(line, _kept(prefix)):
                 continue
             decision = guard.check(line, "/tmp")
@@ -206,6 +207,20 @@ def test_guard_names_prefixes_only_when_the_config_runs_reads_unasked(tmp_path) 
     assert prefixes(Config(deny=("cat notes.txt",))) == ()             # so may a command
     assert prefixes(Config(deny=("git.push-force",))) == ("ls", "grep")  # a rule id cannot
     assert prefixes(Config(deny=("ls",))) == ("grep",)                 # nor can another word
+    # a bare sudo is looked past; one with options of its own is not
+    assert prefixes(Config(), "sudo ls /root | sudo sudo grep x") == ("ls", "grep")
+    assert prefixes(Config(), "sudo -u www ls") == () and prefixes(Config(), "sudo") == ()
+
+
+def test_the_shells_look_past_a_bare_sudo() -> None:
+    kept = {"ls": (), "git status": ("-c",)}
+    assert shell_lets_through("sudo ls -la /root", kept)
+    assert shell_lets_through("ls | sudo sudo git status -s", kept)
+    assert shell_lets_through("ll", kept, {"ll": "sudo ls"})
+    for line in ("sudo", "sudo -u www ls", "sudo -i", "sudo git status -c x", "sudo rm x",
+                 "sudo ll", "sudo FOO=1 ls"):
+        assert not shell_lets_through(line, kept, {"ll": "ls -l"}), line
+    assert not shell_lets_through("s ls", kept, {"s": "sudo "})       # (its text ends in a blank)
 
 
 def test_replies_carry_prefixes_after_the_class() -> None:

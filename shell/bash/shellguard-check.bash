@@ -533,11 +533,13 @@ _shellguard_plain_reads() {
     [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
   fi
   # Most lines that fail do so at their first word: no kept prefix starts with it.
-  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || $names == *" $first "* ) ]] ||
-    return 1
-  # Most that pass it fail at the next: unless the first word is kept alone or is an
-  # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
-  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && $names != *" $first "* ]]; then
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || $names == *" $first "* ||
+                    $first == sudo ) ]] || return 1
+  # Most that pass it fail at the next: unless the first word is kept alone, is an
+  # alias or sudo, a kept prefix goes on with the next word (a quoted one is left to the
+  # rest).
+  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && $names != *" $first "* &&
+        $first != sudo ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
@@ -584,6 +586,14 @@ _shellguard_plain_reads() {
       [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
       cmd=$text${cmd:${#first}}
       cmd=${cmd#"${cmd%%[! ]*}"}
+      first=${cmd%% *}
+    done
+    # a bare sudo runs the command after it (plain.py's past_sudo)
+    while [[ $first == sudo ]]; do
+      word=${cmd:4}
+      word=${word#"${word%%[! ]*}"}
+      [[ -n $word && $word != -* ]] || break
+      cmd=$word
       first=${cmd%% *}
     done
     cmd=${cmd:${#first}}
@@ -733,7 +743,8 @@ _shellguard_enter() {
     # copies the function's body first)
     if { [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]] ||
          { (( ${#_SHELLGUARD_READS[@]} )) &&
-           [[ -z $first || -n ${_SHELLGUARD_READ_FIRST[$first]-} || $_SHELLGUARD_ANAMES == *" $first "* ]] &&
+           [[ -z $first || -n ${_SHELLGUARD_READ_FIRST[$first]-} || $_SHELLGUARD_ANAMES == *" $first "* ||
+              $first == sudo ]] &&
            _shellguard_plain_reads "$READLINE_LINE"; }; } &&
        _shellguard_cache_usable && (( ${#_SHELLGUARD_ALLOWED[@]} + ${#_SHELLGUARD_READS[@]} )); then
       # (kept as allowed: the check of a line with quotes takes bash ~0.3 ms)

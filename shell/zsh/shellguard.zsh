@@ -798,11 +798,13 @@ _shellguard_plain_reads() {
   # Most lines that fail do so at their first word: no kept prefix starts with it.
   local line=${t#"${t%%[^ ]*}"}
   local first=${line%%[ \|\&\;]*}
-  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ) ]] ||
-    return 1
-  # Most that pass it fail at the next: unless the first word is kept alone or is an
-  # alias, a kept prefix goes on with the next word (a quoted one is left to the rest).
-  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && -z ${aliases[$first]+1} ]]; then
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ||
+                    $first == sudo ) ]] || return 1
+  # Most that pass it fail at the next: unless the first word is kept alone, is an
+  # alias or sudo, a kept prefix goes on with the next word (a quoted one is left to the
+  # rest).
+  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && -z ${aliases[$first]+1} &&
+        $first != sudo ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[^ ]*}"}
     next=${next%%[ \|\&\;]*}
@@ -856,6 +858,10 @@ _shellguard_plain_reads() {
       if (( ${#galiases} )); then
         for word in $w; do (( ${+galiases[$word]} )) && return 1; done
       fi
+    done
+    # a bare sudo runs the command after it (plain.py's past_sudo)
+    while [[ $w[1] == sudo && $w[2] == [^-]* ]]; do
+      w=($w[2,-1])
     done
     # the program and up to two subcommand words (`gh pr list`), shortest first
     for skip in 1 2 3; do
@@ -996,7 +1002,8 @@ _shellguard_line_finish() {
     # (the plain check's first step, its most common failure, without calling it)
     local _sg_first=${_sg_text%%[ \|\&\;]*}
     if (( _SHELLGUARD_READS_N )) &&
-       [[ -z $_sg_first || -n ${_SHELLGUARD_READ_FIRST[$_sg_first]-} || -n ${aliases[$_sg_first]+1} ]] &&
+       [[ -z $_sg_first || -n ${_SHELLGUARD_READ_FIRST[$_sg_first]-} || -n ${aliases[$_sg_first]+1} ||
+          $_sg_first == sudo ]] &&
        _shellguard_plain_reads "$_sg_text"; then
       _sg_plain=1
     else

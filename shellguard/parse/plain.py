@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "unquote",
-           "has_option", "holds_option"]
+__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
+           "unquote", "has_option", "holds_option"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -97,6 +97,18 @@ def expand_plain_aliases(words: list[str], aliases: Mapping[str, str]) -> list[s
     return words
 
 
+def past_sudo(words: list[str]) -> list[str]:
+    """The command a bare ``sudo`` runs (``sudo crontab -l`` -> ``crontab -l``): with no
+    option of its own, sudo's first word is the program and the rest its arguments,
+    classified as that command (CLASSES.md: the wrapper is looked through). The shells
+    look past it the same way, after the first word's aliases and before nothing else
+    (no alias is expanded after it unless sudo's own text ends in a blank, which is
+    not plain)."""
+    while len(words) > 1 and words[0] == "sudo" and not words[1].startswith("-"):
+        words = words[1:]
+    return words
+
+
 class ReadPrefixes:
     """The read-only prefixes a shell keeps from the co-process's replies, and the plain
     lines they let through. The zsh and bash scripts do the same in their own words
@@ -133,6 +145,7 @@ class ReadPrefixes:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if not words:
                 return False
+            words = past_sudo(words)
             # the program and up to two subcommand words, shortest first
             size = next((n for n in (1, 2, 3) if n <= len(words)
                          and " ".join(words[:n]) in self._kept), 0)

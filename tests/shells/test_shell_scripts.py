@@ -204,8 +204,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     # expanded by the shells as they check a line, when their text is plain
     aliases = {"ll": "ls -la", "t": "tree -o out", "tl": "tree -L", "g": "git",
                "gst": "git status", "bad": "ls;rm", "sp": "ls ", "cat": "cat -v",
-               "gpr": "gh pr", "loop": "loop2", "loop2": "loop"}
-    tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list",
+               "gpr": "gh pr", "loop": "loop2", "loop2": "loop", "su": "sudo ls", "sd": "sudo "}
+    tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list", "sudo",
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
@@ -232,6 +232,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "git status --short", "git  status", "git log",
               "ll x", "t x", "tl 2", "g status", "gst -c x", "gst", "bad", "sp ls", "cat f",
               "gpr list", "gpr list --web", "loop", "ll | gst", "g  status -s; ll",
+              "sudo ls", "sudo  sudo git status -s", "sudo", "sudo -u x ls", "ls | sudo cat x",
+              "sudo ll", "sudo rm x", "sudo gh pr list --web", "su", "sp sudo ls",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
