@@ -34,7 +34,7 @@ __all__ = ["serve", "answer", "Session"]
 
 _READ_CHUNK = 1 << 16
 #: How long one step of building the read tables may run before it looks for a request.
-_STEP_SECONDS = 0.003
+_STEP_SECONDS = 0.001
 
 
 def _lines(fd: int, on_idle: Callable[[], None] = lambda: None) -> Iterator[bytes | None]:
