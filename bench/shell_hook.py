@@ -12,7 +12,8 @@ classifier while a line is typed, so Enter finds the answer ready; the time that
 costs per key is printed too); a line the classifier has seen (its answer cache);
 and a line the shell allowed before in this directory (the shell's own cache).
 Then the corpus replay: 1,000 READ lines of tests/corpus entered once each into a new
-shell, back to back (most are new to the shell and the classifier); and the same lines
+shell, back to back (all new to the classifier; the shell answers those its read table
+lets through, shellguard/read_table.py); and the same lines
 in a later session, after one of 1,000 other corpus lines whose read-only prefixes the
 co-process kept (what a returning user's shell gets with the first reply).
 
@@ -497,7 +498,8 @@ def main() -> int:
             print(f"\n{kind}: added per READ command on Enter, {count} READ lines of the corpus "
                   "entered once each into a new shell a second after its first prompt (the "
                   "default settings, no earlier session: the caches start empty but for the "
-                  "everyday read-only prefixes; the programs the lines name on PATH)"
+                  "everyday read-only prefixes and, once built, the read table of the "
+                  "programs on PATH, among them those the lines name)"
                   f"{f', {args.replay_pause} s after the line before' if args.replay_pause else ''}"
                   f"\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
                   f"p99 {p99 / 1000:6.3f} ms")
