@@ -120,7 +120,9 @@ def test_examples_of_prefixes() -> None:
     # rules that need no option to write
     # a rule tried after one that only reads and always matches never decides
     assert named("git stash list").startswith("git stash list ")   # git.stash comes later
-    for line in ("rm x", "sort data", "uniq a b", "date 0101", "git branch", "git stash",
+    # sort writes with -o and runs a program with --compress-program: both named
+    assert named("sort -u data") == "sort --compress-program --output -o"
+    for line in ("rm x", "uniq a b", "date 0101", "git branch", "git stash", "less f",
                  "kubectl delete pod x", "docker run x", "tee out", "cp a b", "curl x"):
         assert named(line) is None, line
 
