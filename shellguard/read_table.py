@@ -15,7 +15,10 @@ run, before the next prompt, and merges what it kept before.
 The files are named after their content (hex digits), so the shells of one machine
 share them; the few most recently written or used are kept. Every word is checked
 against the pattern the prefixes are made of before it is written: nothing in a file
-needs quoting.
+needs quoting. A table decides which lines run unasked, so it is written only to
+directories that are the user's and writable by no one else, a file found under its
+name is used only when it holds what was built, and the shells load only a file the
+user owns.
 """
 
 from __future__ import annotations
@@ -98,10 +101,15 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
     folder = directory()
     path = folder / f"{digest}.{shell}"
     try:
-        if path.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # What a shell loads decides what runs unasked (bash sources it): only from
+        # directories no one else can write to, and a file found there is used only
+        # when it holds what was just built.
+        if not (_private(folder) and _private(folder.parent)):
+            return None
+        if _private(path) and path.read_text(encoding="ascii", errors="replace") == text:
             os.utime(path)  # in use: kept when older ones go
         else:
-            folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / f".{digest}.{shell}.{os.getpid()}"
             tmp.write_text(text, encoding="ascii")
             os.replace(tmp, path)
@@ -109,6 +117,15 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
     except OSError:
         return None
     return digest
+
+
+def _private(path: Path) -> bool:
+    """Is ``path`` ours, and writable by no one else?"""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _prune(folder: Path, shell: str) -> None:

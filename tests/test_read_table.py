@@ -79,6 +79,23 @@ def test_only_the_most_recent_tables_are_kept(tmp_path, monkeypatch) -> None:
     assert len(left) == 6 and f"{names[-1]}.bash" in left and f"{names[0]}.bash" not in left
 
 
+def test_a_table_is_only_where_no_one_else_can_change_it(tmp_path, monkeypatch) -> None:
+    """A table decides what runs unasked: a file planted under its name is replaced, and
+    a directory others can write to gets none."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    name = read_table.write(["ls"], "bash")
+    path = read_table.directory() / f"{name}.bash"
+    path.write_text("_SHELLGUARD_READS+=( ['rm']=' ' )\n_sg_table_size=1\n")
+    assert read_table.write(["ls"], "bash") == name
+    assert path.read_text() == read_table.render(["ls"], "bash")
+    assert oct(read_table.directory().stat().st_mode & 0o777) == "0o700"
+    read_table.directory().chmod(0o777)
+    assert read_table.write(["ls"], "bash") is None
+    read_table.directory().chmod(0o700)
+    read_table.directory().parent.chmod(0o757)
+    assert read_table.write(["ls"], "bash") is None
+
+
 def test_an_unwritable_cache_costs_the_table_not_the_answer(tmp_path, monkeypatch) -> None:
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))

@@ -498,7 +498,7 @@ _shellguard_load_table() {
     file=$HOME/.cache/shellguard/read-tables/$name.bash
   fi
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
-     $name != *[!0-9a-f]* && -f $file && -r $file ]] || return 0
+     $name != *[!0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
   local -A kept=()
   for word in "${!_SHELLGUARD_READ_FIRST[@]}"; do
     kept[$word]=${_SHELLGUARD_READ_FIRST[$word]}

@@ -769,7 +769,7 @@ _shellguard_load_table() {
     file=$HOME/.cache/shellguard/read-tables/$name.zsh
   fi
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
-     $name != *[^0-9a-f]* && -f $file && -r $file ]] || return 0
+     $name != *[^0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
   local -a lines=( "${(@f)$(<$file)}" )
   local -i n=${lines[2]:-0}
   [[ $lines[1] == 'shellguard read table 1' && $lines[2] == <1-> ]] &&

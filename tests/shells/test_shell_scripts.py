@@ -355,6 +355,13 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
     assert f"T|{name}" in loaded.stdout.splitlines()
     assert tables(loaded.stdout) == tables(kept.stdout)
     assert tables(loaded.stdout)[1]["git"] >= {"frobnicate", "status", "log"}
+    # a file someone else owns is never loaded (as root, the test can make one)
+    if os.getuid() == 0:
+        os.chown(tmp_path / "shellguard" / "read-tables" / f"{name}.{kind}", 65534, 65534)
+        other = _run([*argv, "-c", functions + setup + f"_SHELLGUARD_TABLE_NEXT={name}\n"
+                      "_shellguard_load_table\necho \"T|$_SHELLGUARD_TABLE|${#_SHELLGUARD_READS[@]}\"\n"],
+                     env=env)
+        assert other.stdout.strip() == "T||0"
     # a name that is not one of ours is never looked up
     odd = _run([*argv, "-c", functions + setup + "_SHELLGUARD_TABLE_NEXT=../x\n"
                 "_shellguard_load_table\necho \"T|$_SHELLGUARD_TABLE|${#_SHELLGUARD_READS[@]}\"\n"],
