@@ -366,6 +366,7 @@ shellguard() {
         co="pid $_SHELLGUARD_PID"
       fi
       builtin printf '%s\n' "shellguard: $state in this shell (bash, ${_SHELLGUARD_MODE:-not started}); classifier: $co" \
+        "  read-only prefixes kept: ${#_SHELLGUARD_READS[@]} (read table: ${_SHELLGUARD_TABLE:-none yet})" \
         "  python: ${_SHELLGUARD_PYTHON:-not found}" \
         "  log: ${XDG_STATE_HOME:-$HOME/.local/state}/shellguard/serve.log" ;;
     *)

@@ -1271,6 +1271,7 @@ shellguard() {
         co="pid $_SHELLGUARD_PID"
       fi
       builtin print -r -- "shellguard: $state in this shell (zsh); classifier: $co"
+      builtin print -r -- "  read-only prefixes kept: ${#_SHELLGUARD_READS} (read table: ${_SHELLGUARD_TABLE:-none yet})"
       builtin print -r -- "  python: ${_SHELLGUARD_PYTHON:-not found}"
       builtin print -r -- "  log: ${XDG_STATE_HOME:-$HOME/.local/state}/shellguard/serve.log" ;;
     *)
