@@ -159,12 +159,17 @@ class Session:
         prefixes: list[str] = []
         pause = time.monotonic() + _STEP_SECONDS
         for name in names:
+            found: list[str] = []
             for prefix in guard.program_read_prefixes(name):
                 if prefix is not None:
-                    prefixes.append(prefix)
+                    found.append(prefix)
+                    if len(found) > read_table.MAX_PER_PROGRAM:
+                        break
                 if time.monotonic() > pause:
                     yield True
                     pause = time.monotonic() + _STEP_SECONDS
+            if len(found) <= read_table.MAX_PER_PROGRAM:
+                prefixes += found
         for shell in read_table.SHELLS:
             name = read_table.write(prefixes, shell)
             if name is not None:
