@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["config_dir", "config_file", "data_dir", "state_dir", "cache_dir", "runtime_dir",
-           "user_rules_dir"]
+           "user_rules_dir", "is_private"]
 
 
 def _xdg(var: str, fallback: str, env: Mapping[str, str] | None = None) -> Path:
@@ -50,3 +50,13 @@ def runtime_dir() -> Path:
     if value and os.path.isabs(value):
         return Path(value) / "shellguard"
     return Path(f"/tmp/shellguard-{os.getuid()}")
+
+
+def is_private(path: Path) -> bool:
+    """Is ``path`` the user's, and writable by no one else? (What the shells run or
+    load from the cache must be.)"""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022

@@ -109,9 +109,9 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
         # What a shell loads decides what runs unasked (bash sources it): only from
         # directories no one else can write to, and a file found there is used only
         # when it holds what was just built.
-        if not (_private(folder) and _private(folder.parent)):
+        if not (paths.is_private(folder) and paths.is_private(folder.parent)):
             return None
-        if _private(path) and path.read_text(encoding="ascii", errors="replace") == text:
+        if paths.is_private(path) and path.read_text(encoding="ascii", errors="replace") == text:
             os.utime(path)  # in use: kept when older ones go
         else:
             tmp = folder / f".{digest}.{shell}.{os.getpid()}"
@@ -121,15 +121,6 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
     except OSError:
         return None
     return digest
-
-
-def _private(path: Path) -> bool:
-    """Is ``path`` ours, and writable by no one else?"""
-    try:
-        info = path.stat()
-    except OSError:
-        return False
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _prune(folder: Path, shell: str) -> None:

@@ -99,13 +99,16 @@ def _compiled_link(path: str) -> str | None:
     """A link to the script ``path`` in the cache, beside which zsh keeps its compiled
     form (zcompile; zsh reads it about ten times faster than the text); None when the
     cache cannot hold it. One folder per installation, so that two never share one."""
-    from shellguard.paths import cache_dir
+    from shellguard.paths import cache_dir, is_private
 
     folder = cache_dir() / "zsh" / os.path.dirname(path).replace("%", "%25").replace("/", "%")
     link = folder / os.path.basename(path)
     try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # zsh runs what is compiled beside the link: only where no one else can write
+        if not (is_private(folder) and is_private(folder.parent)):
+            return None
         if not (link.is_symlink() and os.readlink(link) == path):
-            folder.mkdir(parents=True, exist_ok=True)
             spare = folder / f".{link.name}.{os.getpid()}"
             spare.unlink(missing_ok=True)
             spare.symlink_to(path)

@@ -70,6 +70,29 @@ def test_a_fresh_cache_is_printed_without_starting_python(bin_dir):
     assert (result.returncode, result.stdout, result.stderr) == (0, ": from the cache\n", "")
 
 
+def test_a_cache_someone_else_owns_is_never_run(bin_dir):
+    if os.getuid() != 0:
+        pytest.skip("needs root to give the file to another user")
+    cache = _cache("bash")
+    cache.parent.mkdir(parents=True)
+    cache.write_text(f"[ \"$key\" = 'init bash ({bin_dir / 'shellguard-py'})' ] || return 1\n"
+                     "printf '%s\\n' ': planted'\n")
+    os.chown(cache, 65534, 65534)
+    result = _run(bin_dir, "init", "bash")
+    assert result.returncode == 0 and ": planted" not in result.stdout
+    assert "shellguard.bash" in result.stdout and cache.stat().st_uid == 0   # written anew
+
+
+def test_the_compiled_zsh_script_is_kept_only_where_no_one_else_can_write(tmp_path):
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / "shellguard" / "zsh"
+    assert str(folder) in shells.render("zsh", compiled=True)
+    assert oct(next(folder.iterdir()).stat().st_mode & 0o777) == "0o700"
+    folder.chmod(0o777)
+    assert str(folder) not in shells.render("zsh", compiled=True)   # the package's text
+    folder.chmod(0o755)
+    assert str(folder) in shells.render("zsh", compiled=True)
+
+
 def test_a_stale_or_foreign_cache_is_replaced(bin_dir):
     cache = _cache("zsh")
     cache.parent.mkdir(parents=True)
