@@ -339,6 +339,7 @@ _shellguard_prompt_setup() {
     # flag it clears for that is set again (the guard above keeps it set now).
     __bp_preexec_interactive_mode=on
   fi
+  [[ -n $_SHELLGUARD_TABLE_NEXT ]] && _shellguard_load_table
   # (_shellguard_arm, inlined) Last: every command after it in this function would
   # fire the trap (about 15 us each); only the return does.
   [[ $_SHELLGUARD_MODE == own ]] && builtin trap '_shellguard_debug "$_"' DEBUG
