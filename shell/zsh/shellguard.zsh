@@ -756,7 +756,7 @@ _shellguard_load_table() {
   # Load the read table a reply named (shellguard/read_table.py, in the cache
   # directory as the co-process found it in the environment): the read-only
   # prefixes of every program on PATH, so that a plain line of them runs without a
-  # round trip from its first use (~3 ms for this machine's 2,900). Its lines: a
+  # round trip from its first use (~3 ms for this machine's 1,500). Its lines: a
   # header, how many prefixes, each prefix and its options, then each first word and
   # the words after it, merged with those kept before. Only under the stamp the reply
   # came under (internal)
