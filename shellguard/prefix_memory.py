@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from shellguard.parse.plain import prefix_entry
+
 __all__ = ["PrefixMemory", "EVERYDAY"]
 
 #: Everyday read-only commands, handed out after a user's own (:meth:`PrefixMemory.
@@ -103,7 +105,7 @@ class PrefixMemory:
         """Keep the words of these prefixes (``"git status -c --exec"``: ``git
         status``) as the most recently used, in memory; :meth:`save` writes them."""
         words = self._load()
-        for word in (entry.partition(" -")[0] for entry in prefixes):
+        for word in (prefix_entry(entry)[0] for entry in prefixes):
             if _WORDS.fullmatch(word):
                 self._unsaved |= word not in words
                 words.pop(word, None)

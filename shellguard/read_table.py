@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from shellguard import paths
+from shellguard.parse.plain import prefix_entry
 
 __all__ = ["SHELLS", "HEADER", "directory", "render", "write"]
 
@@ -56,8 +57,7 @@ def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     reads: dict[str, str] = {}
     first: dict[str, str] = {}
     for entry in prefixes:
-        words, _, unless = entry.partition(" -")
-        options = ("-" + unless).split() if unless else []
+        words, options = prefix_entry(entry)
         if words in reads or not _WORDS.fullmatch(words) or not all(
                 _OPTION.fullmatch(o) for o in options):
             continue

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 __all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
-           "unquote", "has_option", "holds_option"]
+           "prefix_entry", "unquote", "has_option", "holds_option"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -97,6 +97,13 @@ def expand_plain_aliases(words: list[str], aliases: Mapping[str, str]) -> list[s
     return words
 
 
+def prefix_entry(entry: str) -> tuple[str, tuple[str, ...]]:
+    """A read-only prefix as replies and tables name it (``git status -c --exec``): its
+    words and the options it must not have (``RuleSet.read_only_prefix``)."""
+    words, _, unless = entry.partition(" -")
+    return words, tuple(("-" + unless).split()) if unless else ()
+
+
 def past_sudo(words: list[str]) -> list[str]:
     """The command a bare ``sudo`` runs (``sudo crontab -l`` -> ``crontab -l``): with no
     option of its own, sudo's first word is the program and the rest its arguments,
@@ -129,9 +136,9 @@ class ReadPrefixes:
         if len(self._kept) >= self.limit:
             self._kept.clear()
         for entry in field.split(","):
-            words, _, unless = entry.partition(" -")
+            words, unless = prefix_entry(entry)
             if words:
-                self._kept[words] = tuple(("-" + unless).split()) if unless else ()
+                self._kept[words] = unless
 
     def lets_through(self, line: str, aliases: Mapping[str, str] | None = None) -> bool:
         """Is every command of plain ``line`` (its aliases expanded) a kept prefix and
