@@ -200,6 +200,18 @@ class Session:
         self.sync()
         assert victim.exists()
 
+    def wait_for_read_table(self, timeout: float = 30) -> None:
+        """Until `shellguard status` shows a read table loaded (the co-process builds it
+        while no line waits, a reply names it, the next prompt loads it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.line("shellguard status")
+            out = self.sync()
+            if re.search(r"read-only prefixes kept: \d{3,} \(read table: [0-9a-f]{20}\)", out):
+                return
+            assert time.monotonic() < deadline, out
+            time.sleep(0.3)
+
     def ps2(self) -> None:
         # zsh's PS2 names what is open: "for> ", "heredoc> ", "> " after a backslash
         self.expect(r"[a-z]*> " if self.kind == "zsh" else r"(\n|\x1b\[\?2004h)> ")

@@ -327,14 +327,7 @@ def test_the_read_table_lets_a_first_line_of_a_program_on_path_through(spawn, ki
     co-process stopped. A config change drops the table with the other answers kept."""
     shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
     (shell.home / "notes.txt").write_text("TAC-OK\n")
-    deadline = time.monotonic() + 30
-    while True:       # (the co-process builds the table while no line waits)
-        shell.line("shellguard status")
-        out = shell.sync()
-        if re.search(r"read-only prefixes kept: \d{3,} \(read table: [0-9a-f]{20}\)", out):
-            break
-        assert time.monotonic() < deadline, out
-        time.sleep(0.3)
+    shell.wait_for_read_table()
     pid = shell.serve_pid()
     os.kill(pid, signal.SIGSTOP)
     try:

@@ -4,7 +4,6 @@ bash-preexec, a plugin that replaces zle-line-finish, sourcing twice."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sys
 import time
@@ -224,13 +223,7 @@ def test_bash_with_bash_preexec(spawn, where):
     # (bash-preexec's DEBUG trap calls our preexec function for the Ctrl-O line)
     _guarded_beside_bash_preexec(shell)
     # the read table is loaded at its prompts too (the prompt hook's longer path)
-    deadline = time.monotonic() + 30
-    while True:
-        shell.line("shellguard status")
-        if re.search(r"read table: [0-9a-f]{20}", shell.sync()):
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
+    shell.wait_for_read_table()
 
 
 def test_bash_53_with_bash_preexec_in_ps0_mode(spawn):
