@@ -9,8 +9,13 @@ for the programs this machine can run: the co-process builds it while no line wa
 shell loads in a few milliseconds (zsh: data lines it reads with ``$(<file)``; bash: an
 assignment it sources, since its ``read`` takes a system call per byte), and names the
 file in its replies (``read_table``: its name in ``$XDG_CACHE_HOME/shellguard/
-read-tables/``, without the shell's suffix); the shell loads it after the command has
-run, before the next prompt, and merges what it kept before.
+read-tables/``, without its suffix, ``.2.zsh`` or ``.2.bash``); the shell loads it after
+the command has run, before the next prompt, and merges what it kept before.
+
+The ``2`` is the format: a shell script loads only the format it knows. Format 2 added
+word exceptions (``=install``), which a script written for format 1 would skip as if
+they were options it does not see: an older shell running against a newer co-process
+(after an upgrade, until it restarts) finds no file of its format and does without.
 
 The files are named after their content (hex digits), so the shells of one machine
 share them; the few most recently written or used are kept. Every word is checked
@@ -31,13 +36,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from shellguard import paths
-from shellguard.parse.plain import prefix_entry
+from shellguard.parse.plain import EXCEPTION, prefix_entry
 
-__all__ = ["SHELLS", "HEADER", "directory", "render", "write"]
+__all__ = ["SHELLS", "HEADER", "directory", "path", "render", "write"]
 
 #: The shells that load a table, and the first line of theirs.
 SHELLS = ("zsh", "bash")
-HEADER = "shellguard read table 1"
+FORMAT = 2
+HEADER = f"shellguard read table {FORMAT}"
 #: The most prefixes a table holds (this machine's PATH: ~1,500; zsh loads 1,000 a ms).
 MAX_ENTRIES = 20000
 #: A program whose rules spell out more is left to the replies, one line at a time:
@@ -48,18 +54,17 @@ MAX_PER_PROGRAM = 256
 _KEEP = 6
 #: What a prefix's words and options are made of (RuleSet.read_only_prefix): no quoting.
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*( [A-Za-z0-9][A-Za-z0-9_.+-]*){0,2}")
-_OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
 
 
 def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """The two tables a shell keeps (``_shellguard_keep_reads``): prefix words -> " their
-    options " (" " for none), and first word -> " the words after it " ("*": alone)."""
+    exceptions " (" " for none), and first word -> " the words after it " ("*": alone)."""
     reads: dict[str, str] = {}
     first: dict[str, str] = {}
     for entry in prefixes:
         words, options = prefix_entry(entry)
         if words in reads or not _WORDS.fullmatch(words) or not all(
-                _OPTION.fullmatch(o) for o in options):
+                EXCEPTION.fullmatch(o) for o in options):
             continue
         if len(reads) == MAX_ENTRIES:
             break
@@ -93,6 +98,11 @@ def directory() -> Path:
     return paths.cache_dir() / "read-tables"
 
 
+def path(name: str, shell: str) -> Path:
+    """The file of the table a reply names ``name``, for ``shell``."""
+    return directory() / f"{name}.{FORMAT}.{shell}"
+
+
 def write(prefixes: Iterable[str], shell: str) -> str | None:
     """Write the table for ``shell`` (unless a file holds it already) and return its
     name, or None when there is nothing to write or it cannot be written (the shells
@@ -102,8 +112,8 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
         return None
     text = render(prefixes, shell)
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-    folder = directory()
-    path = folder / f"{digest}.{shell}"
+    file = path(digest, shell)
+    folder = file.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         # What a shell loads decides what runs unasked (bash sources it): only from
@@ -111,12 +121,12 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
         # when it holds what was just built.
         if not (paths.is_private(folder) and paths.is_private(folder.parent)):
             return None
-        if paths.is_private(path) and path.read_text(encoding="ascii", errors="replace") == text:
-            os.utime(path)  # in use: kept when older ones go
+        if paths.is_private(file) and file.read_text(encoding="ascii", errors="replace") == text:
+            os.utime(file)  # in use: kept when older ones go
         else:
-            tmp = folder / f".{digest}.{shell}.{os.getpid()}"
+            tmp = folder / f".{file.name}.{os.getpid()}"
             tmp.write_text(text, encoding="ascii")
-            os.replace(tmp, path)
+            os.replace(tmp, file)
             _prune(folder, shell)
     except OSError:
         return None
@@ -125,9 +135,9 @@ def write(prefixes: Iterable[str], shell: str) -> str | None:
 
 def _prune(folder: Path, shell: str) -> None:
     """Keep the few tables of ``shell`` written or used most recently."""
-    def used(path: Path) -> float:
+    def used(file: Path) -> float:
         try:
-            return path.stat().st_mtime
+            return file.stat().st_mtime
         except OSError:
             return 0.0
 

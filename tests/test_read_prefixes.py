@@ -20,7 +20,7 @@ from shellguard.classify import Classifier
 from shellguard.config import Config
 from shellguard.corpus import load_corpus
 from shellguard.guard import Guard
-from shellguard.parse.plain import ReadPrefixes, plain_commands
+from shellguard.parse.plain import ReadPrefixes, plain_commands, prefix_entry
 from shellguard.protocol import MAX_PREFIXES_CHARS, Response, encode_response
 from shellguard.rules import engine
 from shellguard.rules.engine import RuleSet, load_rules
@@ -125,6 +125,43 @@ def test_examples_of_prefixes() -> None:
     for line in ("rm x", "uniq a b", "date 0101", "git branch", "git stash", "less f",
                  "kubectl delete pod x", "docker run x", "tee out", "cp a b", "curl x"):
         assert named(line) is None, line
+
+
+def test_words_a_writing_rule_takes_as_its_subcommand_are_exceptions(tmp_path) -> None:
+    """A program whose rules only read but for a few subcommands (`datasette uninstall`,
+    `systemd-analyze set-log-level`) is a prefix with those words as exceptions: a line
+    with one anywhere after it goes to the co-process."""
+    prefix = RULES.read_only_prefix(["datasette", "serve", "db.sqlite"])
+    assert prefix is not None and prefix.words == "datasette"
+    assert {"=install", "=uninstall", "=publish", "--create"} <= set(prefix.unless)
+    kept = _kept(prefix)
+    assert shell_lets_through("datasette serve db.sqlite -p 8001", kept)
+    assert shell_lets_through("datasette db.sqlite --cors", kept)
+    for line in ("datasette uninstall datasette-vega", "datasette install x",
+                 "datasette publish cloudrun db", "datasette db 'install'", "datasette x --create"):
+        assert not shell_lets_through(line, kept), line
+    analyze = RULES.read_only_prefix(["systemd-analyze", "blame"])
+    assert analyze is not None and "=set-log-level" in analyze.unless
+    # round trip through the text replies and tables carry
+    assert prefix_entry(str(prefix)) == (prefix.words, prefix.unless)
+    assert prefix_entry("gh pr =create -R") == ("gh pr", ("=create", "-R"))
+    # a `**` slot may take no word, so the prefix's own words could fill it: no exception
+    (tmp_path / "t.toml").write_text("""
+[[rule]]
+id = "t.list"
+program = "sg-test-tool"
+class = "READ"
+why = "lists"
+
+[[rule]]
+id = "t.delete"
+program = "sg-test-tool"
+subcommand = ["**", "delete"]
+class = "DELETE"
+why = "deletes"
+""")
+    rules = load_rules([tmp_path], use_cache=False)
+    assert rules.read_only_prefix(["sg-test-tool", "x"]) is None
 
 
 def test_every_prefix_only_reads_with_its_own_words() -> None:

@@ -60,7 +60,7 @@ def test_the_table_holds_what_the_shells_keep_and_is_named_after_it(tmp_path, mo
         read_table.render(prefixes, "bash")
     name = read_table.write(prefixes, "zsh")
     assert name is not None and len(name) == 20 and set(name) <= set("0123456789abcdef")
-    assert (tmp_path / "shellguard" / "read-tables" / f"{name}.zsh").read_text() == \
+    assert (tmp_path / "shellguard" / "read-tables" / f"{name}.2.zsh").read_text() == \
         read_table.render(prefixes, "zsh")
     assert read_table.write(list(reversed(prefixes)), "zsh") != name    # another content
     assert read_table.write(prefixes, "zsh") == name                     # the same file
@@ -74,9 +74,10 @@ def test_only_the_most_recent_tables_are_kept(tmp_path, monkeypatch) -> None:
     names = []
     for n in range(10):
         names.append(read_table.write([f"prog{n}"], "bash"))
-        os.utime(read_table.directory() / f"{names[-1]}.bash", (n, n))
+        os.utime(read_table.path(names[-1], "bash"), (n, n))
     left = sorted(p.name for p in read_table.directory().glob("*.bash"))
-    assert len(left) == 6 and f"{names[-1]}.bash" in left and f"{names[0]}.bash" not in left
+    assert len(left) == 6 and read_table.path(names[-1], "bash").name in left
+    assert read_table.path(names[0], "bash").name not in left
 
 
 def test_a_table_is_only_where_no_one_else_can_change_it(tmp_path, monkeypatch) -> None:
@@ -84,7 +85,7 @@ def test_a_table_is_only_where_no_one_else_can_change_it(tmp_path, monkeypatch) 
     a directory others can write to gets none."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     name = read_table.write(["ls"], "bash")
-    path = read_table.directory() / f"{name}.bash"
+    path = read_table.path(name, "bash")
     path.write_text("_SHELLGUARD_READS+=( ['rm']=' ' )\n_sg_table_size=1\n")
     assert read_table.write(["ls"], "bash") == name
     assert path.read_text() == read_table.render(["ls"], "bash")
@@ -115,7 +116,7 @@ def test_replies_name_the_table_once_built_and_a_config_change_rebuilds_it(
     zsh, bash = (_reply(guard, session, "ls", shell).get("read_table") for shell in ("zsh", "bash"))
     assert zsh and bash and zsh != bash
     assert "read_table" not in _reply(guard, session, "ls", "xonsh")   # (it loads none)
-    text = (read_table.directory() / f"{zsh}.zsh").read_text().splitlines()
+    text = read_table.path(zsh, "zsh").read_text().splitlines()
     assert "tac" in text and "git status" in text and "rm" not in text
     # ip's 1,370 (its abbreviations) are more than a program may put in: left to replies
     assert len(builtin_rules().read_only_prefixes("ip")) > read_table.MAX_PER_PROGRAM
@@ -126,7 +127,7 @@ def test_replies_name_the_table_once_built_and_a_config_change_rebuilds_it(
     assert "read_table" not in _reply(guard, session, "ls", "zsh")     # dropped at once
     session.warm(guard, lambda: True)
     rebuilt = _reply(guard, session, "ls", "zsh")["read_table"]
-    text = (read_table.directory() / f"{rebuilt}.zsh").read_text().splitlines()
+    text = read_table.path(rebuilt, "zsh").read_text().splitlines()
     assert rebuilt != zsh and "tac" not in text and "git status" in text
 
 

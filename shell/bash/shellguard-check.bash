@@ -466,13 +466,14 @@ _shellguard_classify() {
 }
 
 _shellguard_keep_reads() {
-  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
-  # those words, any words but those options only read (RuleSet.read_only_prefix).
+  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec,gh pr
+  # =create"): after those words, any words but those exceptions (options, and =words)
+  # only read (RuleSet.read_only_prefix).
   local entry words first next IFS=,
   (( ${#_SHELLGUARD_READS[@]} < _SHELLGUARD_READS_MAX )) ||
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=''
   for entry in $1; do     # no pattern characters: the co-process sends none
-    words=${entry%% -*}
+    words=${entry%% [-=]*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
     first=${words%% *} next='*'
     [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *}; }
@@ -493,9 +494,9 @@ _shellguard_load_table() {
   set -f
   _SHELLGUARD_TABLE_NEXT=
   if [[ ${XDG_CACHE_HOME-} == /* ]]; then
-    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.bash
+    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.2.bash
   else
-    file=$HOME/.cache/shellguard/read-tables/$name.bash
+    file=$HOME/.cache/shellguard/read-tables/$name.2.bash
   fi
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
      $name != *[!0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
@@ -609,13 +610,17 @@ _shellguard_plain_reads() {
       cmd=${cmd:${#word}}
     done
     [[ -n $unless ]] || return 1
-    [[ $unless == ' ' || $cmd != *-* ]] && continue
+    [[ $unless == ' ' || ( $cmd != *-* && $unless != *' ='* ) ]] && continue
     local IFS=' '     # for `in $unless` (no pattern characters in it)
     while [[ $cmd == *[!\ ]* ]]; do
       cmd=${cmd#"${cmd%%[! ]*}"}
       word=${cmd%% *}
       cmd=${cmd:${#word}}
-      [[ $word == -* ]] || continue
+      if [[ $word != -* ]]; then
+        # a word a rule that does more than read takes as its subcommand (=install)
+        [[ $unless == *" =$word "* ]] && return 1
+        continue
+      fi
       for opt in $unless; do
         # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
         # take it); and -o inside a cluster such as -xo

@@ -733,16 +733,16 @@ _shellguard_classify() {
 }
 
 _shellguard_keep_reads() {
-  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec"): after
-  # those words, any words but those options only read (RuleSet.read_only_prefix).
-  # (internal)
+  # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec,gh pr
+  # =create"): after those words, any words but those exceptions (options, and =words)
+  # only read (RuleSet.read_only_prefix). (internal)
   emulate -L zsh
   local entry words first next
   (( _SHELLGUARD_READS_N < _SHELLGUARD_READS_MAX )) ||
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_N=0 \
       _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=
   for entry in ${(s:,:)1}; do
-    words=${entry%% -*}
+    words=${entry%% [-=]*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
     first=${words%% *} next='*'
     [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *} }
@@ -764,15 +764,15 @@ _shellguard_load_table() {
   local name=$_SHELLGUARD_TABLE_NEXT file word next
   _SHELLGUARD_TABLE_NEXT=
   if [[ ${XDG_CACHE_HOME-} == /* ]]; then
-    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.zsh
+    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.2.zsh
   else
-    file=$HOME/.cache/shellguard/read-tables/$name.zsh
+    file=$HOME/.cache/shellguard/read-tables/$name.2.zsh
   fi
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
      $name != *[^0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
   local -a lines=( "${(@f)$(<$file)}" )
   local -i n=${lines[2]:-0}
-  [[ $lines[1] == 'shellguard read table 1' && $lines[2] == <1-> ]] &&
+  [[ $lines[1] == 'shellguard read table 2' && $lines[2] == <1-> ]] &&
     (( $#lines >= 2 * n + 2 && $#lines % 2 == 0 )) || return 0
   local -A kept=( "${(@kv)_SHELLGUARD_READ_FIRST}" )
   _SHELLGUARD_READS+=( "${(@)lines[3,2*n+2]}" )
@@ -872,7 +872,11 @@ _shellguard_plain_reads() {
     [[ -n $unless ]] || return 1
     [[ $unless == ' ' ]] && continue
     for word in $w[skip+1,-1]; do
-      [[ $word == -* ]] || continue
+      if [[ $word != -* ]]; then
+        # a word a rule that does more than read takes as its subcommand (=install)
+        [[ $unless == *" =$word "* ]] && return 1
+        continue
+      fi
       for opt in ${=unless}; do
         # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
         # take it); and -o inside a cluster such as -xo

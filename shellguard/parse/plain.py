@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-__all__ = ["PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
+__all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
            "prefix_entry", "unquote", "has_option", "holds_option"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
@@ -33,6 +33,12 @@ _NOT_WORD_CHAR = re.compile(f"[^{_WORD_CHARS}]")
 #: An alias text the shells expand in a plain line themselves: plain, one command, and
 #: not ending in a blank (which would have the next word expanded too).
 _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
+
+
+#: An exception a read-only prefix names: an option, or ``=`` and a word (the shells
+#: test words against options as patterns).
+EXCEPTION = re.compile(r"(?:--?|=)[A-Za-z0-9][A-Za-z0-9_.+-]*")
+_EXCEPTION_START = re.compile(r" [-=]")
 
 
 #: The shells scan a quoted line in a loop of parameter expansions: they take one this
@@ -98,10 +104,13 @@ def expand_plain_aliases(words: list[str], aliases: Mapping[str, str]) -> list[s
 
 
 def prefix_entry(entry: str) -> tuple[str, tuple[str, ...]]:
-    """A read-only prefix as replies and tables name it (``git status -c --exec``): its
-    words and the options it must not have (``RuleSet.read_only_prefix``)."""
-    words, _, unless = entry.partition(" -")
-    return words, tuple(("-" + unless).split()) if unless else ()
+    """A read-only prefix as replies and tables name it (``git status -c --exec``,
+    ``gh pr =create -R``): its words and its exceptions, the options and ``=words`` it
+    must not have (``RuleSet.read_only_prefix``)."""
+    cut = _EXCEPTION_START.search(entry)
+    if cut is None:
+        return entry, ()
+    return entry[:cut.start()], tuple(entry[cut.start() + 1:].split())
 
 
 def past_sudo(words: list[str]) -> list[str]:
@@ -163,10 +172,12 @@ class ReadPrefixes:
         return True
 
 
-def holds_option(words: Sequence[str], options: Sequence[str]) -> bool:
-    """Is one of ``options`` among ``words`` (see :func:`has_option`)?"""
+def holds_option(words: Sequence[str], exceptions: Sequence[str]) -> bool:
+    """Is one of a prefix's ``exceptions`` among ``words``: an option (see
+    :func:`has_option`), or a word its ``=word`` entry names?"""
     return any(has_option(word, option) for word in words if word.startswith("-")
-               for option in options)
+               for option in exceptions if option[0] == "-") or any(
+        "=" + word in exceptions for word in words if not word.startswith("-"))
 
 
 def has_option(word: str, option: str) -> bool:

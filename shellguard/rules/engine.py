@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from shellguard.parse.plain import holds_option
+from shellguard.parse.plain import EXCEPTION, holds_option
 from shellguard.rules.schema import (
     OPERAND_KEY,
     Program,
@@ -636,10 +636,12 @@ class RuleSet:
                 for rule in rules[:always]:
                     gate = _options_it_needs(rule)
                     if gate is None:
+                        gate = _words_it_needs(rule, len(sub))
+                    if gate is None:
                         break
                     unless.update(gate)
                 else:
-                    if len(unless) <= _MAX_UNLESS and all(_OPTION.fullmatch(o) for o in unless):
+                    if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
         return found
 
@@ -654,16 +656,17 @@ _PREFIX_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _RESERVED = frozenset({"case", "coproc", "do", "done", "elif", "else", "end", "esac", "fi",
                        "for", "foreach", "function", "if", "in", "nocorrect", "noglob", "repeat",
                        "select", "then", "time", "until", "while"})
-#: An option a prefix's ``unless`` may hold (shells test words against it as a pattern).
-_OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
-#: A prefix with more options than this to rule out is not worth a shell's time.
-_MAX_UNLESS = 24
+#: A prefix with more options and words than this to rule out is not worth a shell's time.
+_MAX_UNLESS = 32
 
 
 @dataclass(frozen=True)
 class ReadPrefix:
-    """``words`` (``git status``) followed by any words, none of them one of the options
-    in ``unless`` (``--output``, ``--output=x``; ``-o`` also inside ``-xo``), only reads."""
+    """``words`` (``git status``) followed by any words, none of them one of the
+    exceptions in ``unless``, only reads. An exception is an option (``--output``:
+    ``--output``, ``--output=x``; ``-o`` also inside ``-xo``) or a word written with an
+    ``=`` in front (``=install``: the word ``install`` anywhere after the prefix, where
+    a rule that does more than read would take it as a subcommand)."""
 
     words: str
     unless: tuple[str, ...] = ()
@@ -712,6 +715,21 @@ def _options_it_needs(rule: Rule) -> frozenset[str] | None:
         return frozenset(rule.writes_option) | {o.partition("=")[0] for o in rule.runs_option}
     needed = set(rule.flags) | set(rule.all_flags) | {flag for flag, _ in rule.option_values}
     return frozenset(needed) if needed else None
+
+
+def _words_it_needs(rule: Rule, depth: int) -> frozenset[str] | None:
+    """For a rule that may do more than read with no option given: the words it needs
+    as the positional after a prefix of ``depth`` subcommand words (``datasette
+    uninstall``, ``gh pr create``), as ``unless`` entries (``=uninstall``), when they
+    are literal; else None. A line with none of them anywhere after the prefix is
+    never this rule's."""
+    # (a `**` up to that slot may take no word: the prefix's own words could fill it)
+    if len(rule.subcommand) <= depth or ("**",) in rule.subcommand[:depth + 1]:
+        return None
+    literal, rest = _patterns(rule.subcommand[depth], False)
+    if rest is not None or not all(_PREFIX_WORD.fullmatch(word) for word in literal):
+        return None
+    return frozenset("=" + word for word in literal)
 
 
 def _may_match(rule: Rule, sub: tuple[str, ...]) -> bool:

@@ -200,12 +200,16 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     from test_read_prefixes import shell_lets_through
 
     kept = {"ls": (), "cat": (), "grep": (), "git status": ("--config-env", "--exec", "-c"),
-            "tree": ("-o",), "gh pr list": ("--web",)}
+            "tree": ("-o",), "gh pr list": ("--web",),
+            # words a rule that does more than read takes as its subcommand
+            "datasette": ("--create", "=install", "=publish"), "docker compose": ("-f", "=up", "=rm")}
     # expanded by the shells as they check a line, when their text is plain
     aliases = {"ll": "ls -la", "t": "tree -o out", "tl": "tree -L", "g": "git",
                "gst": "git status", "bad": "ls;rm", "sp": "ls ", "cat": "cat -v",
                "gpr": "gh pr", "loop": "loop2", "loop2": "loop", "su": "sudo ls", "sd": "sudo "}
     tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list", "sudo",
+              "datasette", "install", "publish", "serve", "db.sqlite", "docker", "compose", "up",
+              "ps", "=up", "upx", "'up'", "inst*",
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
@@ -234,6 +238,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "gpr list", "gpr list --web", "loop", "ll | gst", "g  status -s; ll",
               "sudo ls", "sudo  sudo git status -s", "sudo", "sudo -u x ls", "ls | sudo cat x",
               "sudo ll", "sudo rm x", "sudo gh pr list --web", "su", "sp sudo ls",
+              "datasette serve db.sqlite", "datasette install x", "datasette db --create",
+              "datasette x publish", "docker compose ps", "docker compose up -d",
+              "docker compose -f x ps", "docker compose ps up", "docker compose 'up'",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
@@ -357,7 +364,7 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
     assert tables(loaded.stdout)[1]["git"] >= {"frobnicate", "status", "log"}
     # a file someone else owns is never loaded (as root, the test can make one)
     if os.getuid() == 0:
-        os.chown(tmp_path / "shellguard" / "read-tables" / f"{name}.{kind}", 65534, 65534)
+        os.chown(tmp_path / "shellguard" / "read-tables" / f"{name}.2.{kind}", 65534, 65534)
         other = _run([*argv, "-c", functions + setup + f"_SHELLGUARD_TABLE_NEXT={name}\n"
                       "_shellguard_load_table\necho \"T|$_SHELLGUARD_TABLE|${#_SHELLGUARD_READS[@]}\"\n"],
                      env=env)
