@@ -128,9 +128,7 @@ class Classifier:
         if "'" in command or '"' in command:
             return None
         commands = plain_commands(command)
-        if commands is None or not all(
-                (prefix := self.rules.read_only_prefix(typed)) is not None and prefix.covers(typed)
-                for typed in commands):
+        if commands is None or not all(self.rules.covering_prefix(typed) for typed in commands):
             return None
         findings: list[Finding] = []
         for typed in commands:

@@ -32,7 +32,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from shellguard import paths
@@ -54,6 +54,7 @@ MAX_PER_PROGRAM = 256
 _KEEP = 6
 #: What a prefix's words and options are made of (RuleSet.read_only_prefix): no quoting.
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*( [A-Za-z0-9][A-Za-z0-9_.+-]*){0,2}")
+_OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
 
 
 def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -77,18 +78,41 @@ def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     return reads, first
 
 
-def render(prefixes: Iterable[str], shell: str) -> str:
-    """The file for ``shell`` (zsh: the header, the number of prefixes, then key and
-    value lines of the two tables; bash: assignments to its two tables)."""
+def _with_arg_table(reads: Mapping[str, str],
+                    with_arg: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Program -> " its options that take a value ", for the programs with a prefix of
+    subcommand words: a shell looks past options before those words
+    (:func:`shellguard.parse.plain.prefix_split`). It needs every one of them (one it
+    did not know would be a flag to it, and the next word a subcommand), so a program
+    with an option a shell cannot test as a plain word is left out."""
+    table: dict[str, str] = {}
+    for words in reads:
+        name = words.partition(" ")[0]
+        if " " not in words or name in table or name not in with_arg:
+            continue
+        options = sorted(with_arg[name])
+        if all(_OPTION.fullmatch(o) for o in options):
+            table[name] = " ".join(["", *options, ""]) if options else " "
+    return table
+
+
+def render(prefixes: Iterable[str], shell: str,
+           with_arg: Mapping[str, Iterable[str]] | None = None) -> str:
+    """The file for ``shell`` (zsh: the header, the number of prefixes, the number of
+    programs with options that take a value (``with_arg``: program -> its options),
+    then key and value lines of the three tables, the first words' last; bash:
+    assignments to its three tables)."""
     reads, first = _tables(prefixes)
+    options = _with_arg_table(reads, with_arg or {})
     if shell == "zsh":
-        lines = [HEADER, str(len(reads))]
-        for table in (reads, first):
+        lines = [HEADER, str(len(reads)), str(len(options))]
+        for table in (reads, options, first):
             for key, value in table.items():
                 lines += (key, value)
         return "\n".join(lines) + "\n"
     parts = [f"# {HEADER}\n_sg_table_size={len(reads)}\n"]
-    for name, table in (("_SHELLGUARD_READS", reads), ("_SHELLGUARD_READ_FIRST", first)):
+    for name, table in (("_SHELLGUARD_READS", reads), ("_SHELLGUARD_WITH_ARG", options),
+                        ("_SHELLGUARD_READ_FIRST", first)):
         body = " ".join(f"['{key}']='{value}'" for key, value in table.items())
         parts.append(f"{name}+=( {body} )\n")
     return "".join(parts)
@@ -103,14 +127,15 @@ def path(name: str, shell: str) -> Path:
     return directory() / f"{name}.{FORMAT}.{shell}"
 
 
-def write(prefixes: Iterable[str], shell: str) -> str | None:
-    """Write the table for ``shell`` (unless a file holds it already) and return its
-    name, or None when there is nothing to write or it cannot be written (the shells
-    then do without: a round trip for each program's first line)."""
+def write(prefixes: Iterable[str], shell: str,
+          with_arg: Mapping[str, Iterable[str]] | None = None) -> str | None:
+    """Write the table for ``shell`` (:func:`render`; unless a file holds it already)
+    and return its name, or None when there is nothing to write or it cannot be written
+    (the shells then do without: a round trip for each program's first line)."""
     prefixes = list(prefixes)
     if not prefixes:
         return None
-    text = render(prefixes, shell)
+    text = render(prefixes, shell, with_arg)
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     file = path(digest, shell)
     folder = file.parent

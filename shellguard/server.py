@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 from shellguard import paths, read_table
 from shellguard.guard import Decision, Guard
+from shellguard.parse.plain import prefix_entry
 from shellguard.prefix_memory import EVERYDAY, PrefixMemory
 from shellguard.protocol import (
     MAX_LINE_BYTES,
@@ -157,6 +158,7 @@ class Session:
         rules = guard.classifier.rules
         names = [name for name in guard.programs_here or () if rules.knows(name)]
         prefixes: list[str] = []
+        with_arg: dict[str, frozenset[str]] = {}
         pause = time.monotonic() + _STEP_SECONDS
         for name in names:
             found: list[str] = []
@@ -170,8 +172,10 @@ class Session:
                     pause = time.monotonic() + _STEP_SECONDS
             if len(found) <= read_table.MAX_PER_PROGRAM:
                 prefixes += found
+                if any(" " in prefix_entry(prefix)[0] for prefix in found):
+                    with_arg[name] = rules.options_with_arg(name)
         for shell in read_table.SHELLS:
-            name = read_table.write(prefixes, shell)
+            name = read_table.write(prefixes, shell, with_arg)
             if name is not None:
                 self.read_tables[shell] = name
             yield True

@@ -31,10 +31,13 @@ _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=,@%+~*?-]+")
 
 
 def shell_lets_through(line: str, kept: dict[str, tuple[str, ...]],
-                       aliases: dict[str, str] | None = None) -> bool:
-    """What a shell that kept these prefixes (and has these aliases) decides about ``line``."""
+                       aliases: dict[str, str] | None = None,
+                       with_arg: dict[str, frozenset[str]] | None = None) -> bool:
+    """What a shell that kept these prefixes (and has these aliases, and a read table's
+    options that take a value) decides about ``line``."""
     prefixes = ReadPrefixes()
     prefixes.keep(",".join(" ".join((words, *unless)) for words, unless in kept.items()))
+    prefixes.with_arg.update(with_arg or {})
     return prefixes.lets_through(line, aliases)
 
 
@@ -76,14 +79,19 @@ def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     bad = []
     for prefix in _prefixes(rules):
-        vocabulary = _vocabulary(rules, prefix.words.split()[0])
+        name, *sub = prefix.words.split()
+        vocabulary = _vocabulary(rules, name)
+        with_arg = {name: rules.options_with_arg(name)}
         for _ in range(samples):
             words = rng.choices(vocabulary, k=rng.randint(0, 4))
             # some quoted, as a whole or in part: the same argument to the program
             words = [rng.choice((f"'{w}'", f'"{w}"', f"{w[:1]}'{w[1:]}'", w)) for w in words]
+            # half of those with subcommand words have options before them, which a
+            # shell with a read table looks past
+            lead = rng.choices(vocabulary, k=rng.randint(1, 3)) if sub and rng.random() < 0.5 else []
             # one in four behind a bare sudo, which the shells look past
-            line = " ".join(["sudo"] * (rng.random() < 0.25) + [prefix.words, *words])
-            if not shell_lets_through(line, _kept(prefix)):
+            line = " ".join(["sudo"] * (rng.random() < 0.25) + [name, *lead, *sub, *words])
+            if not shell_lets_through(line, _kept(prefix), with_arg=with_arg):
                 continue
             decision = guard.check(line, "/tmp")
             if decision.action != "allow" or decision.verdict.crud != Crud.READ:
@@ -162,6 +170,34 @@ why = "deletes"
 """)
     rules = load_rules([tmp_path], use_cache=False)
     assert rules.read_only_prefix(["sg-test-tool", "x"]) is None
+
+
+def test_options_before_subcommand_words_are_looked_past_as_the_rules_read_them() -> None:
+    """`git -C src log`, `kubectl -n prod get pods`: a shell that knows the program's
+    options that take a value (from its read table) finds the subcommand words as the
+    rules do, and checks what it looked past against the prefix's exceptions."""
+    git = {"git": RULES.options_with_arg("git")}
+    kubectl = {"kubectl": RULES.options_with_arg("kubectl")}
+    log, get = RULES.read_only_prefix(["git", "log"]), RULES.read_only_prefix(["kubectl", "get"])
+    assert log is not None and get is not None
+    assert RULES.read_only_prefix(["git", "-C", "src", "log"]) == log
+    assert RULES.read_only_prefix(["kubectl", "--context", "prod", "get", "pods"]) == get
+    for line in ("git -C src log --oneline", "git --no-pager log", "git -C src --git-dir=x log"):
+        assert shell_lets_through(line, _kept(log), with_arg=git), line
+        assert not shell_lets_through(line, _kept(log)), line    # (no table: not looked past)
+    for line in ("git -c core.pager=less log",    # -c is one of log's exceptions
+                 "git -C log",                    # log is -C's value: no subcommand
+                 "git -- log", "git -C * log", "git -C src --exec-path=x log"):
+        assert not shell_lets_through(line, _kept(log), with_arg=git), line
+    assert shell_lets_through("kubectl -n prod get pods -o wide", _kept(get), with_arg=kubectl)
+    # -n takes `delete` as its value, so the subcommand is get, as the rules read it
+    assert shell_lets_through("kubectl -n delete get pods", _kept(get), with_arg=kubectl)
+    assert not shell_lets_through("kubectl -v get pods", _kept(get), with_arg={"kubectl": frozenset({"-v"})})
+    guard = Guard(Config(), RULES, use_llm=False)
+    for line in ("git -C src log --oneline", "kubectl -n delete get pods", "git --no-pager log"):
+        decision = guard.check(line, "/tmp")
+        assert (decision.verdict.crud, decision.action) == (Crud.READ, "allow"), line
+        assert guard.read_prefixes(line), line      # the reply names the prefix
 
 
 def test_every_prefix_only_reads_with_its_own_words() -> None:

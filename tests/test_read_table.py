@@ -55,7 +55,14 @@ def test_the_table_holds_what_the_shells_keep_and_is_named_after_it(tmp_path, mo
                      "gh pr list": " ", "tree": " -o "}
     assert first == {"ls": " * ", "git": " status log ", "gh": " pr ", "tree": " * "}
     lines = read_table.render(prefixes, "zsh").splitlines()
-    assert lines[:4] == [read_table.HEADER, "5", "ls", " "] and len(lines) == 2 + 2 * 5 + 2 * 4
+    assert lines[:5] == [read_table.HEADER, "5", "0", "ls", " "] and len(lines) == 3 + 2 * 5 + 2 * 4
+    # the options that take a value of the programs with subcommand prefixes: all of a
+    # program's, or none when one could not be tested as a plain word
+    with_arg = {"git": ["-C", "--git-dir"], "tree": ["-L"], "gh": ["-R", "--x'y"], "ls": []}
+    lines = read_table.render(prefixes, "zsh", with_arg).splitlines()
+    assert lines[2] == "1" and lines[13:15] == ["git", " --git-dir -C "]
+    assert "_SHELLGUARD_WITH_ARG+=( ['git']=' --git-dir -C ' )" in \
+        read_table.render(prefixes, "bash", with_arg)
     assert "_SHELLGUARD_READS+=( ['ls']=' ' ['git status']=' -c --exec '" in \
         read_table.render(prefixes, "bash")
     name = read_table.write(prefixes, "zsh")

@@ -382,7 +382,7 @@ _shellguard_cache_usable() {
   fi
   [[ -r $cfg ]] && IFS= builtin read -r -d '' content < "$cfg"
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != "$_SHELLGUARD_CACHE_STAMP" ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=()
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=()
     _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE='' _SHELLGUARD_TABLE_NEXT='' _SHELLGUARD_NEW_TABLE=''
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content"
     _SHELLGUARD_CACHE_OFF=0
@@ -471,7 +471,8 @@ _shellguard_keep_reads() {
   # only read (RuleSet.read_only_prefix).
   local entry words first next IFS=,
   (( ${#_SHELLGUARD_READS[@]} < _SHELLGUARD_READS_MAX )) ||
-    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=''
+    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_MAX=1000 \
+      _SHELLGUARD_TABLE=''
   for entry in $1; do     # no pattern characters: the co-process sends none
     words=${entry%% [-=]*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
@@ -486,7 +487,7 @@ _shellguard_load_table() {
   # Load the read table a reply named (shellguard/read_table.py, in the cache
   # directory as the co-process found it in the environment): the read-only prefixes
   # of every program on PATH, so that a plain line of them runs without a round trip
-  # from its first use. An assignment to the two tables, sourced (bash's read takes a
+  # from its first use. An assignment to the three tables, sourced (bash's read takes a
   # system call per byte): ~4 ms for this machine's 1,500; the words after a first
   # word kept before are merged back. Only under the stamp the reply came under.
   local name=$_SHELLGUARD_TABLE_NEXT file word next _sg_table_size=0 IFS=' '
@@ -545,12 +546,15 @@ _shellguard_plain_reads() {
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
-       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ]] || return 1
+       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ||
+       ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
+  local quoted=0
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.
     local in=$t out='' before body q=${t//[!\'\"]/}
+    quoted=1
     # (bounded: each quote costs a few scans of the line)
     [[ ${#t} -le 400 && ${#q} -le 24 && $t != *[!\ -~]* ]] || return 1
     while [[ $in == *[\'\"]* ]]; do
@@ -572,7 +576,7 @@ _shellguard_plain_reads() {
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
-  local rest=$t cmd word unless opt text seen
+  local rest=$t cmd word unless opt text seen with skipped
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}
@@ -598,18 +602,37 @@ _shellguard_plain_reads() {
       first=${cmd%% *}
     done
     cmd=${cmd:${#first}}
-    unless=${_SHELLGUARD_READS[$first]-}
-    # the program and up to two subcommand words (`gh pr list`), shortest first
+    unless=${_SHELLGUARD_READS[$first]-} with=${_SHELLGUARD_WITH_ARG[$first]-} skipped=''
+    # the program and up to two subcommand words (`gh pr list`), shortest first; options
+    # before them looked past when the program's that take a value are known
+    # (plain.py's prefix_split)
     for _ in 2 3; do
       [[ -z $unless ]] || break
       cmd=${cmd#"${cmd%%[! ]*}"}
       word=${cmd%% *}
+      while [[ $word == -?* ]]; do
+        [[ -n $with && $word != -- && $word != *[\*\?]* ]] || return 1
+        cmd=${cmd:${#word}}
+        skipped+=" $word"
+        if [[ $with == *" $word "* ]]; then
+          cmd=${cmd#"${cmd%%[! ]*}"}
+          word=${cmd%% *}
+          [[ -n $word && $word != *[\*\?]* ]] || return 1
+          cmd=${cmd:${#word}}
+          skipped+=" $word"
+        fi
+        cmd=${cmd#"${cmd%%[! ]*}"}
+        word=${cmd%% *}
+      done
       [[ -n $word ]] || return 1
       first+=" $word"
       unless=${_SHELLGUARD_READS[$first]-}
       cmd=${cmd:${#word}}
     done
     [[ -n $unless ]] || return 1
+    cmd+=$skipped     # (the options looked past are the prefix's to rule out too)
+    # a quoted word is not the text that stands in for it: no word exception holds then
+    (( quoted )) && [[ $unless == *' ='* ]] && return 1
     [[ $unless == ' ' || ( $cmd != *-* && $unless != *' ='* ) ]] && continue
     local IFS=' '     # for `in $unless` (no pattern characters in it)
     while [[ $cmd == *[!\ ]* ]]; do

@@ -90,8 +90,9 @@ _SHELLGUARD_CWD_JSON=
 _SHELLGUARD_TIMEOUT_FOR=      # the SHELLGUARD_TIMEOUT last checked ("" = unset: 3 s)
 _SHELLGUARD_TIMEOUT_OK=3
 declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowed here
-declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " options it must not have "
+declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " its exceptions "
 declare -gA _SHELLGUARD_READ_FIRST=()   # their first words -> the words after: "git" -> " status log " (" * ": alone)
+declare -gA _SHELLGUARD_WITH_ARG=()  # program -> " its options that take a value " (a read table's)
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
 _SHELLGUARD_EARLY_ID=0 _SHELLGUARD_EARLY_KEY=   # the prefetch sent on Enter, and its line

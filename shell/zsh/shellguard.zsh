@@ -74,12 +74,14 @@ typeset -g _SHELLGUARD_CLASS= _SHELLGUARD_ACTION= _SHELLGUARD_REASON= _SHELLGUAR
 typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
-typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " options it must not have "
+typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " its exceptions "
 typeset -gA _SHELLGUARD_READ_FIRST         # their first words -> the words after: "git" -> " status log "
                                            # (" * ": the word alone is kept too)
+typeset -gA _SHELLGUARD_WITH_ARG           # program -> " its options that take a value " (a read
+                                           # table's): options before its subcommand are looked past
 # Entries put in each (a bound on their size): ${#hash} walks the whole hash, ~13 us at 450.
 typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=1000
-# The read table (shellguard/read_table.py) loaded into those two, the one a reply
+# The read table (shellguard/read_table.py) loaded into those three, the one a reply
 # named last, and the one to load before the next prompt
 typeset -g _SHELLGUARD_TABLE= _SHELLGUARD_NEW_TABLE= _SHELLGUARD_TABLE_NEXT=
 typeset -g _SHELLGUARD_CACHE_STAMP=
@@ -639,7 +641,8 @@ _shellguard_cache_usable() {
   local content=
   [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_PRE_KEY=
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=()
+    _SHELLGUARD_PRE_KEY=
     _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=1000
     _SHELLGUARD_TABLE= _SHELLGUARD_TABLE_NEXT= _SHELLGUARD_NEW_TABLE=
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" _SHELLGUARD_CACHE_OFF=0
@@ -739,7 +742,7 @@ _shellguard_keep_reads() {
   emulate -L zsh
   local entry words first next
   (( _SHELLGUARD_READS_N < _SHELLGUARD_READS_MAX )) ||
-    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_READS_N=0 \
+    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_N=0 \
       _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=
   for entry in ${(s:,:)1}; do
     words=${entry%% [-=]*}
@@ -757,9 +760,10 @@ _shellguard_load_table() {
   # directory as the co-process found it in the environment): the read-only
   # prefixes of every program on PATH, so that a plain line of them runs without a
   # round trip from its first use (~3 ms for this machine's 1,500). Its lines: a
-  # header, how many prefixes, each prefix and its options, then each first word and
-  # the words after it, merged with those kept before. Only under the stamp the reply
-  # came under (internal)
+  # header, how many prefixes, how many programs' options that take a value, each
+  # prefix and its exceptions, each such program and its options, then each first
+  # word and the words after it, merged with those kept before. Only under the stamp
+  # the reply came under (internal)
   emulate -L zsh
   local name=$_SHELLGUARD_TABLE_NEXT file word next
   _SHELLGUARD_TABLE_NEXT=
@@ -771,12 +775,13 @@ _shellguard_load_table() {
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
      $name != *[^0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
   local -a lines=( "${(@f)$(<$file)}" )
-  local -i n=${lines[2]:-0}
-  [[ $lines[1] == 'shellguard read table 2' && $lines[2] == <1-> ]] &&
-    (( $#lines >= 2 * n + 2 && $#lines % 2 == 0 )) || return 0
+  local -i n=${lines[2]:-0} k=${lines[3]:-0}
+  [[ $lines[1] == 'shellguard read table 2' && $lines[2] == <1-> && $lines[3] == <0-> ]] &&
+    (( $#lines >= 2 * (n + k) + 3 && $#lines % 2 == 1 )) || return 0
   local -A kept=( "${(@kv)_SHELLGUARD_READ_FIRST}" )
-  _SHELLGUARD_READS+=( "${(@)lines[3,2*n+2]}" )
-  _SHELLGUARD_READ_FIRST+=( "${(@)lines[2*n+3,-1]}" )
+  _SHELLGUARD_READS+=( "${(@)lines[4,2*n+3]}" )
+  (( k )) && _SHELLGUARD_WITH_ARG+=( "${(@)lines[2*n+4,2*(n+k)+3]}" )
+  _SHELLGUARD_READ_FIRST+=( "${(@)lines[2*(n+k)+4,-1]}" )
   for word in ${(k)kept}; do
     for next in ${=kept[$word]}; do
       [[ $_SHELLGUARD_READ_FIRST[$word] == *" $next "* ]] ||
@@ -809,12 +814,15 @@ _shellguard_plain_reads() {
     next=${next#"${next%%[^ ]*}"}
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
-       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ]] || return 1
+       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ||
+       ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
+  local -i quoted=0
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.
     local in=$t out= before body q=${t//[^\'\"]/}
+    quoted=1
     # (bounded: each quote costs a few scans of the line)
     [[ ${#t} -le 400 && ${#q} -le 24 && $t != *[^\ -~]* ]] || return 1
     while [[ $in == *[\'\"]* ]]; do
@@ -835,9 +843,9 @@ _shellguard_plain_reads() {
   fi
   [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *(\||\|\&|\&\&) ]] ||
     return 1
-  local IFS=' ' rest=$t cmd unless word opt text
-  local -i skip
-  local -a w
+  local IFS=' ' rest=$t cmd unless word opt text key with
+  local -i at size
+  local -a w skipped
   local -A seen
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
@@ -863,15 +871,32 @@ _shellguard_plain_reads() {
     while [[ $w[1] == sudo && $w[2] == [^-]* ]]; do
       w=($w[2,-1])
     done
-    # the program and up to two subcommand words (`gh pr list`), shortest first
-    for skip in 1 2 3; do
-      (( skip <= $#w )) || return 1
-      unless=${_SHELLGUARD_READS[${(j: :)w[1,skip]}]-}
-      [[ -n $unless ]] && break
+    # the program and up to two subcommand words (`gh pr list`), shortest first; options
+    # before them looked past when the program's that take a value are known
+    # (plain.py's prefix_split)
+    key=$w[1] at=2 size=1 skipped=()
+    unless=${_SHELLGUARD_READS[$key]-}
+    while [[ -z $unless ]] && (( size++ < 3 )); do
+      while [[ $w[at] == -?* ]]; do
+        with=${_SHELLGUARD_WITH_ARG[$w[1]]-}
+        [[ -n $with && $w[at] != (--|*[*?]*) ]] || return 1
+        skipped+=($w[at])
+        if [[ $with == *" $w[at] "* ]]; then
+          (( at++ < $#w )) && [[ $w[at] != *[*?]* ]] || return 1
+          skipped+=($w[at])
+        fi
+        (( at++ ))
+      done
+      (( at <= $#w )) || return 1
+      key+=" $w[at]"
+      (( at++ ))
+      unless=${_SHELLGUARD_READS[$key]-}
     done
     [[ -n $unless ]] || return 1
     [[ $unless == ' ' ]] && continue
-    for word in $w[skip+1,-1]; do
+    # a quoted word is not the text that stands in for it: no word exception holds then
+    (( quoted )) && [[ $unless == *' ='* ]] && return 1
+    for word in $skipped $w[at,-1]; do
       if [[ $word != -* ]]; then
         # a word a rule that does more than read takes as its subcommand (=install)
         [[ $unless == *" =$word "* ]] && return 1

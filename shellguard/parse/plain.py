@@ -17,10 +17,10 @@ than the real ones, never shorter: an option that starts one still starts it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 __all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
-           "prefix_entry", "unquote", "has_option", "holds_option"]
+           "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -39,6 +39,8 @@ _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 #: test words against options as patterns).
 EXCEPTION = re.compile(r"(?:--?|=)[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _EXCEPTION_START = re.compile(r" [-=]")
+#: What a shell may expand to several words (of what a plain line may hold).
+_PATTERN_CHAR = re.compile(r"[*?]")
 
 
 #: The shells scan a quoted line in a loop of parameter expansions: they take one this
@@ -125,6 +127,40 @@ def past_sudo(words: list[str]) -> list[str]:
     return words
 
 
+def prefix_split(words: Sequence[str], size: int,
+                 with_arg: Container[str] | None) -> tuple[str, list[str]] | None:
+    """The words a ``size``-word read-only prefix of a plain command would be (its
+    program and first ``size - 1`` positionals) and the words left to check against the
+    prefix's exceptions (the others: options looked past on the way among them); None
+    when it has not so many. Options before a positional (``git -C src log``, ``kubectl
+    -n prod get pods``) are looked past only when the program's options that take a
+    value (``with_arg``) are known, and as the rules read an argv
+    (:class:`shellguard.rules.engine.ArgvView`): one of those takes the next word with it,
+    any other option is one word. ``--``, and a pattern character in what is looked past
+    (the shell could expand it to several words), end the search."""
+    key = [words[0]]
+    skipped: list[str] = []
+    at = 1
+    while len(key) < size:
+        if at >= len(words):
+            return None
+        word = words[at]
+        if word.startswith("-") and word != "-":
+            if with_arg is None or word == "--" or _PATTERN_CHAR.search(word):
+                return None
+            skipped.append(word)
+            at += 1
+            if word in with_arg:
+                if at >= len(words) or _PATTERN_CHAR.search(words[at]):
+                    return None
+                skipped.append(words[at])
+                at += 1
+            continue
+        key.append(word)
+        at += 1
+    return " ".join(key), skipped + list(words[at:])
+
+
 class ReadPrefixes:
     """The read-only prefixes a shell keeps from the co-process's replies, and the plain
     lines they let through. The zsh and bash scripts do the same in their own words
@@ -133,12 +169,16 @@ class ReadPrefixes:
     def __init__(self, limit: int = 1000) -> None:
         self.limit = limit
         self._kept: dict[str, tuple[str, ...]] = {}
+        #: program -> its options that take a value (a read table's third part), for
+        #: looking past options before a prefix's subcommand words
+        self.with_arg: dict[str, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self._kept)
 
     def clear(self) -> None:
         self._kept.clear()
+        self.with_arg.clear()
 
     def keep(self, field: str) -> None:
         """Keep the prefixes of a reply's ``read_prefixes`` ("ls,git status -c --exec")."""
@@ -157,17 +197,27 @@ class ReadPrefixes:
         commands = plain_commands(line)
         if commands is None:
             return False
+        # a quoted word (`'up'`, `u''p`) is not the text that stands in for it: with quotes
+        # in the line, a word exception cannot be told apart
+        quoted = "'" in line or '"' in line
         for typed in commands:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if not words:
                 return False
             words = past_sudo(words)
             # the program and up to two subcommand words, shortest first
-            size = next((n for n in (1, 2, 3) if n <= len(words)
-                         and " ".join(words[:n]) in self._kept), 0)
-            if not size:
+            with_arg = self.with_arg.get(words[0])
+            for size in (1, 2, 3):
+                split = prefix_split(words, size, with_arg)
+                if split is None:
+                    return False
+                if split[0] in self._kept:
+                    break
+            else:
                 return False
-            if holds_option(words[size:], self._kept[" ".join(words[:size])]):
+            exceptions = self._kept[split[0]]
+            if holds_option(split[1], exceptions) or (
+                    quoted and any(e[0] == "=" for e in exceptions)):
                 return False
         return True
 

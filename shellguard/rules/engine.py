@@ -11,12 +11,12 @@ import os
 import pickle
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from shellguard.parse.plain import EXCEPTION, holds_option
+from shellguard.parse.plain import EXCEPTION, holds_option, prefix_split
 from shellguard.rules.schema import (
     OPERAND_KEY,
     Program,
@@ -566,12 +566,31 @@ class RuleSet:
         if not words or not _PREFIX_WORD.fullmatch(words[0]) or words[0] in _RESERVED:
             return None
         found = self._read_prefix(words[0], ())
+        with_arg = self.options_with_arg(words[0])
         for depth in (1, 2):
-            if found is not None or len(words) <= depth or \
-                    not _PREFIX_WORD.fullmatch(words[depth]):
+            if found is not None:
                 break
-            found = self._read_prefix(words[0], tuple(words[1:depth + 1]))
+            split = prefix_split(words, depth + 1, with_arg)
+            if split is None:
+                break
+            sub = tuple(split[0].split(" ")[1:])
+            if not _PREFIX_WORD.fullmatch(sub[-1]):
+                break
+            found = self._read_prefix(words[0], sub)
         return found
+
+    def covering_prefix(self, words: Sequence[str]) -> ReadPrefix | None:
+        """The read-only prefix that makes the plain command ``words`` READ (its words
+        and none of its exceptions: what the shells let through on it), or None."""
+        prefix = self.read_only_prefix(words)
+        return prefix if prefix is not None and prefix.covers(
+            words, self.options_with_arg(words[0])) else None
+
+    def options_with_arg(self, name: str) -> frozenset[str]:
+        """The options of program ``name`` that take a value (what tells its
+        positionals from option values, :class:`ArgvView`)."""
+        program = self.programs.get(name)
+        return program.options_with_arg if program is not None else frozenset()
 
     def read_only_prefixes(self, name: str) -> list[ReadPrefix]:
         """Every read-only prefix of program ``name`` that its rules spell out: the
@@ -674,12 +693,14 @@ class ReadPrefix:
     def __str__(self) -> str:
         return " ".join((self.words, *self.unless))
 
-    def covers(self, words: Sequence[str]) -> bool:
+    def covers(self, words: Sequence[str], with_arg: Container[str] | None = None) -> bool:
         """Do ``words`` (a plain command's, :mod:`shellguard.parse.plain`) start with
-        this prefix's and hold none of its options after them?"""
-        size = self.words.count(" ") + 1
-        return " ".join(words[:size]) == self.words and not holds_option(words[size:],
-                                                                          self.unless)
+        this prefix's and hold none of its exceptions after them? (Options before its
+        subcommand words are looked past when the program's that take a value,
+        ``with_arg``, are given: :func:`shellguard.parse.plain.prefix_split`.)"""
+        split = prefix_split(words, self.words.count(" ") + 1, with_arg)
+        return split is not None and split[0] == self.words and not holds_option(
+            split[1], self.unless)
 
 
 #: Rules whose patterns one warm-up step compiles (git has about 400).

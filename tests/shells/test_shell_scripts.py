@@ -203,13 +203,17 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
             "tree": ("-o",), "gh pr list": ("--web",),
             # words a rule that does more than read takes as its subcommand
             "datasette": ("--create", "=install", "=publish"), "docker compose": ("-f", "=up", "=rm")}
+    # a read table's options that take a value: options before subcommand words are looked past
+    with_arg = {"git": frozenset({"-C", "-c", "--git-dir"}), "docker": frozenset({"-H", "--context"}),
+                "gh": frozenset()}
     # expanded by the shells as they check a line, when their text is plain
     aliases = {"ll": "ls -la", "t": "tree -o out", "tl": "tree -L", "g": "git",
                "gst": "git status", "bad": "ls;rm", "sp": "ls ", "cat": "cat -v",
                "gpr": "gh pr", "loop": "loop2", "loop2": "loop", "su": "sudo ls", "sd": "sudo "}
     tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list", "sudo",
               "datasette", "install", "publish", "serve", "db.sqlite", "docker", "compose", "up",
-              "ps", "=up", "upx", "'up'", "inst*",
+              "ps", "=up", "upx", "'up'", "inst*", "-C", "-H", "--context", "--context=x",
+              "--no-pager", "src", "-C*", "-Cx",
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
@@ -241,15 +245,24 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "datasette serve db.sqlite", "datasette install x", "datasette db --create",
               "datasette x publish", "docker compose ps", "docker compose up -d",
               "docker compose -f x ps", "docker compose ps up", "docker compose 'up'",
+              "git -C src status", "git -C src -c x status", "git --no-pager status -s",
+              "git -C", "git -C status", "git -C src", "git -- status", "git -C * status",
+              "git -Csrc status", "git --git-dir=x status", "git --git-dir x status",
+              "docker -H x compose ps", "docker --context x compose -f y ps", "docker -H x -H y compose ps",
+              "docker --context=x compose up", "gh -R x pr list", "gh --web pr list",
+              "g -C src status", "sudo git -C src status", "ls -C src", "datasette 'x' serve",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
     source.write_text("".join(line + "\n" for line in lines))
     kept_text = ",".join(" ".join((words, *unless)) for words, unless in kept.items())
     defined = "".join(f"alias {name}={shlex.quote(text)}\n" for name, text in aliases.items())
+    table = "".join(f"_SHELLGUARD_WITH_ARG[{name}]=' {' '.join(sorted(options))} '\n"
+                    for name, options in with_arg.items())
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads") + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
-        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST\n_shellguard_keep_reads '{kept_text}'\n"
+        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST _SHELLGUARD_WITH_ARG\n"
+        f"_shellguard_keep_reads '{kept_text}'\n{table}"
         f"while IFS= read -r line; do\n"
         f"  if _shellguard_plain_reads \"$line\"; then echo 1; else echo 0; fi\n"
         f"done < {source}\n")
@@ -259,7 +272,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     answers = result.stdout.split()
     assert len(answers) == len(lines)
     disagree = [(line, got) for line, got in zip(lines, answers, strict=True)
-                if got != ("1" if shell_lets_through(line, kept, aliases) else "0")]
+                if got != ("1" if shell_lets_through(line, kept, aliases, with_arg) else "0")]
     assert not disagree, disagree[:10]
     assert 0 < answers.count("1") < len(lines)       # both answers were exercised
 
@@ -318,9 +331,11 @@ def test_reply_parsing_agrees_with_json(kind, tmp_path):
 
 @pytest.mark.parametrize("kind", ["bash", "zsh"])
 def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monkeypatch):
-    """`_shellguard_load_table` leaves the shell's two tables as `_shellguard_keep_reads`
-    would, given the prefixes kept before and then every prefix of the table
-    (shellguard/read_table.py); words kept before for a first word stay."""
+    """`_shellguard_load_table` leaves the shell's two prefix tables as
+    `_shellguard_keep_reads` would, given the prefixes kept before and then every prefix
+    of the table (shellguard/read_table.py); words kept before for a first word stay.
+    The third holds the options that take a value of the programs with subcommand
+    prefixes, as the rules give them."""
     if not shutil.which(kind):
         pytest.skip(f"{kind} is not installed")
     from shellguard import read_table
@@ -330,15 +345,17 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
     rules = builtin_rules()
     table = [str(p) for name in ("ls", "git", "ip", "docker", "tree", "kubectl", "cat")
              for p in rules.read_only_prefixes(name)]
-    name = read_table.write(table, kind)
+    with_arg = {name: rules.options_with_arg(name) for name in ("git", "ip", "docker", "tree")}
+    name = read_table.write(table, kind, with_arg)
     assert name is not None and len(table) > 1000
     before = "git frobnicate,ls,gh pr list --web,ip zz show"
     show = "".join(
         (f'for k in ${{(k){table}}}; do print -r -- "{tag}|$k|${table}[$k]"; done\n'
          if kind == "zsh" else
          f'for k in "${{!{table}[@]}}"; do printf "{tag}|%s|%s\\n" "$k" "${{{table}[$k]}}"; done\n')
-        for tag, table in (("R", "_SHELLGUARD_READS"), ("F", "_SHELLGUARD_READ_FIRST")))
-    setup = ("typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST\n"
+        for tag, table in (("R", "_SHELLGUARD_READS"), ("F", "_SHELLGUARD_READ_FIRST"),
+                           ("W", "_SHELLGUARD_WITH_ARG")))
+    setup = ("typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST _SHELLGUARD_WITH_ARG\n"
              "typeset -i _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=100000\n"
              "_SHELLGUARD_PID=7 _SHELLGUARD_CACHE_STAMP=$'7\\x1f'\n")
     functions = _functions(kind, "_shellguard_keep_reads", "_shellguard_load_table")
@@ -362,6 +379,12 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
     assert f"T|{name}" in loaded.stdout.splitlines()
     assert tables(loaded.stdout) == tables(kept.stdout)
     assert tables(loaded.stdout)[1]["git"] >= {"frobnicate", "status", "log"}
+    # (tree's prefix is the program alone: it needs none; kubectl's were not given)
+    options = {k: set(v.split()) for t, k, v in (line.split("|") for line in loaded.stdout.splitlines()
+                                                  if line[:2] == "W|")}
+    assert options == {name: set(with_arg[name]) for name in ("git", "ip", "docker")}
+    assert {"-C", "--git-dir"} <= options["git"]
+    assert "W|" not in kept.stdout
     # a file someone else owns is never loaded (as root, the test can make one)
     if os.getuid() == 0:
         os.chown(tmp_path / "shellguard" / "read-tables" / f"{name}.2.{kind}", 65534, 65534)
