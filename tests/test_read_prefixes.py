@@ -89,6 +89,10 @@ def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
             # half of those with subcommand words have options before them, which a
             # shell with a read table looks past
             lead = rng.choices(vocabulary, k=rng.randint(1, 3)) if sub and rng.random() < 0.5 else []
+            # most of those that need an option first are given one
+            needs = [e[1:] for e in prefix.unless if e[0] == "+"]
+            if needs and rng.random() < 0.8:
+                words.insert(0, rng.choice(needs))
             # one in four behind a bare sudo, which the shells look past
             line = " ".join(["sudo"] * (rng.random() < 0.25) + [name, *lead, *sub, *words])
             if not shell_lets_through(line, _kept(prefix), with_arg=with_arg):
@@ -198,6 +202,27 @@ def test_options_before_subcommand_words_are_looked_past_as_the_rules_read_them(
         decision = guard.check(line, "/tmp")
         assert (decision.verdict.crud, decision.action) == (Crud.READ, "allow"), line
         assert guard.read_prefixes(line), line      # the reply names the prefix
+
+
+def test_a_program_that_reads_when_given_an_option_first_needs_it() -> None:
+    """`crontab -l` lists, `crontab -e` edits, `crontab file` installs: the prefix needs
+    one of the reading rule's options as the first word, and rules out the others."""
+    prefix = RULES.read_only_prefix(["crontab", "-l"])
+    assert prefix is not None and {"+-l", "-e", "-r"} <= set(prefix.unless)
+    kept = _kept(prefix)
+    for line in ("crontab -l", "crontab -l -u bob", "sudo crontab -l"):
+        assert shell_lets_through(line, kept), line
+        decision = Guard(Config(), RULES, use_llm=False).check(line, "/tmp")
+        assert (decision.verdict.crud, decision.action) == (Crud.READ, "allow"), line
+    for line in ("crontab", "crontab jobs.txt", "crontab -e", "crontab -l -r", "crontab -u bob -l",
+                 "crontab '-l'", "crontab -r -l"):
+        assert not shell_lets_through(line, kept), line
+    unzip = RULES.read_only_prefix(["unzip", "-l", "a.zip"])
+    assert unzip is not None and {"+-l", "+--list"} <= set(unzip.unless)
+    assert shell_lets_through("unzip --list=x a.zip", _kept(unzip))
+    assert prefix_entry(str(prefix)) == ("crontab", prefix.unless)
+    # a program with subcommands never gets one (its subcommand prefixes come first)
+    assert all(not any(e[0] == "+" for e in p.unless) for p in RULES.read_only_prefixes("git"))
 
 
 def test_every_prefix_only_reads_with_its_own_words() -> None:

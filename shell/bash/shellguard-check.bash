@@ -474,7 +474,7 @@ _shellguard_keep_reads() {
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_MAX=1000 \
       _SHELLGUARD_TABLE=''
   for entry in $1; do     # no pattern characters: the co-process sends none
-    words=${entry%% [-=]*}
+    words=${entry%% [-=+]*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
     first=${words%% *} next='*'
     [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *}; }
@@ -630,9 +630,17 @@ _shellguard_plain_reads() {
       cmd=${cmd:${#word}}
     done
     [[ -n $unless ]] || return 1
+    # a quoted word is not the text that stands in for it: no word exception or needed
+    # option holds then
+    (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
+    if [[ $unless == *' +'* ]]; then
+      # the first word must be one of the options the prefix needs (`crontab -l`; +-l)
+      word=${cmd#"${cmd%%[! ]*}"}
+      word=${word%% *}
+      [[ -n $word && ( $unless == *" +$word "* ||
+                       ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]] || return 1
+    fi
     cmd+=$skipped     # (the options looked past are the prefix's to rule out too)
-    # a quoted word is not the text that stands in for it: no word exception holds then
-    (( quoted )) && [[ $unless == *' ='* ]] && return 1
     [[ $unless == ' ' || ( $cmd != *-* && $unless != *' ='* ) ]] && continue
     local IFS=' '     # for `in $unless` (no pattern characters in it)
     while [[ $cmd == *[!\ ]* ]]; do

@@ -745,7 +745,7 @@ _shellguard_keep_reads() {
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_N=0 \
       _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=
   for entry in ${(s:,:)1}; do
-    words=${entry%% [-=]*}
+    words=${entry%% [-=+]*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
     first=${words%% *} next='*'
     [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *} }
@@ -894,8 +894,15 @@ _shellguard_plain_reads() {
     done
     [[ -n $unless ]] || return 1
     [[ $unless == ' ' ]] && continue
-    # a quoted word is not the text that stands in for it: no word exception holds then
-    (( quoted )) && [[ $unless == *' ='* ]] && return 1
+    # a quoted word is not the text that stands in for it: no word exception or needed
+    # option holds then
+    (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
+    if [[ $unless == *' +'* ]]; then
+      # the first word must be one of the options the prefix needs (`crontab -l`; +-l)
+      word=$w[at]
+      [[ -n $word && ( $unless == *" +$word "* ||
+                       ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]] || return 1
+    fi
     for word in $skipped $w[at,-1]; do
       if [[ $word != -* ]]; then
         # a word a rule that does more than read takes as its subcommand (=install)

@@ -20,7 +20,8 @@ import re
 from collections.abc import Container, Mapping, Sequence
 
 __all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
-           "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option"]
+           "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option",
+           "starts_as_needed"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -35,10 +36,11 @@ _NOT_WORD_CHAR = re.compile(f"[^{_WORD_CHARS}]")
 _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 
 
-#: An exception a read-only prefix names: an option, or ``=`` and a word (the shells
-#: test words against options as patterns).
-EXCEPTION = re.compile(r"(?:--?|=)[A-Za-z0-9][A-Za-z0-9_.+-]*")
-_EXCEPTION_START = re.compile(r" [-=]")
+#: An exception a read-only prefix names: an option, or ``=`` and a word; or an option
+#: it needs first, ``+`` and the option (the shells test words against options as
+#: patterns).
+EXCEPTION = re.compile(r"(?:--?|=|\+--?)[A-Za-z0-9][A-Za-z0-9_.+-]*")
+_EXCEPTION_START = re.compile(r" [-=+]")
 #: What a shell may expand to several words (of what a plain line may hold).
 _PATTERN_CHAR = re.compile(r"[*?]")
 
@@ -198,7 +200,7 @@ class ReadPrefixes:
         if commands is None:
             return False
         # a quoted word (`'up'`, `u''p`) is not the text that stands in for it: with quotes
-        # in the line, a word exception cannot be told apart
+        # in the line, a word exception or a needed option cannot be told apart
         quoted = "'" in line or '"' in line
         for typed in commands:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
@@ -216,10 +218,20 @@ class ReadPrefixes:
             else:
                 return False
             exceptions = self._kept[split[0]]
-            if holds_option(split[1], exceptions) or (
-                    quoted and any(e[0] == "=" for e in exceptions)):
+            if holds_option(split[1], exceptions) or not starts_as_needed(split[1], exceptions) or (
+                    quoted and any(e[0] in "=+" for e in exceptions)):
                 return False
         return True
+
+
+def starts_as_needed(words: Sequence[str], exceptions: Sequence[str]) -> bool:
+    """When a prefix's ``exceptions`` name options it needs (``+-l``, ``+--list``), is
+    the first of the ``words`` after it one of them (``--list=x`` too)?"""
+    needs = [e[1:] for e in exceptions if e[0] == "+"]
+    if not needs:
+        return True
+    first = words[0] if words else ""
+    return first in needs or (first.startswith("--") and first.partition("=")[0] in needs)
 
 
 def holds_option(words: Sequence[str], exceptions: Sequence[str]) -> bool:

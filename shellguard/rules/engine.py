@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from shellguard.parse.plain import EXCEPTION, holds_option, prefix_split
+from shellguard.parse.plain import EXCEPTION, holds_option, prefix_split, starts_as_needed
 from shellguard.rules.schema import (
     OPERAND_KEY,
     Program,
@@ -662,6 +662,8 @@ class RuleSet:
                 else:
                     if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
+            elif not sub and program_reads_options_anywhere(program):
+                found = _flag_prefix(name, rules)
         return found
 
     def all_rules(self) -> Iterable[Rule]:
@@ -685,7 +687,9 @@ class ReadPrefix:
     exceptions in ``unless``, only reads. An exception is an option (``--output``:
     ``--output``, ``--output=x``; ``-o`` also inside ``-xo``) or a word written with an
     ``=`` in front (``=install``: the word ``install`` anywhere after the prefix, where
-    a rule that does more than read would take it as a subcommand)."""
+    a rule that does more than read would take it as a subcommand). ``unless`` may also
+    name needed options, written with a ``+`` in front (``+-l``): then the first word
+    after the prefix must be one of them (``--list=x`` for ``--list``)."""
 
     words: str
     unless: tuple[str, ...] = ()
@@ -700,7 +704,7 @@ class ReadPrefix:
         ``with_arg``, are given: :func:`shellguard.parse.plain.prefix_split`.)"""
         split = prefix_split(words, self.words.count(" ") + 1, with_arg)
         return split is not None and split[0] == self.words and not holds_option(
-            split[1], self.unless)
+            split[1], self.unless) and starts_as_needed(split[1], self.unless)
 
 
 #: Rules whose patterns one warm-up step compiles (git has about 400).
@@ -736,6 +740,46 @@ def _options_it_needs(rule: Rule) -> frozenset[str] | None:
         return frozenset(rule.writes_option) | {o.partition("=")[0] for o in rule.runs_option}
     needed = set(rule.flags) | set(rule.all_flags) | {flag for flag, _ in rule.option_values}
     return frozenset(needed) if needed else None
+
+
+def program_reads_options_anywhere(program: Program | None) -> bool:
+    """Does an option's word mean the same wherever it stands in an argv of this
+    program (no `-name` long options, options not ended by the first operand)?"""
+    return program is None or not (program.single_dash_long or program.options_end_at_operand)
+
+
+def _flag_prefix(name: str, rules: list[Rule]) -> ReadPrefix | None:
+    """The prefix of a program with no subcommands that only reads when given one of a
+    rule's flags first (`crontab -l`, `swapon --show`, `mdadm --detail`): that rule
+    only reads and needs nothing but one of its flags, and every rule tried before it
+    needs an option (an exception). Its flags are the prefix's needed options, written
+    ``+-l``: the word after the program must be one of them."""
+    if any(rule.subcommand for rule in rules):
+        return None
+    reads = next((i for i, rule in enumerate(rules) if _only_reads(rule) and _needs_only_flags(rule)),
+                 None)
+    if reads is None:
+        return None
+    unless: set[str] = set()
+    for rule in rules[:reads]:
+        gate = _options_it_needs(rule)
+        if gate is None:
+            return None
+        unless.update(gate)
+    needs = {"+" + flag for flag in rules[reads].flags}
+    # (a shell tests only the first word against the needed ones: they cost it little)
+    if len(unless) > _MAX_UNLESS or len(needs) > _MAX_UNLESS or not all(
+            EXCEPTION.fullmatch(e) for e in unless | needs):
+        return None
+    return ReadPrefix(name, tuple(sorted(unless | needs)))
+
+
+def _needs_only_flags(rule: Rule) -> bool:
+    """Does ``rule`` match every argv that has one of its ``flags`` (and nothing else)?"""
+    return bool(rule.flags) and not (
+        rule.subcommand or rule.all_flags or rule.no_flags or rule.args or rule.option_values
+        or rule.argv_regex is not None or rule.double_dash is not None
+        or rule.max_args is not None or (rule.min_args or 0) > 0)
 
 
 def _words_it_needs(rule: Rule, depth: int) -> frozenset[str] | None:

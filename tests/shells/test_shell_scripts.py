@@ -202,7 +202,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     kept = {"ls": (), "cat": (), "grep": (), "git status": ("--config-env", "--exec", "-c"),
             "tree": ("-o",), "gh pr list": ("--web",),
             # words a rule that does more than read takes as its subcommand
-            "datasette": ("--create", "=install", "=publish"), "docker compose": ("-f", "=up", "=rm")}
+            "datasette": ("--create", "=install", "=publish"), "docker compose": ("-f", "=up", "=rm"),
+            # options a prefix needs first
+            "crontab": ("+--list", "+-l", "-e", "-r")}
     # a read table's options that take a value: options before subcommand words are looked past
     with_arg = {"git": frozenset({"-C", "-c", "--git-dir"}), "docker": frozenset({"-H", "--context"}),
                 "gh": frozenset()}
@@ -213,7 +215,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     tokens = ["ls", "cat", "grep", "git", "status", "log", "tree", "rm", "gh", "pr", "list", "sudo",
               "datasette", "install", "publish", "serve", "db.sqlite", "docker", "compose", "up",
               "ps", "=up", "upx", "'up'", "inst*", "-C", "-H", "--context", "--context=x",
-              "--no-pager", "src", "-C*", "-Cx",
+              "--no-pager", "src", "-C*", "-Cx", "crontab", "--list", "--list=x", "-e", "-r", "-lr",
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
@@ -251,6 +253,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "docker -H x compose ps", "docker --context x compose -f y ps", "docker -H x -H y compose ps",
               "docker --context=x compose up", "gh -R x pr list", "gh --web pr list",
               "g -C src status", "sudo git -C src status", "ls -C src", "datasette 'x' serve",
+              "crontab -l", "crontab -l -u x", "crontab -u x -l", "crontab", "crontab -e", "crontab -l -e",
+              "crontab '-l'", "crontab --list=y", "crontab --lis", "crontab  -l", "sudo crontab -l",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
