@@ -521,9 +521,10 @@ _shellguard_plain_reads() {
   # Is $1 a plain line (shellguard/parse/plain.py: no expansion, redirection,
   # grouping, continuation or tab, so it splits at | & ; and spaces as bash splits it)
   # whose every command, its aliases expanded, starts with a kept read-only prefix,
-  # with none of its options after? (Cut with parameter expansions, not arrays: this
-  # runs on Enter. Any word may be looked up: an expanded subscript of * or @ is a
-  # plain key.)
+  # with none of its exceptions after? (Cut with parameter expansions, not arrays: this
+  # runs on Enter; what few lines need is in functions of their own, since bash copies
+  # a function's whole body at every call. Any word may be looked up: an expanded
+  # subscript of * or @ is a plain key.)
   local t=${1%"${1##*[! ]}"}
   local line=${t#"${t%%[! ]*}"} names=$_SHELLGUARD_ANAMES
   local first=${line%%[ \|\&\;]*}
@@ -539,7 +540,7 @@ _shellguard_plain_reads() {
                     $first == sudo ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
   # alias or sudo, a kept prefix goes on with the next word (a quoted one is left to the
-  # rest).
+  # rest, and an option to the look past options).
   if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && $names != *" $first "* &&
         $first != sudo ]]; then
     local next=${line:${#first}}
@@ -551,113 +552,152 @@ _shellguard_plain_reads() {
   fi
   local quoted=0
   if [[ $t == *[\'\"]* ]]; then
-    # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
-    # word; their text stands in, its other characters turned into _.
-    local in=$t out='' before body q=${t//[!\'\"]/}
-    quoted=1
-    # (bounded: each quote costs a few scans of the line)
-    [[ ${#t} -le 400 && ${#q} -le 24 && $t != *[!\ -~]* ]] || return 1
-    while [[ $in == *[\'\"]* ]]; do
-      before=${in%%[\'\"]*}
-      out+=$before
-      q=${in:${#before}:1}
-      in=${in:${#before}+1}
-      before=${out%"${out##*[\ \|\&\;]}"}     # the words before this one
-      before=${before%"${before##*[! ]}"}
-      [[ -n $before && $before != *[\|\&\;] && $in == *"$q"* ]] || return 1
-      body=${in%%"$q"*}
-      in=${in:${#body}+1}
-      [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
-      body=${body//[![:alnum:]_.\/:=,@%+~*?-]/_}
-      out+=${body:-_}
-    done
-    t=$out$in
+    _shellguard_unquote "$t" || return 1
+    t=$REPLY quoted=1
   fi
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
   esac
-  local rest=$t cmd word unless opt text seen with skipped
+  local rest=$t cmd word unless with skipped
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}
     cmd=${cmd#"${cmd%%[! ]*}"}
     [[ -n $cmd ]] || continue
     first=${cmd%% *}
-    # the aliases bash will expand first (plain.py's expand_plain_aliases)
-    seen=' '
-    while [[ $names == *" $first "* && $seen != *" $first "* ]]; do
-      seen+="$first "
-      text=${BASH_ALIASES[$first]}
-      [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
-      cmd=$text${cmd:${#first}}
-      cmd=${cmd#"${cmd%%[! ]*}"}
-      first=${cmd%% *}
-    done
-    # a bare sudo runs the command after it (plain.py's past_sudo)
-    while [[ $first == sudo ]]; do
-      word=${cmd:4}
-      word=${word#"${word%%[! ]*}"}
-      [[ -n $word && $word != -* ]] || break
-      cmd=$word
-      first=${cmd%% *}
-    done
+    if [[ $names == *" $first "* || $first == sudo ]]; then
+      _shellguard_command_of || return 1
+    fi
     cmd=${cmd:${#first}}
-    unless=${_SHELLGUARD_READS[$first]-} with=${_SHELLGUARD_WITH_ARG[$first]-} skipped=''
-    # the program and up to two subcommand words (`gh pr list`), shortest first; options
-    # before them looked past when the program's that take a value are known
-    # (plain.py's prefix_split)
+    unless=${_SHELLGUARD_READS[$first]-} with='' skipped=''
+    # (options are looked past only in a line without quotes: `-''` is `-`, no option)
+    (( quoted )) || with=${_SHELLGUARD_WITH_ARG[$first]-}
+    # the program and up to two subcommand words (`gh pr list`), shortest first
     for _ in 2 3; do
       [[ -z $unless ]] || break
       cmd=${cmd#"${cmd%%[! ]*}"}
       word=${cmd%% *}
-      while [[ $word == -?* ]]; do
-        [[ -n $with && $word != -- && $word != *[\*\?]* ]] || return 1
-        cmd=${cmd:${#word}}
-        skipped+=" $word"
-        if [[ $with == *" $word "* ]]; then
-          cmd=${cmd#"${cmd%%[! ]*}"}
-          word=${cmd%% *}
-          [[ -n $word && $word != *[\*\?]* ]] || return 1
-          cmd=${cmd:${#word}}
-          skipped+=" $word"
-        fi
-        cmd=${cmd#"${cmd%%[! ]*}"}
-        word=${cmd%% *}
-      done
+      if [[ $word == -?* ]]; then
+        _shellguard_past_options || return 1
+      fi
       [[ -n $word ]] || return 1
       first+=" $word"
       unless=${_SHELLGUARD_READS[$first]-}
       cmd=${cmd:${#word}}
     done
     [[ -n $unless ]] || return 1
-    # a quoted word is not the text that stands in for it: no word exception or needed
-    # option holds then
-    (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
-    if [[ $unless == *' +'* ]]; then
-      # the first word must be one of the options the prefix needs (`crontab -l`; +-l)
-      word=${cmd#"${cmd%%[! ]*}"}
-      word=${word%% *}
-      [[ -n $word && ( $unless == *" +$word "* ||
-                       ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]] || return 1
-    fi
-    cmd+=$skipped     # (the options looked past are the prefix's to rule out too)
-    [[ $unless == ' ' || ( $cmd != *-* && $unless != *' ='* ) ]] && continue
-    local IFS=' '     # for `in $unless` (no pattern characters in it)
-    while [[ $cmd == *[!\ ]* ]]; do
+    # (no exception can hold without an option word, unless words or needed options are
+    # among them)
+    [[ $unless == ' ' || ( $cmd$skipped != *-* && $unless != *' '[=+]* ) ]] && continue
+    _shellguard_exceptions || return 1
+  done
+  return 0
+}
+
+_shellguard_unquote() {
+  # The line $1 with its quoted parts as plain.py's unquote puts them, in REPLY; fails
+  # when it is not plain. Quoted parts are data that nothing expands, never in a first
+  # word; their text stands in, its other characters turned into _.
+  local in=$1 out='' before body q=${1//[!\'\"]/}
+  # (bounded: each quote costs a few scans of the line)
+  [[ ${#1} -le 400 && ${#q} -le 24 && $1 != *[!\ -~]* ]] || return 1
+  while [[ $in == *[\'\"]* ]]; do
+    before=${in%%[\'\"]*}
+    out+=$before
+    q=${in:${#before}:1}
+    in=${in:${#before}+1}
+    before=${out%"${out##*[\ \|\&\;]}"}     # the words before this one
+    before=${before%"${before##*[! ]}"}
+    [[ -n $before && $before != *[\|\&\;] && $in == *"$q"* ]] || return 1
+    body=${in%%"$q"*}
+    in=${in:${#body}+1}
+    [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
+    body=${body//[![:alnum:]_.\/:=,@%+~*?-]/_}
+    out+=${body:-_}
+  done
+  REPLY=$out$in
+}
+
+_shellguard_command_of() {
+  # For _shellguard_plain_reads: the command bash runs for its $cmd (first word $first),
+  # the aliases it expands first (plain.py's expand_plain_aliases), past a bare sudo
+  # (past_sudo); fails for an alias whose text is not plain.
+  local seen=' ' text word
+  while [[ $names == *" $first "* && $seen != *" $first "* ]]; do
+    seen+="$first "
+    text=${BASH_ALIASES[$first]}
+    [[ $text == *[!\ ] && $text != *[![:alnum:]\ _./:=,@%+~*?-]* ]] || return 1
+    cmd=$text${cmd:${#first}}
+    cmd=${cmd#"${cmd%%[! ]*}"}
+    first=${cmd%% *}
+  done
+  while [[ $first == sudo ]]; do
+    word=${cmd:4}
+    word=${word#"${word%%[! ]*}"}
+    [[ -n $word && $word != -* ]] || break
+    cmd=$word
+    first=${cmd%% *}
+  done
+  return 0
+}
+
+_shellguard_past_options() {
+  # For _shellguard_plain_reads: look past the options before a subcommand word ($word,
+  # the first of $cmd) as plain.py's prefix_split does, when the program's that take a
+  # value ($with) are known; what it passes goes to $skipped, to be checked too.
+  while [[ $word == -?* ]]; do
+    [[ -n $with && $word != -- && $word != *[\*\?]* ]] || return 1
+    cmd=${cmd:${#word}}
+    skipped+=" $word"
+    if [[ $with == *" $word "* ]]; then
       cmd=${cmd#"${cmd%%[! ]*}"}
       word=${cmd%% *}
+      [[ -n $word && $word != *[\*\?]* ]] || return 1
       cmd=${cmd:${#word}}
-      if [[ $word != -* ]]; then
-        # a word a rule that does more than read takes as its subcommand (=install)
-        [[ $unless == *" =$word "* ]] && return 1
-        continue
-      fi
-      for opt in $unless; do
-        # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
-        # take it); and -o inside a cluster such as -xo
-        [[ $word == "$opt"* || ( $word == --?* && $opt == "${word%%=*}"* ) ||
-           ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
+      skipped+=" $word"
+    fi
+    cmd=${cmd#"${cmd%%[! ]*}"}
+    word=${cmd%% *}
+  done
+  return 0
+}
+
+_shellguard_exceptions() {
+  # For _shellguard_plain_reads: does no exception of the prefix ($unless) hold for the
+  # words after it ($cmd, and $skipped), and does it start as the prefix needs?
+  local word opt IFS=' '     # (IFS for `in $unless`: no pattern characters in it)
+  # a quoted word is not the text that stands in for it: no word exception or needed
+  # option holds then
+  (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
+  if [[ $unless == *' +'* ]]; then
+    # the first word must be one of the options the prefix needs (`crontab -l`: +-l),
+    # --list=x for +--list, a short one also in a cluster of letters (-ln)
+    word=${cmd#"${cmd%%[! ]*}"}
+    word=${word%% *}
+    if ! [[ -n $word && ( $unless == *" +$word "* ||
+                          ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]]; then
+      [[ $word == -[a-zA-Z][a-zA-Z]* && $word != *[!a-zA-Z-]* && $word != -*-* ]] || return 1
+      for (( opt = 1; opt < ${#word}; opt++ )); do
+        [[ $unless == *" +-${word:opt:1} "* ]] && break
       done
+      (( opt < ${#word} )) || return 1
+    fi
+  fi
+  cmd+=$skipped     # (the options looked past are the prefix's to rule out too)
+  while [[ $cmd == *[!\ ]* ]]; do
+    cmd=${cmd#"${cmd%%[! ]*}"}
+    word=${cmd%% *}
+    cmd=${cmd:${#word}}
+    if [[ $word != -* ]]; then
+      # a word a rule that does more than read takes as its subcommand (=install)
+      [[ $unless == *" =$word "* ]] && return 1
+      continue
+    fi
+    for opt in $unless; do
+      # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
+      # take it); and -o inside a cluster such as -xo
+      [[ $word == "$opt"* || ( $word == --?* && $opt == "${word%%=*}"* ) ||
+         ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
     done
   done
   return 0

@@ -878,6 +878,8 @@ _shellguard_plain_reads() {
     unless=${_SHELLGUARD_READS[$key]-}
     while [[ -z $unless ]] && (( size++ < 3 )); do
       while [[ $w[at] == -?* ]]; do
+        # (only in a line without quotes: `-''` is `-`, no option)
+        (( quoted )) && return 1
         with=${_SHELLGUARD_WITH_ARG[$w[1]]-}
         [[ -n $with && $w[at] != (--|*[*?]*) ]] || return 1
         skipped+=($w[at])
@@ -898,10 +900,17 @@ _shellguard_plain_reads() {
     # option holds then
     (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
     if [[ $unless == *' +'* ]]; then
-      # the first word must be one of the options the prefix needs (`crontab -l`; +-l)
+      # the first word must be one of the options the prefix needs (`crontab -l`: +-l),
+      # --list=x for +--list, a short one also in a cluster of letters (-ln)
       word=$w[at]
-      [[ -n $word && ( $unless == *" +$word "* ||
-                       ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]] || return 1
+      if ! [[ -n $word && ( $unless == *" +$word "* ||
+                            ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]]; then
+        [[ $word == -[a-zA-Z][a-zA-Z]* && $word != *[^a-zA-Z-]* && $word != -*-* ]] || return 1
+        for opt in ${(s::)word[2,-1]}; do
+          [[ $unless == *" +-$opt "* ]] && break
+        done
+        [[ $unless == *" +-$opt "* ]] || return 1
+      fi
     fi
     for word in $skipped $w[at,-1]; do
       if [[ $word != -* ]]; then

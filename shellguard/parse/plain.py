@@ -41,6 +41,7 @@ _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 #: patterns).
 EXCEPTION = re.compile(r"(?:--?|=|\+--?)[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _EXCEPTION_START = re.compile(r" [-=+]")
+_LETTERS = re.compile(r"[A-Za-z]+")
 #: What a shell may expand to several words (of what a plain line may hold).
 _PATTERN_CHAR = re.compile(r"[*?]")
 
@@ -139,7 +140,8 @@ def prefix_split(words: Sequence[str], size: int,
     value (``with_arg``) are known, and as the rules read an argv
     (:class:`shellguard.rules.engine.ArgvView`): one of those takes the next word with it,
     any other option is one word. ``--``, and a pattern character in what is looked past
-    (the shell could expand it to several words), end the search."""
+    (the shell could expand it to several words), end the search. (Not for a line with
+    quotes, whose words are the text standing in for them: `-''` is `-`, a positional.)"""
     key = [words[0]]
     skipped: list[str] = []
     at = 1
@@ -200,15 +202,17 @@ class ReadPrefixes:
         if commands is None:
             return False
         # a quoted word (`'up'`, `u''p`) is not the text that stands in for it: with quotes
-        # in the line, a word exception or a needed option cannot be told apart
+        # in the line, a word exception, a needed option or an option to look past cannot
+        # be told apart
         quoted = "'" in line or '"' in line
         for typed in commands:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if not words:
                 return False
             words = past_sudo(words)
-            # the program and up to two subcommand words, shortest first
-            with_arg = self.with_arg.get(words[0])
+            # the program and up to two subcommand words, shortest first (options before
+            # them looked past only in a line without quotes: `-''` is `-`, no option)
+            with_arg = None if quoted else self.with_arg.get(words[0])
             for size in (1, 2, 3):
                 split = prefix_split(words, size, with_arg)
                 if split is None:
@@ -226,12 +230,16 @@ class ReadPrefixes:
 
 def starts_as_needed(words: Sequence[str], exceptions: Sequence[str]) -> bool:
     """When a prefix's ``exceptions`` name options it needs (``+-l``, ``+--list``), is
-    the first of the ``words`` after it one of them (``--list=x`` too)?"""
+    the first of the ``words`` after it one of them (``--list=x`` too; a short one also
+    inside a cluster of letters, ``-ln``, as the rules read a cluster)?"""
     needs = [e[1:] for e in exceptions if e[0] == "+"]
     if not needs:
         return True
     first = words[0] if words else ""
-    return first in needs or (first.startswith("--") and first.partition("=")[0] in needs)
+    if first.startswith("--"):
+        return first.partition("=")[0] in needs
+    return first in needs or (len(first) > 2 and first[0] == "-" and _LETTERS.fullmatch(first[1:])
+                              is not None and any("-" + c in needs for c in first[1:]))
 
 
 def holds_option(words: Sequence[str], exceptions: Sequence[str]) -> bool:

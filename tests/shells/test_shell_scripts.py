@@ -255,6 +255,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "g -C src status", "sudo git -C src status", "ls -C src", "datasette 'x' serve",
               "crontab -l", "crontab -l -u x", "crontab -u x -l", "crontab", "crontab -e", "crontab -l -e",
               "crontab '-l'", "crontab --list=y", "crontab --lis", "crontab  -l", "sudo crontab -l",
+              "crontab -ll", "crontab -lx", "crontab -xl", "crontab -le", "crontab -l1", "crontab -l-l",
+              "crontab -xy", "crontab -", "git -'' status", "git -C 'x' status", "git -C x status 'y'",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
@@ -263,7 +265,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     defined = "".join(f"alias {name}={shlex.quote(text)}\n" for name, text in aliases.items())
     table = "".join(f"_SHELLGUARD_WITH_ARG[{name}]=' {' '.join(sorted(options))} '\n"
                     for name, options in with_arg.items())
-    script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads") + (
+    helpers = ("_shellguard_unquote", "_shellguard_command_of", "_shellguard_past_options",
+               "_shellguard_exceptions") if kind == "bash" else ()
+    script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads", *helpers) + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
         f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST _SHELLGUARD_WITH_ARG\n"
         f"_shellguard_keep_reads '{kept_text}'\n{table}"
