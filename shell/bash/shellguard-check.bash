@@ -550,10 +550,10 @@ _shellguard_plain_reads() {
        ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
-  local quoted=0
+  local quoted=0 pieces=' ' piece=-1
   if [[ $t == *[\'\"]* ]]; then
-    _shellguard_unquote "$t" || return 1
-    t=$REPLY quoted=1
+    _shellguard_unquote "$t" || return 1     # (sets pieces)
+    t=$REPLY
   fi
   case $t in
     '' | *[![:alnum:]\ _./:=,@%+~*?\|\&\;-]* | *'|' | *'|&' | *'&&') return 1 ;;
@@ -562,8 +562,11 @@ _shellguard_plain_reads() {
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:${#cmd}+1}
+    piece=$(( piece + 1 ))
     cmd=${cmd#"${cmd%%[! ]*}"}
     [[ -n $cmd ]] || continue
+    quoted=0
+    [[ $pieces == *" $piece "* ]] && quoted=1
     first=${cmd%% *}
     if [[ $names == *" $first "* || $first == sudo ]]; then
       _shellguard_command_of || return 1
@@ -595,9 +598,10 @@ _shellguard_plain_reads() {
 }
 
 _shellguard_unquote() {
-  # The line $1 with its quoted parts as plain.py's unquote puts them, in REPLY; fails
-  # when it is not plain. Quoted parts are data that nothing expands, never in a first
-  # word; their text stands in, its other characters turned into _.
+  # The line $1 with its quoted parts as plain.py's unquote puts them, in REPLY, and
+  # the pieces (split at each | & ;, from 0) that hold one in its caller's $pieces;
+  # fails when it is not plain. Quoted parts are data that nothing expands, never in a
+  # first word; their text stands in, its other characters turned into _.
   local in=$1 out='' before body q=${1//[!\'\"]/}
   # (bounded: each quote costs a few scans of the line)
   [[ ${#1} -le 400 && ${#q} -le 24 && $1 != *[!\ -~]* ]] || return 1
@@ -612,6 +616,8 @@ _shellguard_unquote() {
     body=${in%%"$q"*}
     in=${in:${#body}+1}
     [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
+    before=${out//[!|&;]/}
+    pieces+="${#before} "
     body=${body//[![:alnum:]_.\/:=,@%+~*?-]/_}
     out+=${body:-_}
   done

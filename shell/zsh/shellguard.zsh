@@ -817,12 +817,13 @@ _shellguard_plain_reads() {
        ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
-  local -i quoted=0
+  # the pieces of the line (split at each | & ;, from 0) that hold a quoted part
+  local -i quoted=0 piece=-1
+  local pieces=' '
   if [[ $t == *[\'\"]* ]]; then
     # Quoted parts (plain.py's unquote): data that nothing expands, never in a first
     # word; their text stands in, its other characters turned into _.
     local in=$t out= before body q=${t//[^\'\"]/}
-    quoted=1
     # (bounded: each quote costs a few scans of the line)
     [[ ${#t} -le 400 && ${#q} -le 24 && $t != *[^\ -~]* ]] || return 1
     while [[ $in == *[\'\"]* ]]; do
@@ -836,6 +837,8 @@ _shellguard_plain_reads() {
       body=${in%%$q*}
       in=${in:$(( ${#body} + 1 ))}
       [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
+      before=${out//[^|&;]/}
+      pieces+="${#before} "
       body=${body//[^[:alnum:]_.\/:=,@%+~*?-]/_}
       out+=${body:-_}
     done
@@ -850,8 +853,11 @@ _shellguard_plain_reads() {
   while [[ -n $rest ]]; do
     cmd=${rest%%[\|\&\;]*}
     rest=${rest:$(( ${#cmd} + 1 ))}
+    piece=$(( piece + 1 ))
     w=(${=cmd})
     (( $#w )) || continue
+    quoted=0
+    [[ $pieces == *" $piece "* ]] && quoted=1
     # a global alias changes the line's shape (`G` for `| grep`): the classifier decides
     if (( ${#galiases} )); then
       for word in $w; do (( ${+galiases[$word]} )) && return 1; done

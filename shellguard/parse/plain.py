@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Mapping, Sequence
 
-__all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "expand_plain_aliases", "past_sudo",
+__all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "plain_pieces",
+           "expand_plain_aliases", "past_sudo",
            "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option",
            "starts_as_needed"]
 
@@ -57,9 +58,17 @@ def unquote(line: str) -> str | None:
     """``line`` with its quoted parts replaced as the module's docstring says, or None
     when a quote is not closed, holds what a shell would expand, or starts a command, or
     the line is longer or has more quotes than the shells scan."""
+    found = _unquote(line)
+    return None if found is None else found[0]
+
+
+def _unquote(line: str) -> tuple[str, frozenset[int]] | None:
+    """:func:`unquote`, and which pieces of the line (split at each ``| & ;``, counted
+    from 0) hold quoted parts."""
     if len(line) > MAX_QUOTED_LINE or line.count("'") + line.count('"') > MAX_QUOTES:
         return None
     out: list[str] = []
+    pieces: set[int] = set()
     at = 0
     while (start := min((i for i in (line.find("'", at), line.find('"', at)) if i >= 0),
                         default=-1)) >= 0:
@@ -72,25 +81,38 @@ def unquote(line: str) -> str | None:
         end = _QUOTED[line[start]].match(line, start + 1)
         if end is None:
             return None
+        pieces.add(len(_SEPARATOR.findall(before)))
         body = line[start + 1:end.end() - 1]
         out.append(_NOT_WORD_CHAR.sub("_", body) or "_")
         at = end.end()
     out.append(line[at:])
-    return "".join(out)
+    return "".join(out), frozenset(pieces)
 
 
 def plain_commands(line: str) -> list[list[str]] | None:
     """The words of each command of a plain line (quoted parts as :func:`unquote` puts
     them), or None when the line is not plain (or ends in ``|``, ``|&`` or ``&&``,
     where the shell asks for more)."""
+    commands = plain_pieces(line)
+    return None if commands is None else [words for words, _ in commands]
+
+
+def plain_pieces(line: str) -> list[tuple[list[str], bool]] | None:
+    """:func:`plain_commands`, each with whether it holds a quoted part (then its words
+    are the text standing in for them: ``u''p`` stands in for ``up``)."""
     text = line.rstrip(" ")
     if text.endswith(("|", "|&", "&&")):
         return None
+    quoted: frozenset[int] = frozenset()
     if "'" in text or '"' in text:
-        text = unquote(text)
-    if text is None or not PLAIN_LINE.fullmatch(text):
+        found = _unquote(text)
+        if found is None:
+            return None
+        text, quoted = found
+    if not PLAIN_LINE.fullmatch(text):
         return None
-    commands = [words for piece in _SEPARATOR.split(text) if (words := piece.split())]
+    commands = [(words, n in quoted) for n, piece in enumerate(_SEPARATOR.split(text))
+                if (words := piece.split())]
     return commands or None
 
 
@@ -198,14 +220,13 @@ class ReadPrefixes:
         words without its options?"""
         if not self._kept:
             return False
-        commands = plain_commands(line)
+        commands = plain_pieces(line)
         if commands is None:
             return False
-        # a quoted word (`'up'`, `u''p`) is not the text that stands in for it: with quotes
-        # in the line, a word exception, a needed option or an option to look past cannot
-        # be told apart
-        quoted = "'" in line or '"' in line
-        for typed in commands:
+        # a quoted word (`'up'`, `u''p`) is not the text that stands in for it: in a
+        # command with quotes, a word exception, a needed option or an option to look
+        # past cannot be told apart
+        for typed, quoted in commands:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if not words:
                 return False

@@ -613,7 +613,10 @@ class RuleSet:
         for rule in self._rules_for(name):
             second = [w for w in (rule.subcommand[1] if len(rule.subcommand) > 1 else ())
                       if _PREFIX_WORD.fullmatch(w)]
-            for word in sorted(_literal_first_slot(rule, False) or ()):
+            # (the literal words of its first slot, also beside patterns: `systemctl
+            # status` of `status|show|list-*`; each is checked as a prefix of its own)
+            first = rule.subcommand[0] if rule.subcommand and rule.subcommand[0] != ("**",) else ()
+            for word in sorted(_patterns(first, False)[0]):
                 if not _PREFIX_WORD.fullmatch(word) or f"{name} {word}" in found:
                     continue
                 prefix = self._find_read_prefix(name, (word,))
