@@ -13,9 +13,11 @@ read-tables/``, without its suffix, ``.2.zsh`` or ``.2.bash``); the shell loads 
 the command has run, before the next prompt, and merges what it kept before.
 
 The ``2`` is the format: a shell script loads only the format it knows. Format 2 added
-word exceptions (``=install``), which a script written for format 1 would skip as if
-they were options it does not see: an older shell running against a newer co-process
-(after an upgrade, until it restarts) finds no file of its format and does without.
+word exceptions (``=install``) and needed options (``+-l``), which a script written for
+format 1 would skip as options it does not see, and a third part, the options that
+take a value of the programs with subcommand prefixes: an older shell running against
+a newer co-process (after an upgrade, until it restarts) finds no file of its format
+and does without.
 
 The files are named after their content (hex digits), so the shells of one machine
 share them; the few most recently written or used are kept. Every word is checked
@@ -54,7 +56,6 @@ MAX_PER_PROGRAM = 256
 _KEEP = 6
 #: What a prefix's words and options are made of (RuleSet.read_only_prefix): no quoting.
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*( [A-Za-z0-9][A-Za-z0-9_.+-]*){0,2}")
-_OPTION = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9_.+-]*")
 
 
 def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -91,7 +92,7 @@ def _with_arg_table(reads: Mapping[str, str],
         if " " not in words or name in table or name not in with_arg:
             continue
         options = sorted(with_arg[name])
-        if all(_OPTION.fullmatch(o) for o in options):
+        if all(o[:1] == "-" and EXCEPTION.fullmatch(o) for o in options):
             table[name] = " ".join(["", *options, ""]) if options else " "
     return table
 

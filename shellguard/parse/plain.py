@@ -42,7 +42,6 @@ _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 #: patterns).
 EXCEPTION = re.compile(r"(?:--?|=|\+--?)[A-Za-z0-9][A-Za-z0-9_.+-]*")
 _EXCEPTION_START = re.compile(r" [-=+]")
-_LETTERS = re.compile(r"[A-Za-z]+")
 #: What a shell may expand to several words (of what a plain line may hold).
 _PATTERN_CHAR = re.compile(r"[*?]")
 
@@ -259,8 +258,9 @@ def starts_as_needed(words: Sequence[str], exceptions: Sequence[str]) -> bool:
     first = words[0] if words else ""
     if first.startswith("--"):
         return first.partition("=")[0] in needs
-    return first in needs or (len(first) > 2 and first[0] == "-" and _LETTERS.fullmatch(first[1:])
-                              is not None and any("-" + c in needs for c in first[1:]))
+    letters = first[1:]
+    return first in needs or (len(first) > 2 and first[0] == "-" and letters.isascii()
+                              and letters.isalpha() and any("-" + c in needs for c in letters))
 
 
 def holds_option(words: Sequence[str], exceptions: Sequence[str]) -> bool:

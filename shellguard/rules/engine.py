@@ -665,7 +665,7 @@ class RuleSet:
                 else:
                     if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
-            elif not sub and program_reads_options_anywhere(program):
+            elif not sub and _reads_options_anywhere(program):
                 found = _flag_prefix(name, rules)
         return found
 
@@ -745,7 +745,7 @@ def _options_it_needs(rule: Rule) -> frozenset[str] | None:
     return frozenset(needed) if needed else None
 
 
-def program_reads_options_anywhere(program: Program | None) -> bool:
+def _reads_options_anywhere(program: Program | None) -> bool:
     """Does an option's word mean the same wherever it stands in an argv of this
     program (no `-name` long options, options not ended by the first operand)?"""
     return program is None or not (program.single_dash_long or program.options_end_at_operand)
@@ -779,10 +779,14 @@ def _flag_prefix(name: str, rules: list[Rule]) -> ReadPrefix | None:
 
 def _needs_only_flags(rule: Rule) -> bool:
     """Does ``rule`` match every argv that has one of its ``flags`` (and nothing else)?"""
-    return bool(rule.flags) and not (
-        rule.subcommand or rule.all_flags or rule.no_flags or rule.args or rule.option_values
-        or rule.argv_regex is not None or rule.double_dash is not None
-        or rule.max_args is not None or (rule.min_args or 0) > 0)
+    return bool(rule.flags) and not rule.subcommand and not _needs_more(rule)
+
+
+def _needs_more(rule: Rule) -> bool:
+    """Does ``rule`` need anything of an argv beyond its subcommand words and flags?"""
+    return bool(rule.all_flags or rule.no_flags or rule.args or rule.option_values
+                or rule.argv_regex is not None or rule.double_dash is not None
+                or rule.max_args is not None or (rule.min_args or 0) > 0)
 
 
 def _words_it_needs(rule: Rule, depth: int) -> frozenset[str] | None:
@@ -816,9 +820,7 @@ def _matches_anything_after(rule: Rule, sub: tuple[str, ...]) -> bool:
             slot == ("**",) or not glob_any(slot, word)
             for slot, word in zip(rule.subcommand, sub, strict=True)):
         return False
-    return not (rule.flags or rule.all_flags or rule.no_flags or rule.args or rule.option_values
-                or rule.argv_regex is not None or rule.double_dash is not None
-                or rule.max_args is not None or (rule.min_args or 0) > 0)
+    return not (rule.flags or _needs_more(rule))
 
 
 def builtin_files() -> list[Path]:
