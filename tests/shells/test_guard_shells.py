@@ -323,8 +323,9 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
 def test_the_read_table_lets_a_first_line_of_a_program_on_path_through(spawn, kind):
     """Once the co-process has built the read table of the programs on PATH
     (shellguard/read_table.py), a reply names it and the shell loads it before its next
-    prompt: a plain line of a program no line has named yet (tac) then runs with the
-    co-process stopped. A config change drops the table with the other answers kept."""
+    prompt: a plain line of a program no line has named yet (tac; git with an option
+    before its subcommand; fc -l) then runs with the co-process stopped. A config change
+    drops the table with the other answers kept."""
     shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
     (shell.home / "notes.txt").write_text("TAC-OK\n")
     shell.wait_for_read_table()
@@ -334,6 +335,15 @@ def test_the_read_table_lets_a_first_line_of_a_program_on_path_through(spawn, ki
         started = time.monotonic()
         shell.line("tac notes.txt ./notes.txt | rev")
         assert "Proceed" not in shell.expect(r"KO-CAT\r?\n")
+        assert time.monotonic() - started < 1.5
+        # the forms a table carries beyond words and options: an option looked past
+        # before the subcommand (its program's value-taking options are in the table),
+        # and an option a program needs first (fc lists with -l, edits without)
+        started = time.monotonic()
+        shell.line("git -C . status --short")
+        assert "Proceed" not in shell.expect(r"not a git repository")
+        shell.line("fc -l")
+        assert "Proceed" not in shell.expect(r"tac notes\.txt")
         assert time.monotonic() - started < 1.5
     finally:
         os.kill(pid, signal.SIGCONT)
