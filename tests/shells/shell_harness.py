@@ -8,12 +8,14 @@ waits for the output it needs, with generous timeouts for loaded machines.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import shutil
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
@@ -225,6 +227,19 @@ class Session:
         pids = wait_for(self.serve_pids, what="the co-process")
         assert len(pids) == 1, pids
         return pids[0]
+
+    @contextlib.contextmanager
+    def coprocess_stopped(self) -> Iterator[int]:
+        """The co-process held with SIGSTOP for the block (its pid given), then let go:
+        what the shell answers itself runs at once, anything else waits for the
+        timeout and asks."""
+        pid = self.serve_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            yield pid
+        finally:
+            if alive(pid):      # (a shell that gave up on it has told it to go)
+                os.kill(pid, signal.SIGCONT)
 
     def text(self) -> str:
         return self.transcript.getvalue()

@@ -289,9 +289,7 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
     shell.line("cat notes.txt")
     shell.expect(r"CAT-OK\r?\n")
     shell.sync()
-    pid = shell.serve_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with shell.coprocess_stopped():
         started = time.monotonic()
         shell.line("cat -n notes.txt ./notes.txt")
         assert "Proceed" not in shell.expect(r"2\s+CAT-OK\r?\n")
@@ -304,9 +302,6 @@ def test_lines_of_commands_known_to_read_need_no_round_trip(spawn, kind):
         shell.send("n")
         shell.sync()
         assert not (shell.home / "copy.txt").exists()
-    finally:
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
     shell.line("catrm notes.txt")               # and catrm is rm: never through cat's prefix
     assert "DELETE" in shell.question()
     shell.send("n")
@@ -329,9 +324,7 @@ def test_the_read_table_lets_a_first_line_of_a_program_on_path_through(spawn, ki
     shell = spawn(kind, env={"SHELLGUARD_TIMEOUT": "2"})
     (shell.home / "notes.txt").write_text("TAC-OK\n")
     shell.wait_for_read_table()
-    pid = shell.serve_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with shell.coprocess_stopped():
         started = time.monotonic()
         shell.line("tac notes.txt ./notes.txt | rev")
         assert "Proceed" not in shell.expect(r"KO-CAT\r?\n")
@@ -345,8 +338,6 @@ def test_the_read_table_lets_a_first_line_of_a_program_on_path_through(spawn, ki
         shell.line("fc -l")
         assert "Proceed" not in shell.expect(r"tac notes\.txt")
         assert time.monotonic() - started < 1.5
-    finally:
-        os.kill(pid, signal.SIGCONT)
     shell.sync()
     shell.add_to_config('[policy]\ndeny = ["fold *"]\n')
     shell.line("fold notes.txt")

@@ -4,7 +4,6 @@ bash-preexec, a plugin that replaces zle-line-finish, sourcing twice."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 
@@ -283,15 +282,11 @@ def _enter_typed_line_with_the_coprocess_stopped(shell, text: str, output: str) 
     """Type ``text`` slowly, stop the co-process, press Enter: the line must run at once
     with no question (its answer came while it was typed)."""
     _type_slowly(shell, text)
-    pid = shell.serve_pid()
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with shell.coprocess_stopped():
         started = time.monotonic()
         shell.send("\r")
         assert "Proceed" not in shell.expect(output)
         assert time.monotonic() - started < 2.5
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def test_zsh_asks_while_the_line_is_typed(spawn):
