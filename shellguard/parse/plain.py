@@ -53,17 +53,11 @@ MAX_QUOTED_LINE = 400
 MAX_QUOTES = 24
 
 
-def unquote(line: str) -> str | None:
-    """``line`` with its quoted parts replaced as the module's docstring says, or None
-    when a quote is not closed, holds what a shell would expand, or starts a command, or
-    the line is longer or has more quotes than the shells scan."""
-    found = _unquote(line)
-    return None if found is None else found[0]
-
-
-def _unquote(line: str) -> tuple[str, frozenset[int]] | None:
-    """:func:`unquote`, and which pieces of the line (split at each ``| & ;``, counted
-    from 0) hold quoted parts."""
+def unquote(line: str) -> tuple[str, frozenset[int]] | None:
+    """``line`` with its quoted parts replaced as the module's docstring says, and which
+    pieces of it (split at each ``| & ;``, counted from 0) hold one; or None when a quote
+    is not closed, holds what a shell would expand, or starts a command, or the line is
+    longer or has more quotes than the shells scan."""
     if len(line) > MAX_QUOTED_LINE or line.count("'") + line.count('"') > MAX_QUOTES:
         return None
     out: list[str] = []
@@ -104,7 +98,7 @@ def plain_pieces(line: str) -> list[tuple[list[str], bool]] | None:
         return None
     quoted: frozenset[int] = frozenset()
     if "'" in text or '"' in text:
-        found = _unquote(text)
+        found = unquote(text)
         if found is None:
             return None
         text, quoted = found
