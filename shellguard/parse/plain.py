@@ -22,7 +22,7 @@ from collections.abc import Container, Mapping, Sequence
 __all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "plain_pieces",
            "expand_plain_aliases", "past_sudo",
            "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option",
-           "starts_as_needed"]
+           "starts_as_needed", "exceptions_allow"]
 
 #: Everything a plain line may hold. Not: quotes, backslash, $ and backquote, < > ( ) { },
 #: ! (history), # (comments), ^ and [ ] (zsh and bash patterns), tabs and newlines.
@@ -236,10 +236,16 @@ class ReadPrefixes:
             else:
                 return False
             exceptions = self._kept[split[0]]
-            if holds_option(split[1], exceptions) or not starts_as_needed(split[1], exceptions) or (
+            if not exceptions_allow(split[1], exceptions) or (
                     quoted and any(e[0] in "=+" for e in exceptions)):
                 return False
         return True
+
+
+def exceptions_allow(words: Sequence[str], exceptions: Sequence[str]) -> bool:
+    """Do the ``words`` after a read-only prefix start as its ``exceptions`` need and
+    hold none of the others?"""
+    return starts_as_needed(words, exceptions) and not holds_option(words, exceptions)
 
 
 def starts_as_needed(words: Sequence[str], exceptions: Sequence[str]) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
-from shellguard.parse.plain import EXCEPTION, holds_option, prefix_split, starts_as_needed
+from shellguard.parse.plain import EXCEPTION, exceptions_allow, prefix_split
 from shellguard.rules.schema import (
     OPERAND_KEY,
     Program,
@@ -706,8 +706,8 @@ class ReadPrefix:
         subcommand words are looked past when the program's that take a value,
         ``with_arg``, are given: :func:`shellguard.parse.plain.prefix_split`.)"""
         split = prefix_split(words, self.words.count(" ") + 1, with_arg)
-        return split is not None and split[0] == self.words and not holds_option(
-            split[1], self.unless) and starts_as_needed(split[1], self.unless)
+        return split is not None and split[0] == self.words and exceptions_allow(
+            split[1], self.unless)
 
 
 #: Rules whose patterns one warm-up step compiles (git has about 400).
