@@ -71,7 +71,10 @@ _SHELLGUARD_PHASE=0           # 1 from PS0 (a line starts running) to the next p
 _SHELLGUARD_STATE=            # for the running line: "" undecided, ok, skip, each
 _SHELLGUARD_OK=               # the text the Enter check approved
 _SHELLGUARD_LINES=()          # physical lines accepted since the last prompt
-_SHELLGUARD_MODE=             # own (our DEBUG trap) | preexec (bash-preexec's)
+_SHELLGUARD_MODE=${_SHELLGUARD_MODE-}   # own (our DEBUG trap) | preexec (bash-preexec's) | none
+                              # (kept when this file is read again: the hook no longer asks)
+_SHELLGUARD_TRAPPED=          # 1: someone else's DEBUG trap was set (until the mode is known)
+_SHELLGUARD_RC=0              # $? for the prompt hook's first form
 _SHELLGUARD_EXTDEBUG=0        # we switched extdebug on to skip a line
 _SHELLGUARD_BP_SWAPPED=0      # our trap stands in for bash-preexec's while a line is skipped
 _SHELLGUARD_CLASS=
@@ -257,8 +260,8 @@ _shellguard_preexec() { _shellguard_load || return 0; _shellguard_preexec "$@"; 
 # -- every prompt ---------------------------------------------------------------------
 
 _shellguard_prompt() {
-  # $1: $? of the line that ran; $2: until the mode is known, the DEBUG trap as
-  # `trap -p DEBUG` shows it at the top level (inside a function bash hides it).
+  # $1: $? of the line that ran; $2: until the mode is known, 1 when someone else
+  # set a DEBUG trap (see the install below), else empty.
   # Every prompt runs this: the usual case (our own trap, nothing to restore or set
   # up) stays small, since bash copies a function's whole body at every call.
   _SHELLGUARD_PHASE=0 _SHELLGUARD_STATE='' _SHELLGUARD_OK='' _SHELLGUARD_LINES=() _SHELLGUARD_AW_FOR=''
@@ -300,6 +303,7 @@ _shellguard_prompt_setup() {
       _SHELLGUARD_MODE=preexec
       [[ " ${preexec_functions[*]-} " == *" _shellguard_preexec "* ]] || preexec_functions+=(_shellguard_preexec)
       export SHELLGUARD_BASH_HOOK=bash-preexec      # for `shellguard status` and doctors
+      _shellguard_settle_hook
     fi
   elif [[ -z $_SHELLGUARD_MODE ]]; then
     # Someone else's DEBUG trap (not bash-preexec's): leave it alone, and go without
@@ -311,6 +315,7 @@ _shellguard_prompt_setup() {
       _SHELLGUARD_MODE=own
       export SHELLGUARD_BASH_HOOK=debug-trap
     fi
+    _shellguard_settle_hook
   fi
   if (( ! _SHELLGUARD_VI_BOUND )) && [[ -o vi ]]; then
     _shellguard_bind_keys vi-insert vi-command
@@ -345,6 +350,16 @@ _shellguard_prompt_setup() {
   # fire the trap (about 15 us each); only the return does.
   [[ $_SHELLGUARD_MODE == own ]] && builtin trap '_shellguard_debug "$_"' DEBUG
   return "$ret"
+}
+
+_shellguard_settle_hook() {
+  # The mode is known: the prompt hook's first form (see the install below) becomes
+  # the one call it is from now on, wherever PROMPT_COMMAND holds it.
+  local i
+  for i in "${!PROMPT_COMMAND[@]}"; do
+    [[ ${PROMPT_COMMAND[i]} == *"$_SHELLGUARD_HOOK_FIRST"* ]] &&
+      PROMPT_COMMAND[i]=${PROMPT_COMMAND[i]/"$_SHELLGUARD_HOOK_FIRST"/"$_SHELLGUARD_HOOK"}
+  done
 }
 
 # -- the user's command ---------------------------------------------------------------
@@ -387,15 +402,28 @@ if [[ -z ${SHELLGUARD_DISABLE-} || ${SHELLGUARD_DISABLE-} == 0 ]]; then
     builtin printf '%s\n' "shellguard: cannot find the shellguard command; every command will be asked about" >&2
   _shellguard_bind_keys emacs
   # Our prompt hook runs last, so that $? and PIPESTATUS reach the others untouched.
-  # The command substitution runs only until the mode is known (first prompt).
+  # Until the mode is known (the first prompt), it is told whether someone else set a
+  # DEBUG trap, which only the top level sees (a function's calls hide it): from bash
+  # 5.1 `trap -p` fails to write its text to a closed stdout, which tells without the
+  # fork of a $(...) (0.6 ms of the first prompt). Then _shellguard_settle_hook makes
+  # it one call: every command PROMPT_COMMAND runs fires the DEBUG trap set then
+  # (bash-preexec's costs ~50 us a call).
   # shellcheck disable=SC2016  # expanded when PROMPT_COMMAND runs
-  _shellguard_pc='_shellguard_prompt "$?" "${_SHELLGUARD_MODE:-$(builtin trap -p DEBUG)}"'
+  if (( BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1) )); then
+    _shellguard_pc='builtin trap -p DEBUG >&- 2>/dev/null || _SHELLGUARD_TRAPPED=1'
+  else
+    _shellguard_pc='[[ -z $(builtin trap -p DEBUG) ]] || _SHELLGUARD_TRAPPED=1'
+  fi
+  # shellcheck disable=SC2016
+  _SHELLGUARD_HOOK_FIRST='_SHELLGUARD_RC=$? _SHELLGUARD_TRAPPED=; [[ -n $_SHELLGUARD_MODE ]] || '$_shellguard_pc'; _shellguard_prompt "$_SHELLGUARD_RC" "$_SHELLGUARD_TRAPPED"'
+  # shellcheck disable=SC2016
+  _SHELLGUARD_HOOK='_shellguard_prompt "$?"'
   if [[ "${PROMPT_COMMAND[*]-}" != *_shellguard_prompt* ]]; then
     if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
-      PROMPT_COMMAND+=("$_shellguard_pc")
+      PROMPT_COMMAND+=("$_SHELLGUARD_HOOK_FIRST")
     else
       # shellcheck disable=SC2178  # a string in bash < 5.1 and for most users
-      PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND%;}$'\n'}$_shellguard_pc"
+      PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND%;}$'\n'}$_SHELLGUARD_HOOK_FIRST"
     fi
   fi
   builtin unset _shellguard_pc

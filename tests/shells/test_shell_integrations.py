@@ -270,6 +270,18 @@ def test_bash_leaves_someone_elses_debug_trap_alone(spawn):
     shell.expect(r"seen-1\r?\n")
 
 
+def test_bash_prompt_hook_is_one_call_once_the_mode_is_known(spawn):
+    """The first prompt finds out, without a fork, whether someone else set a DEBUG
+    trap; from then on the hook is one call (each command in PROMPT_COMMAND fires the
+    DEBUG trap set at the time)."""
+    for rc, mode in (("", "own"), ("trap ': theirs' DEBUG", "none")):
+        shell = spawn("bash", rc_before=rc)
+        shell.line("shellguard status")
+        shell.expect(rf"bash, {mode}")
+        shell.line("printf '<%s>\\n' \"${PROMPT_COMMAND[*]}\"")
+        shell.expect(r'<_shellguard_prompt "\$\?">\r?\n')
+
+
 def _type_slowly(shell, text: str) -> None:
     shell.send("\x15")
     for char in text:
