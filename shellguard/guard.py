@@ -165,6 +165,9 @@ class Guard:
 
         "allow" only when no part of the line fell to the heuristic (which the LLM may
         overrule): the shell keeps an "allow" for Enter and asks again about the rest.
+        Never "allow" when every decision goes to the audit log (``audit = "all"``): a
+        prefetch is not logged, and a shell may run the line on it before it has read
+        the config again (it reads it only before answering from its own caches).
         """
         if self._rules_only is None or self._rules_only.rules is not self.classifier.rules:
             self._rules_only = Classifier(self.classifier.rules, None)
@@ -172,7 +175,8 @@ class Guard:
         verdict = self._with_aliases(self._rules_only.classify(expanded, cwd), used,
                                      aliases, global_aliases)
         action = self._decide(verdict, command, expanded, cwd)
-        if action == "allow" and any(f.source == "heuristic" for f in verdict.findings):
+        if action == "allow" and (any(f.source == "heuristic" for f in verdict.findings)
+                                  or self.config.audit.get("audit") == "all"):
             action = "confirm"
         return Decision(verdict, action)
 

@@ -116,26 +116,35 @@ def test_config_deny_and_allow_apply(tmp_path, monkeypatch) -> None:
 
 
 def test_prefetch_uses_the_rules_only_and_is_never_logged(tmp_path, monkeypatch) -> None:
-    """A line still being typed: "allow" only when the rules alone allow it, no log line."""
+    """A line still being typed: "allow" only when the rules alone allow it, no log line;
+    and never "allow" when every decision must reach the audit log (the shell then asks
+    in full on Enter, which is logged)."""
     config = tmp_path / "config.toml"
-    config.write_text('[policy]\nallow = ["frobnicate *"]\n\n[audit]\naudit = "all"\n')
+    config.write_text('[policy]\nallow = ["frobnicate *"]\n')
     monkeypatch.setenv("SHELLGUARD_CONFIG", str(config))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    guard = Guard(use_llm=False)
     log = tmp_path / "state" / "shellguard" / "audit.jsonl"
 
-    def ask_in_process(command: str, prefetch: bool) -> str:
+    def ask_in_process(guard: Guard, command: str, prefetch: bool) -> str:
         line = json.dumps({"id": 1, "command": command, "prefetch": prefetch}).encode()
         return answer(guard, line).action
 
-    assert ask_in_process("ls -la", prefetch=True) == "allow"
-    assert ask_in_process("rm -rf build", prefetch=True) == "confirm"
+    guard = Guard(use_llm=False)
+    assert ask_in_process(guard, "ls -la", prefetch=True) == "allow"
+    assert ask_in_process(guard, "rm -rf build", prefetch=True) == "confirm"
     # An allow entry lets an unknown program through once Enter is pressed; while it is
     # typed the answer stays "confirm", since the LLM may still weigh in on Enter.
-    assert ask_in_process("frobnicate --all", prefetch=True) == "confirm"
+    assert ask_in_process(guard, "frobnicate --all", prefetch=True) == "confirm"
+    assert ask_in_process(guard, "frobnicate --all", prefetch=False) == "allow"
     assert not log.exists()
-    assert ask_in_process("frobnicate --all", prefetch=False) == "allow"
-    assert len(log.read_text().splitlines()) == 1
+
+    config.write_text('[policy]\nallow = ["frobnicate *"]\n\n[audit]\naudit = "all"\n')
+    guard = Guard(use_llm=False)
+    assert ask_in_process(guard, "ls -la", prefetch=True) == "confirm"
+    assert not log.exists()
+    assert ask_in_process(guard, "ls -la", prefetch=False) == "allow"
+    assert ask_in_process(guard, "frobnicate --all", prefetch=False) == "allow"
+    assert len(log.read_text().splitlines()) == 2
 
 
 def test_prefetch_field_is_validated() -> None:

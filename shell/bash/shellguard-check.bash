@@ -418,14 +418,15 @@ _shellguard_classify() {
     (( own == 3 )) || return "$own"
   fi
   [[ $1 == "$_SHELLGUARD_AW_FOR" && -n $1 ]] || _shellguard_alias_words "$1"
-  local key=$PWD$'\x1f'$1${_SHELLGUARD_AW:+$'\x1f'$_SHELLGUARD_AW} cache=0
-  if _shellguard_cache_usable; then
-    cache=1
-    if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
-      _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
-      _SHELLGUARD_REASON="allowed before in this directory"
-      return 0
-    fi
+  local key=$PWD$'\x1f'$1${_SHELLGUARD_AW:+$'\x1f'$_SHELLGUARD_AW}
+  # The config is read (and a change empties the caches) before the cache answers, not
+  # before the co-process does: it reads the config itself, and never lets a prefetch
+  # allow when every decision must reach the audit log.
+  if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]] && _shellguard_cache_usable &&
+     [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
+    _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
+    _SHELLGUARD_REASON="allowed before in this directory"
+    return 0
   fi
   # The answer to the prefetch _shellguard_send_early sent, when it was for this very
   # line, holds when it allows, or when none came in time (the co-process was replaced
@@ -445,8 +446,9 @@ _shellguard_classify() {
   # The config is read again only when the co-process changed meanwhile (a first
   # answer, kept under the old stamp, would go with the caches at the next check):
   # a config change is caught there, and empties the caches, this entry too.
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
-     { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable; }; then
+  if [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
+     { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable; } &&
+     [[ ${SHELLGUARD_CACHE:-1} != 0 ]] && (( ! _SHELLGUARD_CACHE_OFF )); then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
       (( ${#_SHELLGUARD_ALLOWED[@]} < 500 )) || _SHELLGUARD_ALLOWED=()
       _SHELLGUARD_ALLOWED[$key]=$_SHELLGUARD_CLASS

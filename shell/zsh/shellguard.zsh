@@ -670,9 +670,12 @@ _shellguard_classify() {
   local REPLY=$_SHELLGUARD_AW
   # (the words were looked up on this Enter already, as a rule)
   [[ $text == $_SHELLGUARD_AW_FOR && -n $text ]] || _shellguard_alias_words $text
-  local key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY} cache=0 typed=0
-  if _shellguard_cache_usable; then
-    cache=1
+  local key=$PWD$'\x1f'$text${REPLY:+$'\x1f'$REPLY} typed=0
+  # The config is read (and a change empties the caches) before a cached answer is
+  # used, not before the co-process answers: it reads the config itself, and never
+  # lets a prefetch allow when every decision must reach the audit log.
+  if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} || $key == $_SHELLGUARD_PRE_KEY ]] &&
+     _shellguard_cache_usable; then
     if [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]]; then
       _SHELLGUARD_CLASS=${_SHELLGUARD_ALLOWED[$key]} _SHELLGUARD_ACTION=allow
       _SHELLGUARD_REASON="allowed before in this directory"
@@ -713,8 +716,9 @@ _shellguard_classify() {
   # The config is read again only when the co-process changed meanwhile (a first
   # answer, kept under the old stamp, would go with the caches at the next check):
   # a config change is caught there, and empties the caches, this entry too.
-  if (( cache )) && [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
-     { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable }; then
+  if [[ $_SHELLGUARD_ACTION == allow || -n $_SHELLGUARD_NEW_READS ]] &&
+     { [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* ]] || _shellguard_cache_usable } &&
+     [[ ${SHELLGUARD_CACHE:-1} != 0 ]] && (( ! _SHELLGUARD_CACHE_OFF )); then
     if [[ $_SHELLGUARD_ACTION == allow ]]; then
       # (a bound on its size: ${#hash} walks the whole hash)
       (( _SHELLGUARD_ALLOWED_N < 500 )) || _SHELLGUARD_ALLOWED=() _SHELLGUARD_ALLOWED_N=0
