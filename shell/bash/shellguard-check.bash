@@ -673,7 +673,7 @@ _shellguard_past_options() {
 _shellguard_exceptions() {
   # For _shellguard_plain_reads: does no exception of the prefix ($unless) hold for the
   # words after it ($cmd, and $skipped), and does it start as the prefix needs?
-  local word opt IFS=' '     # (IFS for `in $unless`: no pattern characters in it)
+  local word opt i IFS=' '     # (IFS for `in $unless`: no pattern characters in it)
   # a quoted word is not the text that stands in for it: no word exception or needed
   # option holds then
   (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
@@ -699,6 +699,17 @@ _shellguard_exceptions() {
     if [[ $word != -* ]]; then
       # a word a rule that does more than read takes as its subcommand (=install)
       [[ $unless == *" =$word "* ]] && return 1
+      continue
+    fi
+    # The loop over the exceptions only when one may hold (it costs ~4 tests an
+    # exception): one that starts as the word does, or, for a cluster of short
+    # options, one of its letters (-xo for -o).
+    if [[ $word == --* ]]; then
+      [[ $unless == *" ${word:0:3}"* ]] || continue
+    elif [[ $unless != *" ${word:0:2}"* ]]; then
+      for (( i = 2; i < ${#word}; i++ )); do
+        [[ $unless == *" -${word:i:1} "* ]] && return 1
+      done
       continue
     fi
     for opt in $unless; do

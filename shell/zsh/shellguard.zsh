@@ -928,6 +928,16 @@ _shellguard_plain_reads() {
         [[ $unless == *" =$word "* ]] && return 1
         continue
       fi
+      # The loop over the exceptions only when one may hold: one that starts as the
+      # word does, or, for a cluster of short options, one of its letters (-xo for -o).
+      if [[ $word == --* ]]; then
+        [[ $unless == *" ${word[1,3]}"* ]] || continue
+      elif [[ $unless != *" ${word[1,2]}"* ]]; then
+        for opt in ${(s::)word[3,-1]}; do
+          [[ $unless == *" -$opt "* ]] && return 1
+        done
+        continue
+      fi
       for opt in ${=unless}; do
         # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
         # take it); and -o inside a cluster such as -xo

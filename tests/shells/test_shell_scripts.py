@@ -219,6 +219,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
+              # an exception's letter late in a cluster, or after a value's =
+              "-xyo", "-Lyc", "-w=o", "-e=1",
               # abbreviated long options (`--ex` is --exec to the rules)
               "--ex", "--exe=x", "--we", "--config-e", "--c", "--w=1", "--e*",
               "~/x", "a=b", "@", "*", "-", "--",
