@@ -15,7 +15,9 @@ Then the corpus replay: 1,000 READ lines of tests/corpus entered once each into 
 shell, back to back (all new to the classifier; the shell answers those its read table
 lets through, shellguard/read_table.py); and the same lines
 in a later session, after one of 1,000 other corpus lines whose read-only prefixes the
-co-process kept (what a returning user's shell gets with the first reply).
+co-process kept (what a returning user's shell gets with the first reply). Each
+replay also says how many lines the shell answered itself (no request went to the
+co-process) and the median of those and of the rest.
 
 Start-up: `SHELL -i -c exit` with and without the script (sourced from a file, as a
 plugin manager would), with `eval "$(shellguard init SHELL)"` (bin/shellguard prints
@@ -45,6 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pexpect
 
@@ -89,20 +92,21 @@ _sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file, $4 p
   # (a line the shell asks about, which the filter should have kept out, is answered
   # "no" and left out of the times, and named in $3.asked)
   zmodload zsh/datetime zsh/zselect
-  local line t0 t1 _sg_asked
+  local line t0 t1 _sg_asked sent
   local -a out
   functions[_sg_ask_saved]=$functions[_shellguard_ask_zle]
   _shellguard_ask_zle() { REPLY=no; _sg_asked=1 }
   while IFS= read -r line; do
     (( $4 )) && zselect -t $4
-    _sg_asked=0
+    _sg_asked=0 sent=$_SHELLGUARD_ID
     t0=$EPOCHREALTIME
     $1 "$line" 2>/dev/null
     t1=$EPOCHREALTIME
     if (( _sg_asked )); then
       print -r -- "$line  ($_SHELLGUARD_REASON)" >> $3.asked
     else
-      out+=$(( (t1 - t0) * 1e6 ))
+      # the time, and 1 when a request went to the co-process (0: the shell answered)
+      out+="$(( (t1 - t0) * 1e6 )) $(( _SHELLGUARD_ID != sent ))"
     fi
   done < $2
   functions[_shellguard_ask_zle]=$functions[_sg_ask_saved]
@@ -140,7 +144,7 @@ _sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file, $4 p
   # gets nothing: no fork)
   # (a line the shell asks about is answered "no", left out, and named in $3.asked)
   _shellguard_load
-  local line t0 t1 out=() _sg_asked saved pause=0 fifo=$3.fifo fd
+  local line t0 t1 out=() _sg_asked sent saved pause=0 fifo=$3.fifo fd
   if (( $4 )); then
     mkfifo "$fifo" && exec {fd}<>"$fifo"
     printf -v pause '%d.%02d' $(( $4 / 100 )) $(( $4 % 100 ))
@@ -149,14 +153,15 @@ _sg_replay() {  # $1 function, $2 file of lines (one each), $3 output file, $4 p
   _shellguard_ask() { REPLY=no; _sg_asked=1; }
   while IFS= read -r line; do
     (( $4 )) && read -r -t "$pause" -u "$fd" _
-    _sg_asked=0
+    _sg_asked=0 sent=$_SHELLGUARD_ID
     t0=${EPOCHREALTIME/[.,]/}
     "$1" "$line" 2>/dev/null
     t1=${EPOCHREALTIME/[.,]/}
     if (( _sg_asked )); then
       printf '%s  (%s)\n' "$line" "$_SHELLGUARD_REASON" >> "$3.asked"
     else
-      out+=($(( t1 - t0 )))
+      # the time, and 1 when a request went to the co-process (0: the shell answered)
+      out+=("$(( t1 - t0 )) $(( _SHELLGUARD_ID != sent ))")
     fi
   done < "$2"
   eval "$saved"
@@ -312,8 +317,26 @@ def _install_stubs(lines: list[str], env: dict[str, str], stubs: Path) -> None:
     env["PATH"] = f"{env['PATH']}{os.pathsep}{stubs}"
 
 
+class ReplayTimes(NamedTuple):
+    """What a replay measured, in us added on Enter (see :func:`replay`)."""
+
+    median: float
+    p99: float
+    count: int
+    #: lines the shell answered itself (no request to the co-process), and their median
+    by_shell: int
+    shell_median: float
+    #: the median of the lines that waited for the co-process
+    coprocess_median: float
+
+    def split(self) -> str:
+        return (f"answered by the shell itself: {self.by_shell} of {self.count} lines, "
+                f"median {self.shell_median / 1000:.3f} ms; the rest asked the co-process, "
+                f"median {self.coprocess_median / 1000:.3f} ms")
+
+
 def replay(kind: str, root: Path, count: int, pause: float = 0.0,
-           earlier: int = 0) -> tuple[float, float, int]:
+           earlier: int = 0) -> ReplayTimes:
     """(median, p99) in us added on Enter over ``count`` corpus READ lines, each entered
     once into a fresh shell with the default settings, a second after its first prompt
     (as a person would start typing), with the programs they name on PATH, ``pause``
@@ -336,7 +359,7 @@ def replay(kind: str, root: Path, count: int, pause: float = 0.0,
 
 
 def _replay_session(argv: list[str], env: dict[str, str], root: Path, lines: list[str],
-                    out: Path, pause: float) -> tuple[float, float, int]:
+                    out: Path, pause: float) -> ReplayTimes:
     """One shell entering ``lines``: see :func:`replay`."""
     out.mkdir()
     lines_file = out / "lines.txt"
@@ -348,6 +371,7 @@ def _replay_session(argv: list[str], env: dict[str, str], root: Path, lines: lis
         child.sendline("printf '%s-%s\\n' WARM 1")
         child.expect(r"WARM-1\r?\n")
         time.sleep(1)
+        _wait_for_read_table(child)
         hundredths = round(pause * 100)
         child.sendline(f"_sg_replay _sg_once {lines_file} {out_with} {hundredths}; _sg_replay "
                        f"_sg_noop {lines_file} {out_without} {hundredths}; "
@@ -359,11 +383,33 @@ def _replay_session(argv: list[str], env: dict[str, str], root: Path, lines: lis
     asked = Path(f"{out_with}.asked")
     if asked.exists():
         print(f"  (asked about, left out: {asked.read_text()!r})")
-    with_us = [float(x) for x in out_with.read_text().split()]
-    without_us = [float(x) for x in out_without.read_text().split()]
-    base = statistics.median(without_us)
-    med, p99 = _stats(with_us)
-    return med - base, p99 - base, len(with_us)
+    timed = [line.split() for line in out_with.read_text().splitlines() if line.strip()]
+    base = statistics.median(float(line.split()[0])
+                             for line in out_without.read_text().splitlines() if line.strip())
+    added = [float(t) - base for t, _ in timed]
+    med, p99 = _stats(added)
+    by_shell = [float(t) - base for t, sent in timed if sent == "0"]
+    asked = [float(t) - base for t, sent in timed if sent != "0"]
+    return ReplayTimes(med, p99, len(added), len(by_shell),
+                       statistics.median(by_shell) if by_shell else 0.0,
+                       statistics.median(asked) if asked else 0.0)
+
+
+
+def _wait_for_read_table(child: pexpect.spawn, seconds: float = 30.0) -> None:
+    """Until the shell holds the read table of the programs on PATH: the co-process
+    builds it while it waits for lines, and a person's first line takes seconds to
+    type, but lines sent back to back leave it no time (the replay's lines answered by
+    the shell then varied from 300 to 500 of 1,000 from run to run)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        child.sendline("printf '%s-%s\\n' WARM 2")   # a request: its reply names the table
+        child.expect(r"WARM-2\r?\n")
+        child.sendline("shellguard status")
+        child.expect(r"read table: ([^)\s]+)")
+        if child.match.group(1) != "none" or time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
 
 
 def _time_run(argv: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -494,7 +540,8 @@ def main() -> int:
                               f"taking the reply {keys[1] / 1000:.3f} ms (medians)")
         if args.only != "start-up" and args.replay:
             with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-                median, p99, count = replay(kind, Path(tmp), args.replay, args.replay_pause)
+                times = replay(kind, Path(tmp), args.replay, args.replay_pause)
+            median, p99, count = times.median, times.p99, times.count
             print(f"\n{kind}: added per READ command on Enter, {count} READ lines of the corpus "
                   "entered once each into a new shell a second after its first prompt (the "
                   "default settings, no earlier session: the caches start empty but for the "
@@ -502,16 +549,17 @@ def main() -> int:
                   "programs on PATH, among them those the lines name)"
                   f"{f', {args.replay_pause} s after the line before' if args.replay_pause else ''}"
                   f"\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
-                  f"p99 {p99 / 1000:6.3f} ms")
+                  f"p99 {p99 / 1000:6.3f} ms\n  ({times.split()})")
             if args.earlier:
                 with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-                    median, p99, count = replay(kind, Path(tmp), args.replay,
-                                                args.replay_pause, args.earlier)
+                    times = replay(kind, Path(tmp), args.replay, args.replay_pause,
+                                   args.earlier)
+                median, p99, count = times.median, times.p99, times.count
                 print(f"{kind}: the same {count} lines in a later session, after one of "
                       f"{args.earlier} other READ lines of the corpus (the read-only "
                       "prefixes kept from it handed out with the first reply)"
                       f"\n  {'all lines':<40} median {median / 1000:6.3f} ms   "
-                      f"p99 {p99 / 1000:6.3f} ms")
+                      f"p99 {p99 / 1000:6.3f} ms\n  ({times.split()})")
         if args.only == "enter":
             continue
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
