@@ -9,15 +9,18 @@ for the programs this machine can run: the co-process builds it while no line wa
 shell loads in a few milliseconds (zsh: data lines it reads with ``$(<file)``; bash: an
 assignment it sources, since its ``read`` takes a system call per byte), and names the
 file in its replies (``read_table``: its name in ``$XDG_CACHE_HOME/shellguard/
-read-tables/``, without its suffix, ``.2.zsh`` or ``.2.bash``); the shell loads it after
-the command has run, before the next prompt, and merges what it kept before.
+read-tables/``, without its suffix, ``.3.zsh`` or ``.3.bash``); the shell loads it after
+the command has run, before the next prompt, beside what it kept before.
 
-The ``2`` is the format: a shell script loads only the format it knows. Format 2 added
+The ``3`` is the format: a shell script loads only the format it knows. Format 2 added
 word exceptions (``=install``) and needed options (``+-l``), which a script written for
 format 1 would skip as options it does not see, and a third part, the options that
-take a value of the programs with subcommand prefixes: an older shell running against
-a newer co-process (after an upgrade, until it restarts) finds no file of its format
-and does without.
+take a value of the programs with subcommand prefixes; format 3 made the table of
+starts one key per start (``git``, ``gh pr``) instead of a first word and the list of
+words after it, which the shells had to search (a pattern match on git's 3 KB list cost
+bash and zsh 70-80 us, several times a line). An older shell running against a newer
+co-process (after an upgrade, until it restarts) finds no file of its format and does
+without.
 
 The files are named after their content (hex digits), so the shells of one machine
 share them; the few most recently written or used are kept. Every word is checked
@@ -44,7 +47,7 @@ __all__ = ["SHELLS", "HEADER", "directory", "path", "render", "write"]
 
 #: The shells that load a table, and the first line of theirs.
 SHELLS = ("zsh", "bash")
-FORMAT = 2
+FORMAT = 3
 HEADER = f"shellguard read table {FORMAT}"
 #: The most prefixes a table holds (this machine's PATH: ~1,500; zsh loads 1,000 a ms).
 MAX_ENTRIES = 20000
@@ -60,7 +63,9 @@ _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*( [A-Za-z0-9][A-Za-z0-9_.+-]*){
 
 def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """The two tables a shell keeps (``_shellguard_keep_reads``): prefix words -> " their
-    exceptions " (" " for none), and first word -> " the words after it " ("*": alone)."""
+    exceptions " (" " for none), and the starts of prefixes -> "1": each first word, and
+    the first two words of a prefix of three (a shell tells at a line's second word
+    whether a kept prefix may go on with it: ``git log`` a prefix, or ``gh pr`` a start)."""
     reads: dict[str, str] = {}
     first: dict[str, str] = {}
     for entry in prefixes:
@@ -71,11 +76,9 @@ def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
         if len(reads) == MAX_ENTRIES:
             break
         reads[words] = " ".join(["", *options, ""]) if options else " "
-        name, _, rest = words.partition(" ")
-        after = rest.partition(" ")[0] or "*"
-        known = first.get(name, " ")
-        if f" {after} " not in known:
-            first[name] = f"{known}{after} "
+        first[words.partition(" ")[0]] = "1"
+        if words.count(" ") == 2:
+            first[words.rpartition(" ")[0]] = "1"
     return reads, first
 
 

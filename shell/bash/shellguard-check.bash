@@ -471,17 +471,16 @@ _shellguard_keep_reads() {
   # Keep the read-only prefixes a reply named ($1: "ls,git status -c --exec,gh pr
   # =create"): after those words, any words but those exceptions (options, and =words)
   # only read (RuleSet.read_only_prefix).
-  local entry words first next IFS=,
+  local entry words IFS=,
   (( ${#_SHELLGUARD_READS[@]} < _SHELLGUARD_READS_MAX )) ||
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_MAX=1000 \
       _SHELLGUARD_TABLE=''
   for entry in $1; do     # no pattern characters: the co-process sends none
     words=${entry%% [-=+]*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
-    first=${words%% *} next='*'
-    [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *}; }
-    [[ ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ]] ||
-      _SHELLGUARD_READ_FIRST[$first]="${_SHELLGUARD_READ_FIRST[$first]:- }$next "
+    # its starts: the first word, and the first two of three (read_table.py)
+    _SHELLGUARD_READ_FIRST[${words%% *}]=1
+    [[ $words == *' '*' '* ]] && _SHELLGUARD_READ_FIRST[${words% *}]=1
   done
 }
 
@@ -490,31 +489,21 @@ _shellguard_load_table() {
   # directory as the co-process found it in the environment): the read-only prefixes
   # of every program on PATH, so that a plain line of them runs without a round trip
   # from its first use. An assignment to the three tables, sourced (bash's read takes a
-  # system call per byte): ~4 ms for this machine's 1,500; the words after a first
-  # word kept before are merged back. Only under the stamp the reply came under.
-  local name=$_SHELLGUARD_TABLE_NEXT file word next _sg_table_size=0 IFS=' '
+  # system call per byte): ~4 ms for this machine's 1,500, added to those kept before.
+  # Only under the stamp the reply came under.
+  local name=$_SHELLGUARD_TABLE_NEXT file _sg_table_size=0
   local -
   set -f
   _SHELLGUARD_TABLE_NEXT=
   if [[ ${XDG_CACHE_HOME-} == /* ]]; then
-    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.2.bash
+    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.3.bash
   else
-    file=$HOME/.cache/shellguard/read-tables/$name.2.bash
+    file=$HOME/.cache/shellguard/read-tables/$name.3.bash
   fi
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
      $name != *[!0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
-  local -A kept=()
-  for word in "${!_SHELLGUARD_READ_FIRST[@]}"; do
-    kept[$word]=${_SHELLGUARD_READ_FIRST[$word]}
-  done
   builtin source "$file" 2>/dev/null
   (( _sg_table_size > 0 )) || return 0
-  for word in "${!kept[@]}"; do
-    for next in ${kept[$word]}; do
-      [[ ${_SHELLGUARD_READ_FIRST[$word]} == *" $next "* ]] ||
-        _SHELLGUARD_READ_FIRST[$word]+="$next "
-    done
-  done
   _SHELLGUARD_READS_MAX=$(( ${#_SHELLGUARD_READS[@]} + 1000 ))
   _SHELLGUARD_TABLE=$name
 }
@@ -541,15 +530,16 @@ _shellguard_plain_reads() {
   [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || $names == *" $first "* ||
                     $first == sudo ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
-  # alias or sudo, a kept prefix goes on with the next word (a quoted one is left to the
-  # rest, and an option to the look past options).
-  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && $names != *" $first "* &&
-        $first != sudo ]]; then
+  # alias or sudo, a kept prefix goes on with the next word (a prefix, or the start of
+  # one of three: a quoted one is left to the rest, and an option to the look past
+  # options). (Lookups by key: a pattern match on a long value costs ~70 us.)
+  if [[ -z ${_SHELLGUARD_READS[$first]+1} && $names != *" $first "* && $first != sudo ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
-       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ||
+       ( -n $next && ( -n ${_SHELLGUARD_READS["$first $next"]+1} ||
+                       -n ${_SHELLGUARD_READ_FIRST["$first $next"]+1} ) ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
   local quoted=0 pieces=' ' piece=-1

@@ -75,7 +75,7 @@ typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " its exceptions "
-typeset -gA _SHELLGUARD_READ_FIRST         # their first words -> the words after: "git" -> " status log "
+typeset -gA _SHELLGUARD_READ_FIRST         # their starts -> 1: "git", and "gh pr" of "gh pr list"
                                            # (" * ": the word alone is kept too)
 typeset -gA _SHELLGUARD_WITH_ARG           # program -> " its options that take a value " (a read
                                            # table's): options before its subcommand are looked past
@@ -744,17 +744,16 @@ _shellguard_keep_reads() {
   # =create"): after those words, any words but those exceptions (options, and =words)
   # only read (RuleSet.read_only_prefix). (internal)
   emulate -L zsh
-  local entry words first next
+  local entry words
   (( _SHELLGUARD_READS_N < _SHELLGUARD_READS_MAX )) ||
     _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_N=0 \
       _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=
   for entry in ${(s:,:)1}; do
     words=${entry%% [-=+]*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
-    first=${words%% *} next='*'
-    [[ $words == *' '* ]] && { next=${words#* }; next=${next%% *} }
-    [[ ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ]] ||
-      _SHELLGUARD_READ_FIRST[$first]="${_SHELLGUARD_READ_FIRST[$first]:- }$next "
+    # its starts: the first word, and the first two of three (read_table.py)
+    _SHELLGUARD_READ_FIRST[${words%% *}]=1
+    [[ $words == *' '*' '* ]] && _SHELLGUARD_READ_FIRST[${words% *}]=1
     (( ++_SHELLGUARD_READS_N ))
   done
 }
@@ -765,33 +764,26 @@ _shellguard_load_table() {
   # prefixes of every program on PATH, so that a plain line of them runs without a
   # round trip from its first use (~3 ms for this machine's 1,500). Its lines: a
   # header, how many prefixes, how many programs' options that take a value, each
-  # prefix and its exceptions, each such program and its options, then each first
-  # word and the words after it, merged with those kept before. Only under the stamp
-  # the reply came under (internal)
+  # prefix and its exceptions, each such program and its options, then each start of
+  # a prefix and 1; added to those kept before. Only under the stamp the reply came
+  # under (internal)
   emulate -L zsh
-  local name=$_SHELLGUARD_TABLE_NEXT file word next
+  local name=$_SHELLGUARD_TABLE_NEXT file
   _SHELLGUARD_TABLE_NEXT=
   if [[ ${XDG_CACHE_HOME-} == /* ]]; then
-    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.2.zsh
+    file=$XDG_CACHE_HOME/shellguard/read-tables/$name.3.zsh
   else
-    file=$HOME/.cache/shellguard/read-tables/$name.2.zsh
+    file=$HOME/.cache/shellguard/read-tables/$name.3.zsh
   fi
   [[ $_SHELLGUARD_CACHE_STAMP == "$_SHELLGUARD_PID"$'\x1f'* && -n $name &&
      $name != *[^0-9a-f]* && -f $file && -r $file && -O $file ]] || return 0
   local -a lines=( "${(@f)$(<$file)}" )
   local -i n=${lines[2]:-0} k=${lines[3]:-0}
-  [[ $lines[1] == 'shellguard read table 2' && $lines[2] == <1-> && $lines[3] == <0-> ]] &&
+  [[ $lines[1] == 'shellguard read table 3' && $lines[2] == <1-> && $lines[3] == <0-> ]] &&
     (( $#lines >= 2 * (n + k) + 3 && $#lines % 2 == 1 )) || return 0
-  local -A kept=( "${(@kv)_SHELLGUARD_READ_FIRST}" )
   _SHELLGUARD_READS+=( "${(@)lines[4,2*n+3]}" )
   (( k )) && _SHELLGUARD_WITH_ARG+=( "${(@)lines[2*n+4,2*(n+k)+3]}" )
   _SHELLGUARD_READ_FIRST+=( "${(@)lines[2*(n+k)+4,-1]}" )
-  for word in ${(k)kept}; do
-    for next in ${=kept[$word]}; do
-      [[ $_SHELLGUARD_READ_FIRST[$word] == *" $next "* ]] ||
-        _SHELLGUARD_READ_FIRST[$word]+="$next "
-    done
-  done
   (( _SHELLGUARD_READS_N += n, _SHELLGUARD_READS_MAX = _SHELLGUARD_READS_N + 1000 ))
   _SHELLGUARD_TABLE=$name
 }
@@ -810,15 +802,16 @@ _shellguard_plain_reads() {
   [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ||
                     $first == sudo ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
-  # alias or sudo, a kept prefix goes on with the next word (a quoted one is left to the
-  # rest).
-  if [[ ${_SHELLGUARD_READ_FIRST[$first]-} != *' * '* && -z ${aliases[$first]+1} &&
-        $first != sudo ]]; then
+  # alias or sudo, a kept prefix goes on with the next word (a prefix, or the start of
+  # one of three: a quoted one is left to the rest). (Lookups by key: a pattern match
+  # on a long value costs ~80 us.)
+  if [[ -z ${_SHELLGUARD_READS[$first]+1} && -z ${aliases[$first]+1} && $first != sudo ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[^ ]*}"}
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
-       ( -n $next && ${_SHELLGUARD_READ_FIRST[$first]-} == *" $next "* ) ||
+       ( -n $next && ( -n ${_SHELLGUARD_READS[$first $next]+1} ||
+                       -n ${_SHELLGUARD_READ_FIRST[$first $next]+1} ) ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
   # the pieces of the line (split at each | & ;, from 0) that hold a quoted part

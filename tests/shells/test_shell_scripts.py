@@ -343,7 +343,7 @@ def test_reply_parsing_agrees_with_json(kind, tmp_path):
 def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monkeypatch):
     """`_shellguard_load_table` leaves the shell's two prefix tables as
     `_shellguard_keep_reads` would, given the prefixes kept before and then every prefix
-    of the table (shellguard/read_table.py); words kept before for a first word stay.
+    of the table (shellguard/read_table.py); the starts kept before stay.
     The third holds the options that take a value of the programs with subcommand
     prefixes, as the rules give them."""
     if not shutil.which(kind):
@@ -380,15 +380,19 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
     assert loaded.returncode == 0 and loaded.stderr == "", loaded.stderr
     assert kept.returncode == 0 and kept.stderr == "", kept.stderr
 
-    def tables(out: str) -> tuple[dict[str, str], dict[str, set[str]]]:
+    def tables(out: str) -> tuple[dict[str, str], dict[str, str]]:
         rows = [line.split("|") for line in out.splitlines() if line[:2] in ("R|", "F|")]
         reads = {k: v for t, k, v in rows if t == "R"}
-        first = {k: set(v.split()) for t, k, v in rows if t == "F"}
-        return reads, first
+        starts = {k: v for t, k, v in rows if t == "F"}
+        return reads, starts
 
     assert f"T|{name}" in loaded.stdout.splitlines()
     assert tables(loaded.stdout) == tables(kept.stdout)
-    assert tables(loaded.stdout)[1]["git"] >= {"frobnicate", "status", "log"}
+    # the starts: every first word, and the first two words of a prefix of three
+    starts = tables(loaded.stdout)[1]
+    assert set(starts.values()) == {"1"}
+    assert {"git", "ls", "gh", "gh pr", "ip", "ip zz", "docker"} <= set(starts)
+    assert "git frobnicate" not in starts and "git status" not in starts
     # (tree's prefix is the program alone: it needs none; kubectl's were not given)
     options = {k: set(v.split()) for t, k, v in (line.split("|") for line in loaded.stdout.splitlines()
                                                   if line[:2] == "W|")}
@@ -397,7 +401,7 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
     assert "W|" not in kept.stdout
     # a file someone else owns is never loaded (as root, the test can make one)
     if os.getuid() == 0:
-        os.chown(tmp_path / "shellguard" / "read-tables" / f"{name}.2.{kind}", 65534, 65534)
+        os.chown(read_table.path(name, kind), 65534, 65534)
         other = _run([*argv, "-c", functions + setup + f"_SHELLGUARD_TABLE_NEXT={name}\n"
                       "_shellguard_load_table\necho \"T|$_SHELLGUARD_TABLE|${#_SHELLGUARD_READS[@]}\"\n"],
                      env=env)
