@@ -668,18 +668,7 @@ _shellguard_exceptions() {
   # option holds then
   (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
   if [[ $unless == *' +'* ]]; then
-    # the first word must be one of the options the prefix needs (`crontab -l`: +-l),
-    # --list=x for +--list, a short one also in a cluster of letters (-ln)
-    word=${cmd#"${cmd%%[! ]*}"}
-    word=${word%% *}
-    if ! [[ -n $word && ( $unless == *" +$word "* ||
-                          ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]]; then
-      [[ $word == -[a-zA-Z][a-zA-Z]* && $word != *[!a-zA-Z-]* && $word != -*-* ]] || return 1
-      for (( opt = 1; opt < ${#word}; opt++ )); do
-        [[ $unless == *" +-${word:opt:1} "* ]] && break
-      done
-      (( opt < ${#word} )) || return 1
-    fi
+    _shellguard_needed_first || return 1
   fi
   cmd+=$skipped     # (the options looked past are the prefix's to rule out too)
   while [[ $cmd == *[!\ ]* ]]; do
@@ -710,6 +699,22 @@ _shellguard_exceptions() {
     done
   done
   return 0
+}
+
+_shellguard_needed_first() {
+  # For _shellguard_exceptions (a function of its own: bash copies a function's whole
+  # body at every call, and few prefixes need an option): the first word after the
+  # prefix ($cmd) must be one of the options it needs (`crontab -l`: +-l), --list=x for
+  # +--list, a short one also in a cluster of letters (-ln).
+  local word=${cmd#"${cmd%%[! ]*}"} i
+  word=${word%% *}
+  [[ -n $word && ( $unless == *" +$word "* ||
+                   ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]] && return 0
+  [[ $word == -[a-zA-Z][a-zA-Z]* && $word != *[!a-zA-Z-]* && $word != -*-* ]] || return 1
+  for (( i = 1; i < ${#word}; i++ )); do
+    [[ $unless == *" +-${word:i:1} "* ]] && return 0
+  done
+  return 1
 }
 
 _shellguard_colour() {

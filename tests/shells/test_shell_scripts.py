@@ -268,7 +268,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     table = "".join(f"_SHELLGUARD_WITH_ARG[{name}]=' {' '.join(sorted(options))} '\n"
                     for name, options in with_arg.items())
     helpers = ("_shellguard_unquote", "_shellguard_command_of", "_shellguard_past_options",
-               "_shellguard_exceptions") if kind == "bash" else ()
+               "_shellguard_exceptions", "_shellguard_needed_first") if kind == "bash" else ()
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads", *helpers) + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
         f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST _SHELLGUARD_WITH_ARG\n"
