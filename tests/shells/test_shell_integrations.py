@@ -3,6 +3,7 @@ bash-preexec, a plugin that replaces zle-line-finish, sourcing twice."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -280,6 +281,32 @@ def test_bash_prompt_hook_is_one_call_once_the_mode_is_known(spawn):
         shell.expect(rf"bash, {mode}")
         shell.line("printf '<%s>\\n' \"${PROMPT_COMMAND[*]}\"")
         shell.expect(r'<_shellguard_prompt "\$\?">\r?\n')
+
+
+def test_audit_all_logs_every_line_the_shell_could_answer_itself(spawn, kind):
+    """With `audit = "all"` in the config, every line goes to the co-process, which logs
+    it: not a line allowed before, not one of kept read-only prefixes, not an answer
+    prefetched before the shell read the config again (the shells read it only before
+    answering from their caches; the co-process allows no prefetch under it)."""
+    shell = spawn(kind)
+    seen = "printf 'one-%s\\n' 1"
+    shell.line(seen)
+    shell.expect(r"one-1\r?\n")      # allowed, and printf's read-only prefix kept
+    shell.sync()
+    shell.add_to_config('\n[audit]\naudit = "all"\n')
+    # not plain (the shell cannot answer it: it asks the co-process at once, before it
+    # has read the config again), and nothing in it to escape (such a line is never
+    # prefetched)
+    new = "printf two-%s 2 2>/dev/null"
+    for _ in range(3):
+        shell.line(new)
+        shell.expect(r"two-2")
+    shell.line(seen)
+    shell.expect(r"one-1\r?\n")
+    shell.sync()
+    log = shell.state / "shellguard" / "audit.jsonl"
+    logged = [json.loads(line)["command"] for line in log.read_text().splitlines()]
+    assert logged.count(new) == 3 and logged.count(seen) == 1, logged
 
 
 def _type_slowly(shell, text: str) -> None:
