@@ -67,7 +67,7 @@ def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     the first two words of a prefix of three (a shell tells at a line's second word
     whether a kept prefix may go on with it: ``git log`` a prefix, or ``gh pr`` a start)."""
     reads: dict[str, str] = {}
-    first: dict[str, str] = {}
+    starts: dict[str, str] = {}
     for entry in prefixes:
         words, options = prefix_entry(entry)
         if words in reads or not _WORDS.fullmatch(words) or not all(
@@ -76,10 +76,10 @@ def _tables(prefixes: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
         if len(reads) == MAX_ENTRIES:
             break
         reads[words] = " ".join(["", *options, ""]) if options else " "
-        first[words.partition(" ")[0]] = "1"
+        starts[words.partition(" ")[0]] = "1"
         if words.count(" ") == 2:
-            first[words.rpartition(" ")[0]] = "1"
-    return reads, first
+            starts[words.rpartition(" ")[0]] = "1"
+    return reads, starts
 
 
 def _with_arg_table(reads: Mapping[str, str],
@@ -104,19 +104,19 @@ def render(prefixes: Iterable[str], shell: str,
            with_arg: Mapping[str, Iterable[str]] | None = None) -> str:
     """The file for ``shell`` (zsh: the header, the number of prefixes, the number of
     programs with options that take a value (``with_arg``: program -> its options),
-    then key and value lines of the three tables, the first words' last; bash:
+    then key and value lines of the three tables, the starts last; bash:
     assignments to its three tables)."""
-    reads, first = _tables(prefixes)
+    reads, starts = _tables(prefixes)
     options = _with_arg_table(reads, with_arg or {})
     if shell == "zsh":
         lines = [HEADER, str(len(reads)), str(len(options))]
-        for table in (reads, options, first):
+        for table in (reads, options, starts):
             for key, value in table.items():
                 lines += (key, value)
         return "\n".join(lines) + "\n"
     parts = [f"# {HEADER}\n_sg_table_size={len(reads)}\n"]
     for name, table in (("_SHELLGUARD_READS", reads), ("_SHELLGUARD_WITH_ARG", options),
-                        ("_SHELLGUARD_READ_FIRST", first)):
+                        ("_SHELLGUARD_READ_STARTS", starts)):
         body = " ".join(f"['{key}']='{value}'" for key, value in table.items())
         parts.append(f"{name}+=( {body} )\n")
     return "".join(parts)

@@ -50,11 +50,11 @@ def test_every_prefix_of_a_program_is_one_the_rules_give_its_words() -> None:
 def test_the_table_holds_what_the_shells_keep_and_is_named_after_it(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     prefixes = ["ls", "git status -c --exec", "git log --output", "gh pr list", "tree -o"]
-    reads, first = read_table._tables(prefixes)
+    reads, starts = read_table._tables(prefixes)
     assert reads == {"ls": " ", "git status": " -c --exec ", "git log": " --output ",
                      "gh pr list": " ", "tree": " -o "}
     # the starts of prefixes: each first word, and the first two words of three
-    assert first == {"ls": "1", "git": "1", "gh": "1", "gh pr": "1", "tree": "1"}
+    assert starts == {"ls": "1", "git": "1", "gh": "1", "gh pr": "1", "tree": "1"}
     lines = read_table.render(prefixes, "zsh").splitlines()
     assert lines[:5] == [read_table.HEADER, "5", "0", "ls", " "] and len(lines) == 3 + 2 * 5 + 2 * 5
     # the options that take a value of the programs with subcommand prefixes: all of a

@@ -382,7 +382,7 @@ _shellguard_cache_usable() {
   fi
   [[ -r $cfg ]] && IFS= builtin read -r -d '' content < "$cfg"
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != "$_SHELLGUARD_CACHE_STAMP" ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=()
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_STARTS=() _SHELLGUARD_WITH_ARG=()
     _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE='' _SHELLGUARD_TABLE_NEXT='' _SHELLGUARD_NEW_TABLE=''
     _SHELLGUARD_CACHE_STAMP="$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content"
     _SHELLGUARD_CACHE_OFF=0
@@ -473,14 +473,14 @@ _shellguard_keep_reads() {
   # only read (RuleSet.read_only_prefix).
   local entry words IFS=,
   (( ${#_SHELLGUARD_READS[@]} < _SHELLGUARD_READS_MAX )) ||
-    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_MAX=1000 \
+    _SHELLGUARD_READS=() _SHELLGUARD_READ_STARTS=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_MAX=1000 \
       _SHELLGUARD_TABLE=''
   for entry in $1; do     # no pattern characters: the co-process sends none
     words=${entry%% [-=+]*}
     _SHELLGUARD_READS[$words]="${entry#"$words"} "
     # its starts: the first word, and the first two of three (read_table.py)
-    _SHELLGUARD_READ_FIRST[${words%% *}]=1
-    [[ $words == *' '*' '* ]] && _SHELLGUARD_READ_FIRST[${words% *}]=1
+    _SHELLGUARD_READ_STARTS[${words%% *}]=1
+    [[ $words == *' '*' '* ]] && _SHELLGUARD_READ_STARTS[${words% *}]=1
   done
 }
 
@@ -527,7 +527,7 @@ _shellguard_plain_reads() {
     [[ :$BASHOPTS: == *:expand_aliases:* ]] && names=" ${!BASH_ALIASES[*]} "
   fi
   # Most lines that fail do so at their first word: no kept prefix starts with it.
-  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || $names == *" $first "* ||
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_STARTS[$first]-} || $names == *" $first "* ||
                     $first == sudo ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
   # alias or sudo, a kept prefix goes on with the next word (a prefix, or the start of
@@ -539,7 +539,7 @@ _shellguard_plain_reads() {
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
        ( -n $next && ( -n ${_SHELLGUARD_READS["$first $next"]+1} ||
-                       -n ${_SHELLGUARD_READ_FIRST["$first $next"]+1} ) ) ||
+                       -n ${_SHELLGUARD_READ_STARTS["$first $next"]+1} ) ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
   local quoted=0 pieces=' ' piece=-1
@@ -833,7 +833,7 @@ _shellguard_enter() {
     # copies the function's body first)
     if { [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]] ||
          { (( ${#_SHELLGUARD_READS[@]} )) &&
-           [[ -z $first || -n ${_SHELLGUARD_READ_FIRST[$first]-} || $_SHELLGUARD_ANAMES == *" $first "* ||
+           [[ -z $first || -n ${_SHELLGUARD_READ_STARTS[$first]-} || $_SHELLGUARD_ANAMES == *" $first "* ||
               $first == sudo ]] &&
            _shellguard_plain_reads "$READLINE_LINE"; }; } &&
        _shellguard_cache_usable && (( ${#_SHELLGUARD_ALLOWED[@]} + ${#_SHELLGUARD_READS[@]} )); then

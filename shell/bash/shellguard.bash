@@ -94,7 +94,7 @@ _SHELLGUARD_TIMEOUT_FOR=      # the SHELLGUARD_TIMEOUT last checked ("" = unset:
 _SHELLGUARD_TIMEOUT_OK=3
 declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowed here
 declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " its exceptions "
-declare -gA _SHELLGUARD_READ_FIRST=()   # their starts -> 1: "git", and "gh pr" of "gh pr list"
+declare -gA _SHELLGUARD_READ_STARTS=()   # their starts -> 1: "git", and "gh pr" of "gh pr list"
 declare -gA _SHELLGUARD_WITH_ARG=()  # program -> " its options that take a value " (a read table's)
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0

@@ -75,7 +75,7 @@ typeset -g _SHELLGUARD_CWD_FOR= _SHELLGUARD_CWD_JSON=
 typeset -g _SHELLGUARD_TIMEOUT_FOR=- _SHELLGUARD_TIMEOUT_OK=3   # SHELLGUARD_TIMEOUT last checked, its value
 typeset -gA _SHELLGUARD_ALLOWED            # "$PWD<US>line" -> class, for lines allowed here
 typeset -gA _SHELLGUARD_READS              # read-only prefix ("git status") -> " its exceptions "
-typeset -gA _SHELLGUARD_READ_FIRST         # their starts -> 1: "git", and "gh pr" of "gh pr list"
+typeset -gA _SHELLGUARD_READ_STARTS         # their starts -> 1: "git", and "gh pr" of "gh pr list"
                                            # (" * ": the word alone is kept too)
 typeset -gA _SHELLGUARD_WITH_ARG           # program -> " its options that take a value " (a read
                                            # table's): options before its subcommand are looked past
@@ -641,7 +641,7 @@ _shellguard_cache_usable() {
   local content=
   [[ -f $cfg && -r $cfg ]] && content=$(<$cfg)
   if [[ "$_SHELLGUARD_PID"$'\x1f'"$cfg"$'\x1f'"$content" != $_SHELLGUARD_CACHE_STAMP ]]; then
-    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=()
+    _SHELLGUARD_ALLOWED=() _SHELLGUARD_READS=() _SHELLGUARD_READ_STARTS=() _SHELLGUARD_WITH_ARG=()
     _SHELLGUARD_PRE_KEY=
     _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=1000
     _SHELLGUARD_TABLE= _SHELLGUARD_TABLE_NEXT= _SHELLGUARD_NEW_TABLE=
@@ -746,14 +746,14 @@ _shellguard_keep_reads() {
   emulate -L zsh
   local entry words
   (( _SHELLGUARD_READS_N < _SHELLGUARD_READS_MAX )) ||
-    _SHELLGUARD_READS=() _SHELLGUARD_READ_FIRST=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_N=0 \
+    _SHELLGUARD_READS=() _SHELLGUARD_READ_STARTS=() _SHELLGUARD_WITH_ARG=() _SHELLGUARD_READS_N=0 \
       _SHELLGUARD_READS_MAX=1000 _SHELLGUARD_TABLE=
   for entry in ${(s:,:)1}; do
     words=${entry%% [-=+]*}
     _SHELLGUARD_READS[$words]="${entry#$words} "
     # its starts: the first word, and the first two of three (read_table.py)
-    _SHELLGUARD_READ_FIRST[${words%% *}]=1
-    [[ $words == *' '*' '* ]] && _SHELLGUARD_READ_FIRST[${words% *}]=1
+    _SHELLGUARD_READ_STARTS[${words%% *}]=1
+    [[ $words == *' '*' '* ]] && _SHELLGUARD_READ_STARTS[${words% *}]=1
     (( ++_SHELLGUARD_READS_N ))
   done
 }
@@ -783,7 +783,7 @@ _shellguard_load_table() {
     (( $#lines >= 2 * (n + k) + 3 && $#lines % 2 == 1 )) || return 0
   _SHELLGUARD_READS+=( "${(@)lines[4,2*n+3]}" )
   (( k )) && _SHELLGUARD_WITH_ARG+=( "${(@)lines[2*n+4,2*(n+k)+3]}" )
-  _SHELLGUARD_READ_FIRST+=( "${(@)lines[2*(n+k)+4,-1]}" )
+  _SHELLGUARD_READ_STARTS+=( "${(@)lines[2*(n+k)+4,-1]}" )
   (( _SHELLGUARD_READS_N += n, _SHELLGUARD_READS_MAX = _SHELLGUARD_READS_N + 1000 ))
   _SHELLGUARD_TABLE=$name
 }
@@ -799,7 +799,7 @@ _shellguard_plain_reads() {
   # Most lines that fail do so at their first word: no kept prefix starts with it.
   local line=${t#"${t%%[^ ]*}"}
   local first=${line%%[ \|\&\;]*}
-  [[ -n $first && ( -n ${_SHELLGUARD_READ_FIRST[$first]-} || -n ${aliases[$first]+1} ||
+  [[ -n $first && ( -n ${_SHELLGUARD_READ_STARTS[$first]-} || -n ${aliases[$first]+1} ||
                     $first == sudo ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
   # alias or sudo, a kept prefix goes on with the next word (a prefix, or the start of
@@ -811,7 +811,7 @@ _shellguard_plain_reads() {
     next=${next%%[ \|\&\;]*}
     [[ $next == *[\'\"]* ||
        ( -n $next && ( -n ${_SHELLGUARD_READS[$first $next]+1} ||
-                       -n ${_SHELLGUARD_READ_FIRST[$first $next]+1} ) ) ||
+                       -n ${_SHELLGUARD_READ_STARTS[$first $next]+1} ) ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
   fi
   # the pieces of the line (split at each | & ;, from 0) that hold a quoted part
@@ -1060,7 +1060,7 @@ _shellguard_line_finish() {
     # (the plain check's first step, its most common failure, without calling it)
     local _sg_first=${_sg_text%%[ \|\&\;]*}
     if (( _SHELLGUARD_READS_N )) &&
-       [[ -z $_sg_first || -n ${_SHELLGUARD_READ_FIRST[$_sg_first]-} || -n ${aliases[$_sg_first]+1} ||
+       [[ -z $_sg_first || -n ${_SHELLGUARD_READ_STARTS[$_sg_first]-} || -n ${aliases[$_sg_first]+1} ||
           $_sg_first == sudo ]] &&
        _shellguard_plain_reads "$_sg_text"; then
       _sg_plain=1

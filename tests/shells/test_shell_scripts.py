@@ -271,7 +271,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
                "_shellguard_exceptions", "_shellguard_needed_first") if kind == "bash" else ()
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads", *helpers) + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
-        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST _SHELLGUARD_WITH_ARG\n"
+        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_STARTS _SHELLGUARD_WITH_ARG\n"
         f"_shellguard_keep_reads '{kept_text}'\n{table}"
         f"while IFS= read -r line; do\n"
         f"  if _shellguard_plain_reads \"$line\"; then echo 1; else echo 0; fi\n"
@@ -363,9 +363,9 @@ def test_a_read_table_loads_as_its_prefixes_kept_one_by_one(kind, tmp_path, monk
         (f'for k in ${{(k){table}}}; do print -r -- "{tag}|$k|${table}[$k]"; done\n'
          if kind == "zsh" else
          f'for k in "${{!{table}[@]}}"; do printf "{tag}|%s|%s\\n" "$k" "${{{table}[$k]}}"; done\n')
-        for tag, table in (("R", "_SHELLGUARD_READS"), ("F", "_SHELLGUARD_READ_FIRST"),
+        for tag, table in (("R", "_SHELLGUARD_READS"), ("F", "_SHELLGUARD_READ_STARTS"),
                            ("W", "_SHELLGUARD_WITH_ARG")))
-    setup = ("typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_FIRST _SHELLGUARD_WITH_ARG\n"
+    setup = ("typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_STARTS _SHELLGUARD_WITH_ARG\n"
              "typeset -i _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=100000\n"
              "_SHELLGUARD_PID=7 _SHELLGUARD_CACHE_STAMP=$'7\\x1f'\n")
     functions = _functions(kind, "_shellguard_keep_reads", "_shellguard_load_table")
