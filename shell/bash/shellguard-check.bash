@@ -515,7 +515,9 @@ _shellguard_plain_reads() {
   # with none of its exceptions after? (Cut with parameter expansions, not arrays: this
   # runs on Enter; what few lines need is in functions of their own, since bash copies
   # a function's whole body at every call. Any word may be looked up: an expanded
-  # subscript of * or @ is a plain key.)
+  # subscript of * or @ is a plain key.) Not a line longer than 4096 characters
+  # (plain.py's MAX_PLAIN_LINE): the expansions below cost time in proportion to it.
+  (( ${#1} <= 4096 )) || return 1
   local t=${1%"${1##*[! ]}"}
   local line=${t#"${t%%[! ]*}"} names=$_SHELLGUARD_ANAMES
   local first=${line%%[ \|\&\;]*}

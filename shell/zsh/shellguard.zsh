@@ -795,6 +795,9 @@ _shellguard_plain_reads() {
   # with none of its options after? (Any word may be looked up: an expanded subscript
   # is a plain key.) (internal)
   emulate -L zsh
+  # Not a line longer than 4096 characters (plain.py's MAX_PLAIN_LINE): the expansions
+  # below cost time in proportion to it.
+  (( ${#1} <= 4096 )) || return 1
   local t=${1%"${1##*[^ ]}"}
   # Most lines that fail do so at their first word: no kept prefix starts with it.
   local line=${t#"${t%%[^ ]*}"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Mapping, Sequence
 
-__all__ = ["EXCEPTION", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "plain_pieces",
+__all__ = ["EXCEPTION", "MAX_PLAIN_LINE", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "plain_pieces",
            "expand_plain_aliases", "past_sudo",
            "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option",
            "starts_as_needed", "exceptions_allow"]
@@ -51,6 +51,10 @@ _PATTERN_CHAR = re.compile(r"[*?]")
 #: of '' pairs), and leave any other to the co-process.
 MAX_QUOTED_LINE = 400
 MAX_QUOTES = 24
+#: The longest line the shells check against their kept prefixes at all: their string
+#: operations cost time in proportion to the line at every word (bash took minutes over
+#: a pasted 150 KB line of options); a longer one goes to the co-process.
+MAX_PLAIN_LINE = 4096
 
 
 def unquote(line: str) -> tuple[str, frozenset[int]] | None:
@@ -211,7 +215,7 @@ class ReadPrefixes:
     def lets_through(self, line: str, aliases: Mapping[str, str] | None = None) -> bool:
         """Is every command of plain ``line`` (its aliases expanded) a kept prefix and
         words without its options?"""
-        if not self._kept:
+        if not self._kept or len(line) > MAX_PLAIN_LINE:
             return False
         commands = plain_pieces(line)
         if commands is None:

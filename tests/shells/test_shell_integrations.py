@@ -309,6 +309,20 @@ def test_audit_all_logs_every_line_the_shell_could_answer_itself(spawn, kind):
     assert logged.count(new) == 3 and logged.count(seen) == 1, logged
 
 
+def test_a_long_pasted_line_is_classified_without_a_hang(spawn, kind):
+    """A pasted line longer than the shells check themselves (plain.py's
+    MAX_PLAIN_LINE) is answered through the co-process and runs, without a hang.
+    (tests/shells/test_shell_scripts.py holds the bound itself to the reference.)"""
+    shell = spawn(kind)
+    (shell.home / "LONGOK").mkdir()
+    line = "ls -d" + " -d" * 1500 + " LONG*OK"        # 4,513 characters, all plain
+    started = time.monotonic()
+    shell.line(line)
+    shell.expect(r"LONGOK\r?\n", timeout=60)
+    shell.sync()
+    assert time.monotonic() - started < 30
+
+
 def _type_slowly(shell, text: str) -> None:
     shell.send("\x15")
     for char in text:

@@ -239,6 +239,8 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
         if rng.random() < 0.15:
             parts.insert(rng.randrange(len(parts) + 1), rng.choice(odd))
         lines.append("".join(parts).rstrip("\n"))
+    # the longest line a shell checks itself, and one character more
+    lines += ["ls " + "x" * 4093, "ls " + "x" * 4094, "ls" + " -l" * 1400]
     lines += ["gh pr list", "gh pr list --web", "gh pr list -w --webx", "gh  pr  list -R x",
               "gh pr", "gh pr view", "gh", "ls | gh pr list -s open", "gh pr list; rm x",
               "git status --short", "git  status", "git log",
