@@ -16,7 +16,7 @@ from shellguard import paths, payloads
 from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
 from shellguard.parse.aliases import expand_aliases
-from shellguard.parse.plain import expand_plain_aliases, past_sudo, plain_commands
+from shellguard.parse.plain import expand_plain_aliases, past_wrappers, plain_commands
 from shellguard.policy import decide, reads_run_unasked
 from shellguard.rules.engine import RuleSet, builtin_rules, load_rules, program_name
 from shellguard.verdict import Crud, Finding, Verdict
@@ -219,7 +219,7 @@ class Guard:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if global_aliases and any(word in global_aliases for word in (*typed, *(words or ()))):
                 return ()
-            if words and (text := self._read_prefix(past_sudo(words))) and text not in found:
+            if words and (text := self._read_prefix(past_wrappers(words))) and text not in found:
                 found.append(text)
         return tuple(found)
 

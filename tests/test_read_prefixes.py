@@ -73,6 +73,12 @@ def _prefixes(rules: RuleSet) -> list[engine.ReadPrefix]:
     return [prefix for name in list(rules._by_program) for prefix in rules.read_only_prefixes(name)]
 
 
+#: Wrappers in front of sampled lines, with options the shells look past.
+_WRAPPED = [["sudo"], ["sudo", "-u", "www"], ["timeout", "5"], ["timeout", "-s", "KILL", "1.5m"],
+            ["nice", "-n", "5"], ["ionice", "-c3"], ["watch", "-n", "2"], ["watch", "-t", "-x"],
+            ["sudo", "-H", "timeout", "10s", "nice"]]
+
+
 def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
     """Plain lines a shell would let through on a prefix that are not READ and allowed."""
     guard = Guard(Config(), rules, use_llm=False)
@@ -100,8 +106,9 @@ def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
                     rng.shuffle(cluster)
                     need = "-" + "".join(cluster)
                 words.insert(0, need)
-            # one in four behind a bare sudo, which the shells look past
-            line = " ".join(["sudo"] * (rng.random() < 0.25) + [name, *lead, *sub, *words])
+            # one in three behind wrappers, which the shells look past
+            wrap = rng.choice(_WRAPPED) if rng.random() < 0.33 else []
+            line = " ".join([*wrap, name, *lead, *sub, *words])
             if not shell_lets_through(line, _kept(prefix), with_arg=with_arg):
                 continue
             decision = guard.check(line, "/tmp")
@@ -325,18 +332,28 @@ def test_guard_names_prefixes_only_when_the_config_runs_reads_unasked(tmp_path) 
     assert prefixes(Config(deny=("cat notes.txt",))) == ()             # so may a command
     assert prefixes(Config(deny=("git.push-force",))) == ("ls", "grep")  # a rule id cannot
     assert prefixes(Config(deny=("ls",))) == ("grep",)                 # nor can another word
-    # a bare sudo is looked past; one with options of its own is not
+    # wrappers are looked past with the options plain.py knows; not with others
     assert prefixes(Config(), "sudo ls /root | sudo sudo grep x") == ("ls", "grep")
-    assert prefixes(Config(), "sudo -u www ls") == () and prefixes(Config(), "sudo") == ()
+    assert prefixes(Config(), "sudo -u www ls | timeout 5 nice grep x") == ("ls", "grep")
+    assert prefixes(Config(), "sudo -i ls") == () and prefixes(Config(), "sudo") == ()
 
 
-def test_the_shells_look_past_a_bare_sudo() -> None:
-    kept = {"ls": (), "git status": ("-c",)}
-    assert shell_lets_through("sudo ls -la /root", kept)
-    assert shell_lets_through("ls | sudo sudo git status -s", kept)
+def test_the_shells_look_past_wrappers() -> None:
+    kept = {"ls": (), "git status": ("-c",), "crontab": ("+-l", "-e")}
+    for line in ("sudo ls -la /root", "ls | sudo sudo git status -s", "sudo -u www ls",
+                 "sudo -uwww -H -n -E ls", "sudo --user=www --group adm ls",
+                 "timeout 10 ls", "timeout -s KILL --foreground 1.5m git status -s",
+                 "timeout --kill-after=5 5s sudo crontab -l", "nice ls", "nice -n 5 ls",
+                 "ionice -c3 -t ls", "watch ls -l", "watch -n 5 -d git status",
+                 "watch --interval=2 -t ls"):
+        assert shell_lets_through(line, kept), line
     assert shell_lets_through("ll", kept, {"ll": "sudo ls"})
-    for line in ("sudo", "sudo -u www ls", "sudo -i", "sudo git status -c x", "sudo rm x",
-                 "sudo ll", "sudo FOO=1 ls"):
+    for line in ("sudo", "sudo -i", "sudo -s ls", "sudo -e ls", "sudo -Hu www ls", "sudo -u www",
+                 "sudo -u * ls", "sudo -- ls", "sudo git status -c x", "sudo rm x", "sudo ll",
+                 "sudo FOO=1 ls", "timeout ls", "timeout 5", "timeout 5m", "timeout .5 ls",
+                 "timeout 5 -l", "timeout --sig=KILL 5 ls", "timeout 5 crontab -e", "nice -5 ls",
+                 "nice -n ls", "ionice -p 1 ls", "ionice -c3", "watch -tn 5 ls", "watch ls *.log",
+                 "watch ls 'a;rm x'", "watch -d=permanent ls", "watch rm x"):
         assert not shell_lets_through(line, kept, {"ll": "ls -l"}), line
     assert not shell_lets_through("s ls", kept, {"s": "sudo "})       # (its text ends in a blank)
 

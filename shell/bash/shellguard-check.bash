@@ -530,12 +530,12 @@ _shellguard_plain_reads() {
   fi
   # Most lines that fail do so at their first word: no kept prefix starts with it.
   [[ -n $first && ( -n ${_SHELLGUARD_READ_STARTS[$first]-} || $names == *" $first "* ||
-                    $first == sudo ) ]] || return 1
+                    -n ${_SHELLGUARD_WRAPPERS[$first]+1} ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
-  # alias or sudo, a kept prefix goes on with the next word (a prefix, or the start of
+  # alias or a wrapper, a kept prefix goes on with the next word (a prefix, or the start of
   # one of three: a quoted one is left to the rest, and an option to the look past
   # options). (Lookups by key: a pattern match on a long value costs ~70 us.)
-  if [[ -z ${_SHELLGUARD_READS[$first]+1} && $names != *" $first "* && $first != sudo ]]; then
+  if [[ -z ${_SHELLGUARD_READS[$first]+1} && $names != *" $first "* && -z ${_SHELLGUARD_WRAPPERS[$first]+1} ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
@@ -562,7 +562,7 @@ _shellguard_plain_reads() {
     quoted=0
     [[ $pieces == *" $piece "* ]] && quoted=1
     first=${cmd%% *}
-    if [[ $names == *" $first "* || $first == sudo ]]; then
+    if [[ $names == *" $first "* || -n ${_SHELLGUARD_WRAPPERS[$first]+1} ]]; then
       _shellguard_command_of || return 1
     fi
     cmd=${cmd:${#first}}
@@ -620,8 +620,9 @@ _shellguard_unquote() {
 
 _shellguard_command_of() {
   # For _shellguard_plain_reads: the command bash runs for its $cmd (first word $first),
-  # the aliases it expands first (plain.py's expand_plain_aliases), past a bare sudo
-  # (past_sudo); fails for an alias whose text is not plain.
+  # the aliases it expands first (plain.py's expand_plain_aliases), past the wrappers
+  # (past_wrappers); fails for an alias whose text is not plain, or a wrapper with an
+  # option or form it does not know.
   local seen=' ' text word
   while [[ $names == *" $first "* && $seen != *" $first "* ]]; do
     seen+="$first "
@@ -631,12 +632,44 @@ _shellguard_command_of() {
     cmd=${cmd#"${cmd%%[! ]*}"}
     first=${cmd%% *}
   done
-  while [[ $first == sudo ]]; do
-    word=${cmd:4}
-    word=${word#"${word%%[! ]*}"}
-    [[ -n $word && $word != -* ]] || break
-    cmd=$word
-    first=${cmd%% *}
+  local spec opt
+  while [[ -n ${_SHELLGUARD_WRAPPERS[$first]+1} ]]; do
+    spec=${_SHELLGUARD_WRAPPERS[$first]}
+    cmd=${cmd:${#first}}
+    cmd=${cmd#"${cmd%%[! ]*}"}
+    word=${cmd%% *}
+    while [[ $word == -* ]]; do
+      if [[ $word == --* ]]; then opt=${word%%=*}; else opt=${word:0:2}; fi
+      if [[ ${spec%%|*} == *" $word "* ]]; then
+        :
+      elif [[ ${spec#*|} == *" $opt "*'|'* && $word != "$opt" ]]; then
+        [[ $word != *[\*\?]* ]] || return 1        # --signal=KILL, -uroot
+      elif [[ ${spec#*|} == *" $word "*'|'* ]]; then
+        cmd=${cmd:${#word}}
+        cmd=${cmd#"${cmd%%[! ]*}"}
+        word=${cmd%% *}
+        [[ -n $word && $word != *[\*\?]* ]] || return 1
+      else
+        return 1
+      fi
+      cmd=${cmd:${#word}}
+      cmd=${cmd#"${cmd%%[! ]*}"}
+      word=${cmd%% *}
+    done
+    if [[ $spec == *d ]]; then
+      # a duration: [0-9]+(.[0-9]+)?[smhd]?
+      text=${word%[smhd]}
+      [[ -n $text && $text != *[!0-9.]* && $text != .* && $text != *. && $text != *.*.* ]] ||
+        return 1
+      cmd=${cmd:${#word}}
+      cmd=${cmd#"${cmd%%[! ]*}"}
+      word=${cmd%% *}
+    fi
+    [[ -n $word && $word != -* ]] || return 1
+    # (watch joins the words and runs them with sh -c: quoted or pattern words could be
+    # more than one word there)
+    [[ $spec == *r && ( $quoted != 0 || $cmd == *[\*\?]* ) ]] && return 1
+    first=$word
   done
   return 0
 }
@@ -836,7 +869,7 @@ _shellguard_enter() {
     if { [[ -n ${_SHELLGUARD_ALLOWED[$key]-} ]] ||
          { (( ${#_SHELLGUARD_READS[@]} )) &&
            [[ -z $first || -n ${_SHELLGUARD_READ_STARTS[$first]-} || $_SHELLGUARD_ANAMES == *" $first "* ||
-              $first == sudo ]] &&
+              -n ${_SHELLGUARD_WRAPPERS[$first]+1} ]] &&
            _shellguard_plain_reads "$READLINE_LINE"; }; } &&
        _shellguard_cache_usable && (( ${#_SHELLGUARD_ALLOWED[@]} + ${#_SHELLGUARD_READS[@]} )); then
       # (kept as allowed: the check of a line with quotes takes bash ~0.3 ms)

@@ -96,6 +96,15 @@ declare -gA _SHELLGUARD_ALLOWED=()   # "$PWD<US>line" -> class, for lines allowe
 declare -gA _SHELLGUARD_READS=()     # read-only prefix ("git status") -> " its exceptions "
 declare -gA _SHELLGUARD_READ_STARTS=()   # their starts -> 1: "git", and "gh pr" of "gh pr list"
 declare -gA _SHELLGUARD_WITH_ARG=()  # program -> " its options that take a value " (a read table's)
+# Wrappers looked past to the command they run (plain.py's WRAPPERS, in its spec form:
+# " flags | options with a value |" and d: a duration first, r: run by sh -c)
+declare -gA _SHELLGUARD_WRAPPERS=(
+  [sudo]=' -E -H -n | --group --user -g -u |'
+  [timeout]=' --foreground --preserve-status --verbose -v | --kill-after --signal -k -s |d'
+  [nice]='  | --adjustment -n |'
+  [ionice]=' --ignore -t | --class --classdata -c -n |'
+  [watch]=' --beep --chgexit --color --differences --errexit --exec --no-title --no-wrap --precise -b -c -d -e -g -p -t -w -x | --interval -n |r'
+)
 _SHELLGUARD_CACHE_STAMP=
 _SHELLGUARD_CACHE_OFF=0
 _SHELLGUARD_EARLY_ID=0 _SHELLGUARD_EARLY_KEY=   # the prefetch sent on Enter, and its line

@@ -79,6 +79,15 @@ typeset -gA _SHELLGUARD_READ_STARTS         # their starts -> 1: "git", and "gh 
                                            # (" * ": the word alone is kept too)
 typeset -gA _SHELLGUARD_WITH_ARG           # program -> " its options that take a value " (a read
                                            # table's): options before its subcommand are looked past
+# Wrappers looked past to the command they run (plain.py's WRAPPERS, in its spec form:
+# " flags | options with a value |" and d: a duration first, r: run by sh -c)
+typeset -gA _SHELLGUARD_WRAPPERS=(
+  sudo ' -E -H -n | --group --user -g -u |'
+  timeout ' --foreground --preserve-status --verbose -v | --kill-after --signal -k -s |d'
+  nice '  | --adjustment -n |'
+  ionice ' --ignore -t | --class --classdata -c -n |'
+  watch ' --beep --chgexit --color --differences --errexit --exec --no-title --no-wrap --precise -b -c -d -e -g -p -t -w -x | --interval -n |r'
+)
 # Entries put in each (a bound on their size): ${#hash} walks the whole hash, ~13 us at 450.
 typeset -gi _SHELLGUARD_ALLOWED_N=0 _SHELLGUARD_READS_N=0 _SHELLGUARD_READS_MAX=1000
 # The read table (shellguard/read_table.py) loaded into those three, the one a reply
@@ -803,12 +812,12 @@ _shellguard_plain_reads() {
   local line=${t#"${t%%[^ ]*}"}
   local first=${line%%[ \|\&\;]*}
   [[ -n $first && ( -n ${_SHELLGUARD_READ_STARTS[$first]-} || -n ${aliases[$first]+1} ||
-                    $first == sudo ) ]] || return 1
+                    -n ${_SHELLGUARD_WRAPPERS[$first]+1} ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
-  # alias or sudo, a kept prefix goes on with the next word (a prefix, or the start of
+  # alias or a wrapper, a kept prefix goes on with the next word (a prefix, or the start of
   # one of three: a quoted one is left to the rest). (Lookups by key: a pattern match
   # on a long value costs ~80 us.)
-  if [[ -z ${_SHELLGUARD_READS[$first]+1} && -z ${aliases[$first]+1} && $first != sudo ]]; then
+  if [[ -z ${_SHELLGUARD_READS[$first]+1} && -z ${aliases[$first]+1} && -z ${_SHELLGUARD_WRAPPERS[$first]+1} ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[^ ]*}"}
     next=${next%%[ \|\&\;]*}
@@ -846,7 +855,7 @@ _shellguard_plain_reads() {
   fi
   [[ -n $t && $t != *[^[:alnum:]\ _./:=,@%+~*?\|\&\;-]* && $t != *(\||\|\&|\&\&) ]] ||
     return 1
-  local IFS=' ' rest=$t cmd unless word opt text key with
+  local IFS=' ' rest=$t cmd unless word opt text key with spec
   local -i at size
   local -a w skipped
   local -A seen
@@ -873,9 +882,33 @@ _shellguard_plain_reads() {
         for word in $w; do (( ${+galiases[$word]} )) && return 1; done
       fi
     done
-    # a bare sudo runs the command after it (plain.py's past_sudo)
-    while [[ $w[1] == sudo && $w[2] == [^-]* ]]; do
-      w=($w[2,-1])
+    # wrappers run the command after them (plain.py's past_wrappers): their own options
+    # looked past, and nothing else
+    while [[ -n ${_SHELLGUARD_WRAPPERS[$w[1]]+1} ]]; do
+      spec=$_SHELLGUARD_WRAPPERS[$w[1]] at=2
+      while [[ $w[at] == -* ]]; do
+        word=$w[at]
+        [[ $word == --* ]] && opt=${word%%=*} || opt=${word[1,2]}
+        if [[ ${spec%%|*} == *" $word "* ]]; then
+          (( at++ ))
+        elif [[ ${${spec#*|}%|*} == *" $opt "* && $word != $opt ]]; then
+          [[ $word != *[*?]* ]] || return 1        # --signal=KILL, -uroot
+          (( at++ ))
+        elif [[ ${${spec#*|}%|*} == *" $word "* ]] && (( at < $#w )) && [[ $w[at+1] != *[*?]* ]]; then
+          (( at += 2 ))
+        else
+          return 1
+        fi
+      done
+      if [[ $spec == *d ]]; then
+        [[ $w[at] == <->(|.<->)(|[smhd]) ]] || return 1
+        (( at++ ))
+      fi
+      (( at <= $#w )) && [[ $w[at] != -* ]] || return 1
+      # (watch joins the words and runs them with sh -c: quoted or pattern words could
+      # be more than one word there)
+      [[ $spec == *r && ( $quoted != 0 || "$w[at,-1]" == *[*?]* ) ]] && return 1
+      w=($w[at,-1])
     done
     # the program and up to two subcommand words (`gh pr list`), shortest first; options
     # before them looked past when the program's that take a value are known
@@ -1064,7 +1097,7 @@ _shellguard_line_finish() {
     local _sg_first=${_sg_text%%[ \|\&\;]*}
     if (( _SHELLGUARD_READS_N )) &&
        [[ -z $_sg_first || -n ${_SHELLGUARD_READ_STARTS[$_sg_first]-} || -n ${aliases[$_sg_first]+1} ||
-          $_sg_first == sudo ]] &&
+          -n ${_SHELLGUARD_WRAPPERS[$_sg_first]+1} ]] &&
        _shellguard_plain_reads "$_sg_text"; then
       _sg_plain=1
     else

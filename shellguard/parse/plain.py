@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
 
 __all__ = ["EXCEPTION", "MAX_PLAIN_LINE", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "plain_pieces",
-           "expand_plain_aliases", "past_sudo",
+           "expand_plain_aliases", "past_wrappers", "Wrapper", "WRAPPERS",
            "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option",
            "starts_as_needed", "exceptions_allow"]
 
@@ -137,15 +138,76 @@ def prefix_entry(entry: str) -> tuple[str, tuple[str, ...]]:
     return entry[:cut.start()], tuple(entry[cut.start() + 1:].split())
 
 
-def past_sudo(words: list[str]) -> list[str]:
-    """The command a bare ``sudo`` runs (``sudo crontab -l`` -> ``crontab -l``): with no
-    option of its own, sudo's first word is the program and the rest its arguments,
-    classified as that command (CLASSES.md: the wrapper is looked through). The shells
-    look past it the same way, after the first word's aliases and before nothing else
-    (no alias is expanded after it unless sudo's own text ends in a blank, which is
-    not plain)."""
-    while len(words) > 1 and words[0] == "sudo" and not words[1].startswith("-"):
-        words = words[1:]
+@dataclass(frozen=True)
+class Wrapper:
+    """A program that runs the command after it (CLASSES.md rule 9: the line takes that
+    command's class), with the options of its own the shells look past: ``flags`` alone,
+    ``with_arg`` with a value (the next word; ``--opt=value``, or ``-uvalue`` for a short
+    one). ``duration``: a duration comes first (``timeout 10s``). ``reparsed``: the
+    command's words are joined and run by ``sh -c`` (``watch``), so a quoted or pattern
+    word could be more than one word there: none is looked past."""
+
+    flags: frozenset[str] = frozenset()
+    with_arg: frozenset[str] = frozenset()
+    duration: bool = False
+    reparsed: bool = False
+
+    def spec(self) -> str:
+        """The form the shell scripts hold it in (a test compares them): ``" -H -n | -u
+        -g |"``, flags then options with a value, and ``d`` / ``r`` for the two marks."""
+        return (f" {' '.join(sorted(self.flags))} | {' '.join(sorted(self.with_arg))} |"
+                f"{'d' if self.duration else ''}{'r' if self.reparsed else ''}")
+
+
+#: The wrappers the shells look past (only these options: `sudo -i`, `sudo -e`,
+#: `ionice -p PID` and every other form stop the look, and the line goes to the
+#: co-process). Aliases are expanded before them, not after (a wrapper's alias text that
+#: ends in a blank, which would expand the next word, is not plain).
+WRAPPERS: dict[str, Wrapper] = {
+    "sudo": Wrapper(frozenset({"-E", "-H", "-n"}), frozenset({"-g", "-u", "--group", "--user"})),
+    "timeout": Wrapper(frozenset({"--foreground", "--preserve-status", "-v", "--verbose"}),
+                       frozenset({"-k", "-s", "--kill-after", "--signal"}), duration=True),
+    "nice": Wrapper(with_arg=frozenset({"-n", "--adjustment"})),
+    "ionice": Wrapper(frozenset({"-t", "--ignore"}), frozenset({"-c", "-n", "--class", "--classdata"})),
+    "watch": Wrapper(frozenset({"-b", "-c", "-d", "-e", "-g", "-p", "-t", "-w", "-x", "--beep", "--color",
+                                "--chgexit", "--differences", "--errexit", "--exec", "--no-title",
+                                "--no-wrap", "--precise"}),
+                     frozenset({"-n", "--interval"}), reparsed=True),
+}
+_DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?[smhd]?")
+
+
+def past_wrappers(words: list[str], quoted: bool = False) -> list[str]:
+    """The command that the wrappers at the start of a plain command's ``words`` run
+    (``sudo -u www timeout 5 crontab -l`` -> ``crontab -l``), classified as that
+    command; the words unchanged where a wrapper has an option or form not in
+    :data:`WRAPPERS` (the caller then finds no prefix for the wrapper). ``quoted``: the
+    command has quoted text (a reparsed wrapper is not looked past then). The shells look
+    past them the same way, after the first word's aliases and before nothing else."""
+    while words and (wrapper := WRAPPERS.get(words[0])) is not None:
+        at = 1
+        while at < len(words) and words[at].startswith("-"):
+            word = words[at]
+            name = word.partition("=")[0] if word.startswith("--") else word[:2]
+            if word in wrapper.flags:
+                at += 1
+            elif name in wrapper.with_arg and word != name:     # --signal=KILL, -uroot
+                if _PATTERN_CHAR.search(word):
+                    return words
+                at += 1
+            elif word in wrapper.with_arg and at + 1 < len(words) \
+                    and not _PATTERN_CHAR.search(words[at + 1]):
+                at += 2
+            else:
+                return words
+        if wrapper.duration:
+            if at >= len(words) or not _DURATION.fullmatch(words[at]):
+                return words
+            at += 1
+        if at >= len(words) or words[at].startswith("-") or wrapper.reparsed and (
+                quoted or any(_PATTERN_CHAR.search(word) for word in words[at:])):
+            return words
+        words = words[at:]
     return words
 
 
@@ -227,7 +289,9 @@ class ReadPrefixes:
             words = expand_plain_aliases(typed, aliases) if aliases else typed
             if not words:
                 return False
-            words = past_sudo(words)
+            words = past_wrappers(words, quoted)
+            if words[0] in WRAPPERS:
+                return False     # (one with an option or form it does not know)
             # the program and up to two subcommand words, shortest first (options before
             # them looked past only in a line without quotes: `-''` is `-`, no option)
             with_arg = None if quoted else self.with_arg.get(words[0])

@@ -19,6 +19,7 @@ import pytest
 from shellguard import __version__, shells
 from shellguard.cli import main
 from shellguard.errors import ExitCode, ShellguardError
+from shellguard.parse.plain import WRAPPERS
 from shellguard.protocol import Response, encode_response
 
 REPO = Path(__file__).resolve().parents[2]
@@ -225,6 +226,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "--ex", "--exe=x", "--we", "--config-e", "--c", "--w=1", "--e*",
               "~/x", "a=b", "@", "*", "-", "--",
               # quoted: data when nothing in it expands, and never a first word
+              # wrappers, their options and durations (`timeout 1.5m`)
+              "timeout", "watch", "nice", "ionice", "-u", "-n", "-t", "-c3", "-ux", "--signal=x",
+              "--user", "5", "1.5m", "5s", "5x", ".5", "1.2.3", "-H", "-E", "-i", "-x",
               "'x y'", '"a b"', "'-c'", '"--exec"', "-'x'c", "'|'", "'a;rm'", "''", '""',
               '"$x"', '"!"', "'!'", "'$x'", '"it\'s"', "'ls'", "x'y'", '"--web"', "'>'",
               '"a\\b"', "'a\\b'", "'é'", "'unclosed", "'(x)'"]
@@ -261,6 +265,18 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "crontab '-l'", "crontab --list=y", "crontab --lis", "crontab  -l", "sudo crontab -l",
               "crontab -ll", "crontab -lx", "crontab -xl", "crontab -le", "crontab -l1", "crontab -l-l",
               "crontab -xy", "crontab -", "git -'' status", "git -C 'x' status", "git -C x status 'y'",
+              "sudo -u x ls", "sudo -ux ls", "sudo -u * ls", "sudo -u", "sudo -u x", "sudo -i ls",
+              "sudo -Hn ls", "sudo -H -n -E ls", "sudo --user=x git status", "sudo --user x ls",
+              "sudo -- ls", "sudo -u x -- ls", "timeout 5 ls", "timeout 5s cat f", "timeout 1.5m ls",
+              "timeout ls", "timeout 5", "timeout .5 ls", "timeout 5. ls", "timeout 1.2.3 ls",
+              "timeout 5x ls", "timeout -s KILL 5 ls", "timeout --signal=KILL 5 ls", "timeout -k5 5 ls",
+              "timeout --kill-after 5 5 ls", "timeout --foreground 5 rm x", "timeout 5 -l",
+              "timeout 5 sudo -u x nice -n 5 ionice -c3 ls", "nice ls", "nice -n 5 ls", "nice -n ls",
+              "nice -5 ls", "nice --adjustment=5 ls", "ionice -c 3 ls", "ionice -p 1 ls",
+              "ionice -t -c3 -n7 ls", "watch ls", "watch -n 5 git status", "watch -n5 ls",
+              "watch ls *.txt", "watch ls 'x'", "watch -tn 5 ls", "watch -d=x ls", "watch -x ls -la",
+              "watch --interval=5 ls | watch -t cat", "ll | timeout 5 ll", "sudo watch ls",
+              "watch sudo ls x*", "timeout 5 crontab -l", "timeout 5 crontab -e",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
@@ -268,12 +284,14 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
     kept_text = ",".join(" ".join((words, *unless)) for words, unless in kept.items())
     defined = "".join(f"alias {name}={shlex.quote(text)}\n" for name, text in aliases.items())
     table = "".join(f"_SHELLGUARD_WITH_ARG[{name}]=' {' '.join(sorted(options))} '\n"
-                    for name, options in with_arg.items())
+                    for name, options in with_arg.items()) + "".join(
+        f"_SHELLGUARD_WRAPPERS[{name}]={shlex.quote(wrapper.spec())}\n"
+        for name, wrapper in WRAPPERS.items())
     helpers = ("_shellguard_unquote", "_shellguard_command_of", "_shellguard_past_options",
                "_shellguard_exceptions", "_shellguard_needed_first") if kind == "bash" else ()
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads", *helpers) + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
-        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_STARTS _SHELLGUARD_WITH_ARG\n"
+        f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_STARTS _SHELLGUARD_WITH_ARG _SHELLGUARD_WRAPPERS\n"
         f"_shellguard_keep_reads '{kept_text}'\n{table}"
         f"while IFS= read -r line; do\n"
         f"  if _shellguard_plain_reads \"$line\"; then echo 1; else echo 0; fi\n"
@@ -287,6 +305,17 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
                 if got != ("1" if shell_lets_through(line, kept, aliases, with_arg) else "0")]
     assert not disagree, disagree[:10]
     assert 0 < answers.count("1") < len(lines)       # both answers were exercised
+
+
+@pytest.mark.parametrize("kind", ["bash", "zsh"])
+def test_the_scripts_look_past_the_wrappers_plain_py_names(kind):
+    """Each script's table of wrappers is plain.py's WRAPPERS, in its spec form."""
+    text = shells.script_path(kind).read_text()
+    table = re.search(r"^(?:typeset|declare) -gA _SHELLGUARD_WRAPPERS=\(\n(.*?)^\)", text, re.M | re.S)
+    assert table is not None
+    entry = r"\[(\w+)\]='([^']*)'" if kind == "bash" else r"(\w+) '([^']*)'"
+    assert dict(re.findall(entry, table.group(1))) == {
+        name: wrapper.spec() for name, wrapper in WRAPPERS.items()}
 
 
 @pytest.mark.parametrize("kind", ["bash", "zsh"])
