@@ -611,7 +611,9 @@ def awk_commands(program: str) -> tuple[list[str], str] | None:
                 return None
             commands.append(_awk_unquote(after.group(0)))
             cuts.append((m.start(), after.end(), ""))
-    rest = program
+    # a bar inside a string is text (`FS = "|"`, `print a "|" b`): not one for the rules
+    # that look for pipes in what is left
+    rest = _AWK_STRING.sub(lambda m: m.group(0).replace("|", "_"), program)
     for start, end, text in sorted(cuts, reverse=True):
         rest = rest[:start] + text + rest[end:]
     return commands, rest
