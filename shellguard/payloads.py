@@ -61,7 +61,12 @@ _SQL_READ = {"select", "show", "describe", "desc", "explain", "values", "table",
              "\\l", "\\du", "\\dn", "\\df", "\\dv", "\\di", "\\conninfo", "\\x", "\\timing",
              "\\q", "\\?", "\\h", "savepoint", "release", "listen", "fetch", "declare", "close",
              "prepare", "deallocate", "check", "checksum", "analyze_table",
-             "summarize", "from", "exists"}
+             "summarize", "from", "exists",
+             # the mysql client's own commands that only show or end the session (not
+             # `system`, `source`, `tee` or `pager`: those run or write)
+             "status", "exit", "quit", "clear", "connect", "ego", "go", "nopager", "notee",
+             "print", "prompt", "rehash", "warnings", "nowarning", "charset", "delimiter",
+             "resetconnection", "?"}
 #: SQL Server's reporting procedures, which only read.
 _SQL_READ_PROCS = re.compile(r"(sys\.)?sp_(who2?|help\w*|columns|tables|databases|spaceused|lock|"
                              r"server_info|statistics|stored_procedures|pkeys|fkeys|depends|"
@@ -192,6 +197,9 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     for stmt in statements:
         words = stmt.lower().split()
         verb = words[0]
+        if verb[:1].isalpha():
+            # the keyword alone: `select*`, `select(1)`, `insert(...)` are statements too
+            verb = re.match(r"[a-z_]+", verb).group(0)  # type: ignore[union-attr]
         if verb.startswith("."):  # sqlite3 dot-commands
             # (their arguments as written: `--new` is no SQL comment here)
             line = re.search(rf"(?im)^\s*{re.escape(verb)}(\s.*)?$", sql)
@@ -202,6 +210,11 @@ def sql_effects(sql: str) -> list[CodeEffect]:
         if mysql and len(words) > 1:
             # the mysql client's tee and pager (its \T and \P; psql's \t and \p only show)
             effects.append(CodeEffect(*mysql))
+            continue
+        if verb in ("\\!", "system") and len(words) > 1:
+            # psql's and mysql's shell escape: the command after it, classified as one
+            command = stmt.split(None, 1)[1]
+            effects.append(CodeEffect(Crud.READ, f"{verb} runs a shell command", command))
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
             meta = verb.rstrip("+")

@@ -775,33 +775,40 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     written = [Finding(part, Crud.CREATE, f"{name} writes its output to {target}",
                        rule_id=f"{name}.output")
                for target in outputs if target not in ("-", "/dev/null", "/dev/stdout")]
-    first = _sql_findings(part, name, setup)  # -cmd SQL runs before anything else
+    def shell(command: str) -> list[Finding]:
+        return classifier.script(command, ctx, depth + 1, "nested")
+
+    first = _sql_findings(part, name, setup, shell)  # -cmd SQL runs before anything else
     if files:  # (`sqlite3 -init setup.sql db 'SELECT 1'` runs both)
         first += _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
     if statements:
-        return (first + written + _sql_findings(part, name, statements)
+        return (first + written + _sql_findings(part, name, statements, shell)
                 + [f for why in stays[:1] for f in _session(part, name, why)])
     if files:
         return first
     body = cmd.stdin_body
     if body is not None:
-        return first + _sql_findings(part, name, [Word(body, body)])
+        return first + _sql_findings(part, name, [Word(body, body)], shell)
     text = _echoed_text(cmd)
     if text is not None:  # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
-        return first + _hidden(_sql_findings(part, name, [Word(text, text)]), cmd)
+        return first + _hidden(_sql_findings(part, name, [Word(text, text)], shell), cmd)
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
         return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
     return first + _session(part, name)
 
 
-def _sql_findings(part: str, name: str, statements: list[Word]) -> list[Finding]:
+def _sql_findings(part: str, name: str, statements: list[Word],
+                  shell: Callable[[str], list[Finding]]) -> list[Finding]:
+    """The statements' findings; ``shell`` classifies a command a shell escape runs."""
     findings: list[Finding] = []
     for word in statements:
         if word.dynamic:
             findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})", Crud.UPDATE))
             continue
-        findings.extend(Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9)
-                        for e in payloads.sql_effects(word.text))
+        for e in payloads.sql_effects(word.text):
+            findings.append(Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9))
+            if e.shell is not None:
+                findings.extend(shell(e.shell))
     return findings
 
 
