@@ -806,9 +806,9 @@ def _sql_findings(part: str, name: str, statements: list[Word],
             findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})", Crud.UPDATE))
             continue
         for e in payloads.sql_effects(word.text):
-            findings.append(Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9))
-            if e.shell is not None:
-                findings.extend(shell(e.shell))
+            # (a shell escape is its command's findings, as in _code_text)
+            findings.extend(shell(e.shell) if e.shell is not None else
+                            [Finding(part, e.crud, e.reason, rule_id=f"{name}.sql", confidence=0.9)])
     return findings
 
 
