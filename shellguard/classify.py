@@ -613,7 +613,10 @@ _LOADS_CODE = {
     **dict.fromkeys(("LESSHISTFILE", "LESSKEY", "LESSKEYIN", "WGETRC", "CURL_HOME",
                      "BAT_CONFIG_PATH", "GH_CONFIG_DIR", "OPENSSL_CONF", "TF_CLI_CONFIG_FILE",
                      "HTTPIE_CONFIG_DIR", "PIP_CONFIG_FILE", "PIP_LOG", "PIP_LOG_FILE",
-                     "FFREPORT", "GCONV_PATH", "PYTHONHOME"),
+                     "FFREPORT", "GCONV_PATH", "PYTHONHOME", "GIT_CONFIG_GLOBAL",
+                     "GIT_CONFIG_SYSTEM", "PSQLRC", "RIPGREP_CONFIG_PATH", "SQLITE_HISTORY",
+                     "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME"),
+                    # (an empty value or /dev/null: no file, nothing loaded or written)
                     re.compile(r"=['\"]?(?!-?['\"]?$|/dev/null)\S")),
     **dict.fromkeys(("FZF_DEFAULT_OPTS", "SKIM_DEFAULT_OPTIONS"),
                     re.compile(r"execute|become|--listen")),
@@ -639,7 +642,7 @@ _USUAL_COMMAND = re.compile(r"['\"]*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebr
                             r"(cat|less|more|most|moar|ov|bat|batcat|delta|"
                             r"diff-so-fancy|head|vi|vim|nvim|gvim|mvim|nano|pico|emacs|"
                             r"emacsclient|micro|hx|helix|kak|joe|ne|mg|ed|code|codium|cursor|"
-                            r"subl|zed|mate|gedit|kate|true|none|firefox|chromium|"
+                            r"subl|zed|mate|gedit|kate|true|:|none|firefox|chromium|"
                             r"google-chrome|open|xdg-open|w3m|lynx)?(\s+-[\w=-]*)*['\"]*")
 #: Command variables that name a remote shell: the program adds the host and its command.
 _TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
