@@ -152,11 +152,17 @@ _shellguard_start() {
   _shellguard_find_python || return 1
   local state=${XDG_STATE_HOME:-$HOME/.local/state}/shellguard
   [[ -d $state ]] || builtin command mkdir -p -m 700 -- "$state" 2>/dev/null
-  local py=$_SHELLGUARD_PYTHON log=$state/serve.log
+  local py=$_SHELLGUARD_PYTHON log=$state/serve.log wait=${1:+0.01}
   # The group's 2>/dev/null hides bash's "coproc still exists" warning after a
   # restart; the co-process's own stderr goes to the log. cd / so that it keeps no
   # directory busy; -P keeps the current directory off Python's sys.path.
-  { coproc _SHELLGUARD_CP { builtin cd / 2>/dev/null || exit; exec "$py" -P -m shellguard serve --pad 256 2>>"$log"; }; } 2>/dev/null
+  # Started from the prompt hook ($1), Python waits 10 ms first, so that its start
+  # does not slow the drawing of the first prompt (~1 ms on 2 CPUs): a read that times
+  # out on its own reply pipe, which nothing is written to yet (no fork; no /proc: no
+  # wait).
+  { coproc _SHELLGUARD_CP { builtin cd / 2>/dev/null || exit
+      [[ -n $wait ]] && builtin read -r -t "$wait" _ </proc/self/fd/1 2>/dev/null
+      exec "$py" -P -m shellguard serve --pad 256 2>>"$log"; }; } 2>/dev/null
   _SHELLGUARD_PID=${_SHELLGUARD_CP_PID:-0}
   (( _SHELLGUARD_PID > 0 )) || return 1
   # Use copies: the coproc's own fds are closed in subshells and when bash reaps it.
@@ -337,7 +343,7 @@ _shellguard_prompt_setup() {
     PS0='${_SHELLGUARD_NONE[_SHELLGUARD_PHASE=1]-}'"${PS0-}"
   fi
   # Start the classifier in the background so the first command does not wait for it.
-  (( _SHELLGUARD_PID > 0 )) || _shellguard_start
+  (( _SHELLGUARD_PID > 0 )) || _shellguard_start prompt
   if [[ $_SHELLGUARD_MODE == preexec ]]; then
     # bash-preexec's trap also fires for `bind -x` commands (our Enter check, fzf's
     # keys): it would take that for the user's command, call every preexec function
