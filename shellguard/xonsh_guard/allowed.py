@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from shellguard import paths
-from shellguard.parse.plain import ReadPrefixes
+
+if TYPE_CHECKING:
+    from shellguard.parse.plain import ReadPrefixes
 
 __all__ = ["AllowedLines"]
 
@@ -24,9 +27,19 @@ class AllowedLines:
     def __init__(self, limit: int = 500) -> None:
         self.limit = limit
         self._lines: dict[tuple[str, str], str] = {}
-        self.prefixes = ReadPrefixes(limit)
+        self._prefixes: ReadPrefixes | None = None
         self._stamp: tuple[object, ...] | None = None
         self._off = False
+
+    @property
+    def prefixes(self) -> ReadPrefixes:
+        """The read-only prefixes kept from replies. Made at the first reply that names
+        some: the module costs xonsh's start-up ~1.7 ms to import."""
+        if self._prefixes is None:
+            from shellguard.parse.plain import ReadPrefixes
+
+            self._prefixes = ReadPrefixes(self.limit)
+        return self._prefixes
 
     def usable(self, env: Mapping[str, str], coprocess_pid: int | None) -> bool:
         """May the cache answer now? (Checks the config file: one stat.)"""
@@ -40,7 +53,8 @@ class AllowedLines:
             stamp = (coprocess_pid, str(config), None, None)
         if stamp != self._stamp:
             self._lines.clear()
-            self.prefixes.clear()
+            if self._prefixes is not None:
+                self._prefixes.clear()
             self._stamp = stamp
             try:
                 text = config.read_text(encoding="utf-8", errors="replace")
@@ -55,8 +69,8 @@ class AllowedLines:
         prefixes (its aliases expanded)."""
         found = self._lines.get(_key(cwd, text, aliases))
         # (xonsh's quotes are not the shells': a string may hold escapes or an expansion)
-        if found is None and "'" not in text and '"' not in text and \
-                self.prefixes.lets_through(text, aliases):
+        if found is None and self._prefixes is not None and "'" not in text and \
+                '"' not in text and self._prefixes.lets_through(text, aliases):
             return "READ"
         return found
 
