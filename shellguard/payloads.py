@@ -211,10 +211,14 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             # the mysql client's tee and pager (its \T and \P; psql's \t and \p only show)
             effects.append(CodeEffect(*mysql))
             continue
+        escape = None
         if verb in ("\\!", "system") and len(words) > 1:
+            escape = stmt.split(None, 1)[1]
+        elif verb.startswith("\\!") and len(verb) > 2:
+            escape, verb = stmt.lstrip()[2:], "\\!"     # psql takes `\!ls` as `\! ls`
+        if escape is not None:
             # psql's and mysql's shell escape: the command after it, classified as one
-            command = stmt.split(None, 1)[1]
-            effects.append(CodeEffect(Crud.READ, f"{verb} runs a shell command", command))
+            effects.append(CodeEffect(Crud.READ, f"{verb} runs a shell command", escape))
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
             meta = verb.rstrip("+")
