@@ -148,7 +148,11 @@ _SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
 #: PRAGMAs that set something: `name = value`, and the ones that act when read.
 _SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
 _SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
-_SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
+_SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"",
+                   re.S)
+#: MySQL's and MariaDB's executable comments, which they run: `/*! DROP TABLE t */`,
+#: `/*!50100 ... */` (from that server version on), `/*M! ... */`.
+_SQL_RUN_COMMENT = _Lazy(r"/\*M?!\d*(.*?)\*/", re.S)
 
 
 def _sqlite_dot(verb: str, args: list[str]) -> Crud:
@@ -182,7 +186,9 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     """Each statement's class by its verb (CLASSES.md: SELECT READ, INSERT CREATE ...)."""
     effects: list[CodeEffect] = []
     # (a quoted function name is still that function: `SELECT "setval"('s', 1)`)
-    body = _SQL_STRIP.sub(" '' ", _SQL_QUOTED_CALL.sub(r"\1(", sql))
+    # (a comment is a blank, a literal '': neither can start a statement)
+    body = _SQL_STRIP.sub(lambda m: " " if m.group(0).lstrip()[:1] in ("-", "/", "#") else " '' ",
+                          _SQL_QUOTED_CALL.sub(r"\1(", _SQL_RUN_COMMENT.sub(r" \1 ", sql)))
     # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
     statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
                   if s.strip()]
