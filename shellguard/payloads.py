@@ -148,7 +148,10 @@ _SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
 #: PRAGMAs that set something: `name = value`, and the ones that act when read.
 _SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
 _SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
-_SQL_STRIP = _Lazy(r"--[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"",
+#: Comments and literals. (`--` is a comment when a blank follows, as MySQL has it:
+#: `SELECT 1 --1; DROP TABLE t` runs the DROP there; PostgreSQL would take `--1;...` as
+#: a comment, and then the DROP only makes the line ask.)
+_SQL_STRIP = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"",
                    re.S)
 #: MySQL's and MariaDB's executable comments, which they run: `/*! DROP TABLE t */`,
 #: `/*!50100 ... */` (from that server version on), `/*M! ... */`.
