@@ -521,6 +521,13 @@ class Classifier:
                 return [Finding(part, Crud.CREATE, f">> creates {path}", rule_id="redirect.create")]
             return [Finding(part, Crud.UPDATE, f">> appends to {path}", rule_id="redirect.append")]
         exists, is_file = ctx.exists(path)
+        if op == "<>":
+            # opened to read and write, created when missing, never emptied: what writes
+            # to it later (`echo x >&3`) is a descriptor copy
+            if not exists:
+                return [Finding(part, Crud.CREATE, f"<> creates {path}", rule_id="redirect.create")]
+            return [Finding(part, Crud.UPDATE, f"<> opens {path} for writing",
+                            rule_id="redirect.read-write", confirm=True)]
         if not exists:
             return [Finding(part, Crud.CREATE, f"> creates {path}", rule_id="redirect.create")]
         if redirect.bare or (owner is not None and owner.argv in _TRUNCATORS):

@@ -379,6 +379,8 @@ class _Walker:
             kind = child.type
             if kind == "file_descriptor":
                 fd = _text(child)
+            elif kind == "ERROR" and op == "<" and _text(child) == ">":
+                op = "<>"  # `3<>file` (read and write; the grammar does not know it)
             elif not child.is_named:
                 op = op or _text(child)
             elif kind == "heredoc_body":

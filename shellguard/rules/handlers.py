@@ -9,6 +9,7 @@ classifier, or ``None`` to let the ordinary rules decide.
 from __future__ import annotations
 
 import binascii
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,6 +32,8 @@ Handler = Callable[["Classifier", tuple[Word, ...], Program, SimpleCommand, "Con
 #: Programs whose output is code from the network when piped into a shell.
 NETWORK_FETCHERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lynx",
                               "httpie", "iwr", "invoke-webrequest", "gh"})
+#: A word that names the descriptor bash opens for a redirection: `{fd}>log`.
+_NAMED_FD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _FETCH_WORD = re.compile(r"\b(curl|wget|fetch|aria2c|https?|xh|iwr)\b")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
@@ -315,12 +318,19 @@ def _exec_rest(classifier: Classifier, part: str, program: Program, rest: tuple[
                session: bool, cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding]:
     """What a wrapper runs: its command, or what it does with none."""
     name = program.name
+    redirects = cmd.redirects
+    if _setting(program, "named_descriptors", False):
+        # `exec {fd}>log`: bash opens a descriptor and puts its number in $fd (the
+        # grammar leaves `{fd}` as a word, and the redirection without a descriptor)
+        named = tuple(itertools.takewhile(lambda w: _NAMED_FD.fullmatch(w.raw) is not None, rest))
+        rest = rest[len(named):]
+        redirects = redirects[len(named):]
     if not rest:
         if session:
             return _session(part, name, f"{name} opens an interactive shell")
         if _setting(program, "bare_stdin_is_code", False) and any(
                 r.fd in ("", "0") and r.op in ("<", "<>", "<&", "<<", "<<-", "<<<")
-                for r in cmd.redirects):
+                for r in redirects):
             # `exec < x.sh`: the interactive shell then runs what it reads from there
             return _unknown_code(part, f"the commands {name} makes the shell read from "
                                  "its new input", Crud.UPDATE)
