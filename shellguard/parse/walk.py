@@ -375,6 +375,7 @@ class _Walker:
         fd = ""
         target: Word | None = None
         body: str | None = None
+        spilled = len(self.spilled)
         for child in node.children:
             kind = child.type
             if kind == "file_descriptor":
@@ -404,6 +405,9 @@ class _Walker:
                 self.spilled.append(self._word(child, depth))
         if node.type == "heredoc_redirect" and body is None:
             body = ""
+        if op in (">", ">>") and target is not None and target.raw == "!" and \
+                len(self.spilled) > spilled:
+            target = self.spilled.pop(spilled)  # zsh's `>! file` (`>|`: even with noclobber)
         return Redirect(op=op, target=target, fd=fd, body=body, raw=_text(node), bare=bare)
 
     def _word(self, node, depth: int) -> Word:  # type: ignore[no-untyped-def]
