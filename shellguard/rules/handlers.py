@@ -287,6 +287,12 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
                      if (k == 0 or rest[k - 1].text in _CODE_OPTIONS)
                      and any(p and w.text.startswith(p) for p in placeholders) else w
                      for k, w in enumerate(rest))
+    command_after = _setting(program, "command_after", "")
+    cuts = [k for k, w in enumerate(rest) if w.text == command_after] if command_after else []
+    if cuts:
+        # `zargs -- *.log -- rm`: the command follows the last separator, and the words
+        # before it are its arguments
+        rest = rest[cuts[-1] + 1:] + rest[:cuts[-1]]
     stop_at = _setting(program, "stop_at", "")
     if stop_at:
         cut = next((k for k, w in enumerate(rest) if w.text == stop_at), None)

@@ -44,6 +44,7 @@ PROGRAM_KEYS = {
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
     "sql_operand", "options_anywhere", "appends_input", "appends_input_without_stop",
     "operand_is_script", "known_scripts", "bare_stdin_is_code", "named_descriptors",
+    "command_after",
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
