@@ -430,11 +430,17 @@ class _Walker:
             return False
         if kind in ("string", "translated_string"):
             dynamic = False
+            end = None
             for child in node.children:
+                if end is not None and child.start_byte > end:
+                    # the grammar leaves a quoted newline between its content pieces
+                    parts.append(node.text[end - node.start_byte:
+                                           child.start_byte - node.start_byte].decode("utf-8", "replace"))
                 if child.type == "string_content":
                     parts.append(_unescape_double(_text(child)))
                 elif child.is_named:
                     dynamic |= self._word_parts(child, parts, depth)
+                end = child.end_byte
             return dynamic
         if kind == "concatenation":
             dynamic = False
