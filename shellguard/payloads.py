@@ -153,6 +153,7 @@ _SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
 #: a comment, and then the DROP only makes the line ask.)
 _SQL_STRIP = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"",
                    re.S)
+_SQL_ESCAPE = _Lazy(r"\\!([^\n]*)|(?im:^[ \t]*system[ \t]+([^\n]*))")
 #: MySQL's and MariaDB's executable comments, which they run: `/*! DROP TABLE t */`,
 #: `/*!50100 ... */` (from that server version on), `/*M! ... */`.
 _SQL_RUN_COMMENT = _Lazy(r"/\*M?!\d*(.*?)\*/", re.S)
@@ -195,6 +196,13 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
     statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
                   if s.strip()]
+    # The shell escapes' commands, as written (the statements' quoted text is blanked by
+    # now, and a command's own quotes matter): the rest of the line after psql's \!
+    # (anywhere on it) or mysql's `system` (at its start), even inside a literal.
+    written = [(m.group(1) or m.group(2) or "").strip() for m in _SQL_ESCAPE.finditer(sql)]
+    written = [w for w in written if w]
+    effects.extend(CodeEffect(Crud.READ, "\\! or system runs a shell command", command)
+                   for command in written)
     if "\\gexec" in sql.lower():
         # psql runs each row the query returns as a statement: those the query builds
         # from string literals (`SELECT format('DROP TABLE %I', t) ... \gexec`) decide
@@ -225,6 +233,8 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             escape = stmt.split(None, 1)[1]
         elif verb.startswith("\\!") and len(verb) > 2:
             escape, verb = stmt.lstrip()[2:], "\\!"     # psql takes `\!ls` as `\! ls`
+        if escape is not None and written:
+            continue  # (classified above, as written)
         if escape is not None:
             # psql's and mysql's shell escape: the command after it, classified as one
             effects.append(CodeEffect(Crud.READ, f"{verb} runs a shell command", escape))

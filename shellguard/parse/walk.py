@@ -403,12 +403,31 @@ class _Walker:
                 # `tee < in.txt copy.txt`: the grammar hangs the words after a
                 # redirection's target on it; they are the command's arguments
                 self.spilled.append(self._word(child, depth))
-        if node.type == "heredoc_redirect" and body is None:
-            body = ""
+        if node.type == "heredoc_redirect" and not body:
+            body = self._heredoc_text(node)
+            if body:
+                target = None  # (a word the grammar made of it)
         if op in (">", ">>") and target is not None and target.raw == "!" and \
                 len(self.spilled) > spilled:
             target = self.spilled.pop(spilled)  # zsh's `>! file` (`>|`: even with noclobber)
         return Redirect(op=op, target=target, fd=fd, body=body, raw=_text(node), bare=bare)
+
+    def _heredoc_text(self, node) -> str:  # type: ignore[no-untyped-def]
+        """A here-doc's body from the source, where the grammar has none: it makes words of
+        a body whose first line starts with a backslash (`\\! rm -rf x`, `\\set x`)."""
+        start = next((c for c in node.children if c.type == "heredoc_start"), None)
+        end = next((c for c in node.children if c.type == "heredoc_end"), None)
+        if start is None or end is None:
+            return ""
+        source = node.text
+        first = source.find(b"\n", start.end_byte - node.start_byte)
+        if first < 0:
+            return ""
+        text = source[first + 1:end.start_byte - node.start_byte].decode("utf-8", "replace")
+        if not _text(start).startswith(("'", '"', "\\")) and ("$(" in text or "`" in text):
+            # an unquoted delimiter: bash expands the body, and these words are not read
+            self.problems.append("a command substitution the parser does not read")
+        return text
 
     def _word(self, node, depth: int) -> Word:  # type: ignore[no-untyped-def]
         raw = _text(node)
