@@ -151,9 +151,21 @@ _SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
 #: Comments and literals. (`--` is a comment when a blank follows, as MySQL has it:
 #: `SELECT 1 --1; DROP TABLE t` runs the DROP there; PostgreSQL would take `--1;...` as
 #: a comment, and then the DROP only makes the line ask.)
-_SQL_STRIP = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"",
-                   re.S)
+_SQL_STRIP = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|\$([A-Za-z_]\w*|)\$.*?\$\1\$|"
+                   r"(?<!\w)[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
+#: The same, reading a backslash in a literal as an escape (MySQL's strings do; the SQL
+#: standard's do not): what either server would run is classified.
+_SQL_STRIP_ESCAPES = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|"
+                           r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"", re.S)
 _SQL_ESCAPE = _Lazy(r"\\!([^\n]*)|(?im:^[ \t]*system[ \t]+([^\n]*))")
+#: `EXPLAIN ANALYZE`, `EXPLAIN ANALYSE VERBOSE`, `EXPLAIN (ANALYZE, BUFFERS)` up to the
+#: statement (not `ANALYZE false`).
+_SQL_EXPLAIN_ANALYZE = _Lazy(r"\s*explain\s+(?:\((?=[^)]*\banaly[sz]e\b(?!\s+(?:false|off|0)\b))"
+                             r"[^)]*\)|(?=(?:(?:verbose|format\s+\w+)\s+)*analy[sz]e\b)"
+                             r"(?:(?:analy[sz]e|verbose|format\s+\w+)\s+)+)", re.I)
+#: psql's environment variables that name a command it runs (`\setenv PAGER ...`).
+_PSQL_COMMAND_VARIABLES = {"pager", "psql_pager", "psql_watch_pager", "psql_editor", "editor",
+                           "visual", "shell"}
 #: MySQL's and MariaDB's executable comments, which they run: `/*! DROP TABLE t */`,
 #: `/*!50100 ... */` (from that server version on), `/*M! ... */`.
 _SQL_RUN_COMMENT = _Lazy(r"/\*M?!\d*(.*?)\*/", re.S)
@@ -186,16 +198,35 @@ _SQL_SET_LASTING = _Lazy(r"(?i)^\s*set\s+(global|persist|persist_only|cluster|pa
                          r"default\s+role)\b|@@(global|persist)")
 
 
+def _mysql_delimiters(sql: str) -> str:
+    """``sql`` with the statement ends that mysql's `DELIMITER //` sets written as `;`."""
+    if "delimiter" not in sql.lower():
+        return sql
+    out: list[str] = []
+    end = ";"
+    for line in sql.split("\n"):
+        changed = re.match(r"\s*delimiter\s+(\S+)\s*$", line, re.I)
+        if changed:
+            end = changed.group(1)
+            out.append(";")
+            continue
+        out.append(line.replace(end, ";") if end != ";" else line)
+    return "\n".join(out)
+
+
 def sql_effects(sql: str) -> list[CodeEffect]:
     """Each statement's class by its verb (CLASSES.md: SELECT READ, INSERT CREATE ...)."""
     effects: list[CodeEffect] = []
     # (a quoted function name is still that function: `SELECT "setval"('s', 1)`)
     # (a comment is a blank, a literal '': neither can start a statement)
-    body = _SQL_STRIP.sub(lambda m: " " if m.group(0).lstrip()[:1] in ("-", "/", "#") else " '' ",
-                          _SQL_QUOTED_CALL.sub(r"\1(", _SQL_RUN_COMMENT.sub(r" \1 ", sql)))
-    # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
-    statements = [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
-                  if s.strip()]
+    source = _mysql_delimiters(_SQL_QUOTED_CALL.sub(r"\1(", _SQL_RUN_COMMENT.sub(r" \1 ", sql)))
+    statements: list[str] = []
+    for strip in (_SQL_STRIP, _SQL_STRIP_ESCAPES):
+        body = strip.sub(lambda m: " " if m.group(0).lstrip()[:1] in ("-", "/", "#") else " '' ",
+                         source)
+        # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
+        statements += [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
+                       if s.strip() and s.strip() not in statements]
     # The shell escapes' commands, as written (the statements' quoted text is blanked by
     # now, and a command's own quotes matter): the rest of the line after psql's \!
     # (anywhere on it) or mysql's `system` (at its start), even inside a literal.
@@ -238,6 +269,20 @@ def sql_effects(sql: str) -> list[CodeEffect]:
         if escape is not None:
             # psql's and mysql's shell escape: the command after it, classified as one
             effects.append(CodeEffect(Crud.READ, f"{verb} runs a shell command", escape))
+            continue
+        if verb.startswith("\\") and "`" in stmt:
+            # psql runs a backquoted command in a meta-command's arguments (`\set x `date``)
+            effects.extend(CodeEffect(Crud.READ, "psql runs the backquoted command", command)
+                           for command in re.findall(r"`([^`]*)`", stmt))
+        if (verb == "\\pset" and words[1:2] == ["pager"] and len(words) > 2
+                and words[2] not in ("on", "off", "always", "0", "1", "true", "false")) or (
+                verb == "\\setenv" and len(words) > 2 and words[1] in _PSQL_COMMAND_VARIABLES):
+            effects.append(CodeEffect(Crud.UPDATE, f"psql {verb} sets a command psql runs later"))
+            continue
+        if verb == "explain" and (analyzed := _SQL_EXPLAIN_ANALYZE.match(stmt)):
+            # EXPLAIN ANALYZE runs the statement it explains
+            effects.extend(CodeEffect(e.crud, f"EXPLAIN ANALYZE runs it: {e.reason}", e.shell)
+                           for e in sql_effects(stmt[analyzed.end():]))
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
             meta = verb.rstrip("+")
