@@ -163,6 +163,13 @@ _SQL_ESCAPE = _Lazy(r"\\!([^\n]*)|(?im:^[ \t]*system[ \t]+([^\n]*))")
 _SQL_EXPLAIN_ANALYZE = _Lazy(r"\s*explain\s+(?:\((?=[^)]*\banaly[sz]e\b(?!\s+(?:false|off|0)\b))"
                              r"[^)]*\)|(?=(?:(?:verbose|format\s+\w+)\s+)*analy[sz]e\b)"
                              r"(?:(?:analy[sz]e|verbose|format\s+\w+)\s+)+)", re.I)
+#: A statement that changes data, inside another (T-SQL runs `SELECT 1 DROP TABLE t` as
+#: two), after the statements that may start a batch.
+_SQL_EMBEDDED = _Lazy(r"\b(?:insert\s+into|update\s+[\w.\[\]\"`]+\s+set|delete\s+(?:top\s*\(\s*\d+\s*\)\s*)?"
+                      r"from|(?:drop|create|alter)\s+(?:table|database|view|index|procedure|proc|"
+                      r"function|schema|user|login|trigger|role)|truncate\s+table|exec(?:ute)?\s+[\w@]|"
+                      r"merge\s+into)\b", re.I)
+_SQL_BATCH_STARTS = {"select", "print", "use", "begin", "declare", "values", "go"}
 #: psql's environment variables that name a command it runs (`\setenv PAGER ...`).
 _PSQL_COMMAND_VARIABLES = {"pager", "psql_pager", "psql_watch_pager", "psql_editor", "editor",
                            "visual", "shell"}
@@ -299,6 +306,13 @@ def sql_effects(sql: str) -> list[CodeEffect]:
                 effects.append(CodeEffect(Crud.UPDATE, f"psql {meta} pipes output to a command"))
                 continue
         text = " ".join(stmt.split()[:4])
+        if verb in ("start", "stop") and words[1:2] and words[1] in (
+                "slave", "replica", "group_replication", "all"):
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' starts or stops replication"))
+            continue
+        if verb in ("commit", "rollback") and words[1:2] == ["prepared"]:
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' ends a prepared transaction"))
+            continue
         if verb == "with":
             # A CTE: any data-changing statement in it decides, also inside a bracket
             # (`WITH d AS (DELETE ... RETURNING *) SELECT ...`), the most severe first.
@@ -373,6 +387,10 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             effects.append(CodeEffect(crud, f"SQL {verb.upper()} calls {word.rstrip('( ')}, "
                                             f"which {_VERB_TEXT[crud]}"))
         elif verb in _SQL_READ or verb.startswith("\\"):
+            embedded = _SQL_EMBEDDED.search(stmt) if verb in _SQL_BATCH_STARTS else None
+            if embedded is not None:
+                # T-SQL needs no `;` between statements: `SELECT 1 DROP TABLE t` runs both
+                effects.extend(sql_effects(stmt[embedded.start():]))
             effects.append(CodeEffect(Crud.READ, f"SQL {verb.upper()} only reads"))
         else:
             effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' is not a statement shellguard "
@@ -519,6 +537,15 @@ _JS_STRINGS = _Lazy(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
 
 
 def mongo_effects(code: str) -> list[CodeEffect]:
+    # `db.users["drop"]()` is `db.users.drop()`; `db.users[name]()` calls a method named
+    # only at run time
+    code = re.sub(r"\[\s*(['\"])(\$?\w+)\1\s*\]", r".\2", code)
+    computed = [CodeEffect(Crud.UPDATE, "the Mongo script calls a method it names at run time")
+                ] if re.search(r"\]\s*\(", _JS_STRINGS.sub('""', code)) else []
+    return computed + _mongo_calls(code)
+
+
+def _mongo_calls(code: str) -> list[CodeEffect]:
     effects = [CodeEffect(crud, f"Mongo {m.group(1)}{'' if m.group(1)[0] == '$' else '()'} "
                                 f"{_VERB_TEXT[crud]}")
                for crud, pattern in _MONGO for m in pattern.finditer(code)]

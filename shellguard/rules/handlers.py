@@ -837,12 +837,18 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     said = next((w.text for w in words[1:] if w.text in read_only), None)
     if said is not None:
         return _only_reports(part, name, said)
+    found: list[Finding] = []
     for i, word in enumerate(words[1:], start=1):
         key, eq, value = word.text.partition("=")
         if key in code_options:
+            # (each --eval runs, in order)
             code = value if eq else (words[i + 1].text if i + 1 < len(words) else "")
-            return [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
-                    for e in payloads.mongo_effects(code)]
+            found += [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
+                      for e in payloads.mongo_effects(code)]
+    if found:
+        if any(not _is_option(w.text) and w.text.endswith(".js") for w in words[1:]):
+            found += _unknown_code(part, "a Mongo script file", Crud.UPDATE)
+        return found
     body = cmd.stdin_body
     if body is not None:
         return [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
