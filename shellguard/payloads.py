@@ -84,7 +84,8 @@ _SQLITE_DOT = {".import": Crud.CREATE, ".restore": Crud.UPDATE, ".save": Crud.CR
                ".clone": Crud.CREATE, ".recover": Crud.CREATE, ".load": Crud.UPDATE,
                ".shell": Crud.UPDATE, ".system": Crud.UPDATE, ".excel": Crud.UPDATE,
                ".log": Crud.CREATE, ".trace": Crud.CREATE, ".archive": Crud.CREATE,
-               ".ar": Crud.CREATE}
+               ".ar": Crud.CREATE, ".iotrace": Crud.CREATE, ".imposter": Crud.CREATE,
+               ".www": Crud.CREATE}
 #: sqlite3's dot-commands that only show or set this session's options (the shell
 #: takes any start of a dot-command's name that no other starts: `.sh` is .shell)
 _SQLITE_DOT_READ = (".auth", ".bail", ".binary", ".cd", ".changes", ".check", ".connection",
@@ -130,6 +131,7 @@ _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_s
                   ("into outfile", Crud.CREATE), ("into dumpfile", Crud.CREATE),
                   ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE), ("into", Crud.CREATE)]
 _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend|pg_cancel_backend|"
+                         r"executable|pg_replication_origin_\w+|pg_notify|"
                          r"pg_drop_replication_slot|"
                          r"lo_unlink|lo_export|lo_import|pg_create_\w+|setval|nextval|"
                          r"pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|"
@@ -202,7 +204,7 @@ def _sqlite_dot(verb: str, args: list[str]) -> Crud:
 #: SET forms that outlast the session: server-wide or persisted settings, passwords,
 #: CockroachDB's cluster settings, and MySQL's @@global / @@persist variables
 _SQL_SET_LASTING = _Lazy(r"(?i)^\s*set\s+(global|persist|persist_only|cluster|password|"
-                         r"default\s+role)\b|@@(global|persist)")
+                         r"default\s+role)\b|@@(global|persist)|,\s*(global|persist|persist_only)\s")
 
 
 def _mysql_delimiters(sql: str) -> str:
@@ -241,6 +243,10 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     written = [w for w in written if w]
     effects.extend(CodeEffect(Crud.READ, "\\! or system runs a shell command", command)
                    for command in written)
+    # psql runs a backquoted command in a meta-command's arguments (`\set x `date``)
+    effects.extend(CodeEffect(Crud.READ, "psql runs the backquoted command", command)
+                   for meta in re.findall(r"\\[A-Za-z_]+[^\n]*", sql)
+                   for command in re.findall(r"`([^`]*)`", meta))
     if "\\gexec" in sql.lower():
         # psql runs each row the query returns as a statement: those the query builds
         # from string literals (`SELECT format('DROP TABLE %I', t) ... \gexec`) decide
@@ -277,10 +283,6 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             # psql's and mysql's shell escape: the command after it, classified as one
             effects.append(CodeEffect(Crud.READ, f"{verb} runs a shell command", escape))
             continue
-        if verb.startswith("\\") and "`" in stmt:
-            # psql runs a backquoted command in a meta-command's arguments (`\set x `date``)
-            effects.extend(CodeEffect(Crud.READ, "psql runs the backquoted command", command)
-                           for command in re.findall(r"`([^`]*)`", stmt))
         if (verb == "\\pset" and words[1:2] == ["pager"] and len(words) > 2
                 and words[2] not in ("on", "off", "always", "0", "1", "true", "false")) or (
                 verb == "\\setenv" and len(words) > 2 and words[1] in _PSQL_COMMAND_VARIABLES):
@@ -344,6 +346,11 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             continue
         if verb == "create" and words[1:3] == ["or", "replace"]:
             effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' replaces an object"))
+            continue
+        if verb == "load" and len(words) > 1 and ("/" in stmt or ".duckdb_extension" in words[1]
+                                                  or words[1] == "''"):
+            # a DuckDB extension from a file (or a name the line does not show): native code
+            effects.append(CodeEffect(Crud.UPDATE, f"SQL '{text}' loads native code from a file"))
             continue
         if verb == "load" and len(words) > 1 and words[1] not in ("data", "xml", "index"):
             # DuckDB's LOAD ext: an extension for this session (MySQL's LOAD DATA adds rows)
@@ -760,6 +767,8 @@ def printf_text(argv: tuple[str, ...]) -> str:
         return ""
     words = list(argv[1:])
     if argv[0].endswith("printf"):
+        if words[:1] == ["--"]:  # (the end of printf's options)
+            words = words[1:]
         fmt = words[0] if words else ""
         if fmt.count("%s") == 1 and len(words) > 2:
             # the format is used again for each argument: `printf '%s\\n' a b` prints 2 lines

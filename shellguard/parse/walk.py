@@ -403,18 +403,19 @@ class _Walker:
                 # `tee < in.txt copy.txt`: the grammar hangs the words after a
                 # redirection's target on it; they are the command's arguments
                 self.spilled.append(self._word(child, depth))
-        if node.type == "heredoc_redirect" and not body:
-            body = self._heredoc_text(node)
-            if body:
-                target = None  # (a word the grammar made of it)
+        if node.type == "heredoc_redirect" and (not body or target is not None):
+            # (a here-doc has no target: a word there is its first line, which the grammar
+            # made words of)
+            body = self._heredoc_text(node) or body or ""
+            target = None
         if op in (">", ">>") and target is not None and target.raw == "!" and \
                 len(self.spilled) > spilled:
             target = self.spilled.pop(spilled)  # zsh's `>! file` (`>|`: even with noclobber)
         return Redirect(op=op, target=target, fd=fd, body=body, raw=_text(node), bare=bare)
 
     def _heredoc_text(self, node) -> str:  # type: ignore[no-untyped-def]
-        """A here-doc's body from the source, where the grammar has none: it makes words of
-        a body whose first line starts with a backslash (`\\! rm -rf x`, `\\set x`)."""
+        """A here-doc's body from the source, where the grammar's misses its first line: it
+        makes words of a first line that starts with a backslash (`\\! rm -rf x`, `\\o f`)."""
         start = next((c for c in node.children if c.type == "heredoc_start"), None)
         end = next((c for c in node.children if c.type == "heredoc_end"), None)
         if start is None or end is None:

@@ -848,6 +848,8 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     if found:
         if any(not _is_option(w.text) and w.text.endswith(".js") for w in words[1:]):
             found += _unknown_code(part, "a Mongo script file", Crud.UPDATE)
+        if any(w.text in _setting(program, "session_flags", []) for w in words[1:]):
+            found += _session(part, name)  # `--shell`: a session after the code
         return found
     body = cmd.stdin_body
     if body is not None:
