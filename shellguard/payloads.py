@@ -172,6 +172,8 @@ _SQL_EMBEDDED = _Lazy(r"\b(?:insert\s+into|update\s+[\w.\[\]\"`]+\s+set|delete\s
                       r"function|schema|user|login|trigger|role)|truncate\s+table|exec(?:ute)?\s+[\w@]|"
                       r"merge\s+into)\b", re.I)
 _SQL_BATCH_STARTS = {"select", "print", "use", "begin", "declare", "values", "go"}
+#: A backslash command to the end of its line, or a line that is a sqlite dot-command.
+_SQL_LINE_COMMAND = _Lazy(r"\\[A-Za-z!][^\n]*|(?m:^[ \t]*\.[A-Za-z][^\n]*)")
 #: psql's environment variables that name a command it runs (`\setenv PAGER ...`).
 _PSQL_COMMAND_VARIABLES = {"pager", "psql_pager", "psql_watch_pager", "psql_editor", "editor",
                            "visual", "shell"}
@@ -233,7 +235,9 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     for strip in (_SQL_STRIP, _SQL_STRIP_ESCAPES):
         body = strip.sub(lambda m: " " if m.group(0).lstrip()[:1] in ("-", "/", "#") else " '' ",
                          source)
-        # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`)
+        # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`;
+        # it, and a sqlite dot-command, ends with its line)
+        body = _SQL_LINE_COMMAND.sub(r"\g<0>;", body)
         statements += [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
                        if s.strip() and s.strip() not in statements]
     # The shell escapes' commands, as written (the statements' quoted text is blanked by
@@ -285,7 +289,8 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             continue
         if (verb == "\\pset" and words[1:2] == ["pager"] and len(words) > 2
                 and words[2] not in ("on", "off", "always", "0", "1", "true", "false")) or (
-                verb == "\\setenv" and len(words) > 2 and words[1] in _PSQL_COMMAND_VARIABLES):
+                verb == "\\setenv" and len(words) > 2 and words[1] in _PSQL_COMMAND_VARIABLES
+                and words[2] not in ("less", "more", "most", "cat", "bat", "pspg", "moar", "ov")):
             effects.append(CodeEffect(Crud.UPDATE, f"psql {verb} sets a command psql runs later"))
             continue
         if verb == "explain" and (analyzed := _SQL_EXPLAIN_ANALYZE.match(stmt)):
