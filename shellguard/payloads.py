@@ -231,15 +231,16 @@ def sql_effects(sql: str) -> list[CodeEffect]:
     # (a quoted function name is still that function: `SELECT "setval"('s', 1)`)
     # (a comment is a blank, a literal '': neither can start a statement)
     source = _mysql_delimiters(_SQL_QUOTED_CALL.sub(r"\1(", _SQL_RUN_COMMENT.sub(r" \1 ", sql)))
-    statements: list[str] = []
+    found: dict[str, None] = {}   # (each statement once, in order, from both readings)
     for strip in (_SQL_STRIP, _SQL_STRIP_ESCAPES):
         body = strip.sub(lambda m: " " if m.group(0).lstrip()[:1] in ("-", "/", "#") else " '' ",
                          source)
         # (psql and mysql read a backslash command anywhere on a line: `select 1 \g |cmd`;
         # it, and a sqlite dot-command, ends with its line)
         body = _SQL_LINE_COMMAND.sub(r"\g<0>;", body)
-        statements += [s.strip() for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
-                       if s.strip() and s.strip() not in statements]
+        found.update((s.strip(), None) for s in re.split(r";|\n(?=\s*[\\.])|(?=\\[a-zA-Z!])", body)
+                     if s.strip())
+    statements = list(found)
     # The shell escapes' commands, as written (the statements' quoted text is blanked by
     # now, and a command's own quotes matter): the rest of the line after psql's \!
     # (anywhere on it) or mysql's `system` (at its start), even inside a literal.
@@ -300,8 +301,6 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
             meta = verb.rstrip("+")
-            if meta.startswith("\\!"):
-                meta = "\\!"
             if meta in _PSQL_META:
                 crud, why = _PSQL_META[meta]
                 effects.append(CodeEffect(crud, f"psql {meta} {why}"))

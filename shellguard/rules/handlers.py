@@ -837,27 +837,26 @@ def mongo_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     said = next((w.text for w in words[1:] if w.text in read_only), None)
     if said is not None:
         return _only_reports(part, name, said)
+    def run(code: str) -> list[Finding]:
+        return [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
+                for e in payloads.mongo_effects(code)]
+
     found: list[Finding] = []
     for i, word in enumerate(words[1:], start=1):
         key, eq, value = word.text.partition("=")
         if key in code_options:
             # (each --eval runs, in order)
-            code = value if eq else (words[i + 1].text if i + 1 < len(words) else "")
-            found += [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
-                      for e in payloads.mongo_effects(code)]
-    if found:
-        if any(not _is_option(w.text) and w.text.endswith(".js") for w in words[1:]):
-            found += _unknown_code(part, "a Mongo script file", Crud.UPDATE)
-        if any(w.text in _setting(program, "session_flags", []) for w in words[1:]):
-            found += _session(part, name)  # `--shell`: a session after the code
-        return found
+            found += run(value if eq else (words[i + 1].text if i + 1 < len(words) else ""))
     body = cmd.stdin_body
-    if body is not None:
-        return [Finding(part, e.crud, e.reason, rule_id=f"{name}.eval", confidence=0.85)
-                for e in payloads.mongo_effects(body)]
+    if not found and body is not None:
+        return run(body)
     if any(not _is_option(w.text) and w.text.endswith(".js") for w in words[1:]):
-        return _unknown_code(part, "a Mongo script file", Crud.UPDATE)
-    return _session(part, name)
+        found += _unknown_code(part, "a Mongo script file", Crud.UPDATE)
+    if not found:
+        return _session(part, name)
+    if any(w.text in _setting(program, "session_flags", []) for w in words[1:]):
+        found += _session(part, name)  # `--shell`: a session after the code
+    return found
 
 
 # -- ssh host 'cmd' -----------------------------------------------------------------
