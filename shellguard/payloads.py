@@ -156,9 +156,11 @@ _SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
 _SQL_STRIP = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|\$([A-Za-z_]\w*|)\$.*?\$\1\$|"
                    r"(?<!\w)[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.S)
 #: The same, reading a backslash in a literal as an escape (MySQL's strings do; the SQL
-#: standard's do not): what either server would run is classified.
+#: standard's do not): what either server would run is classified. (A literal with
+#: backslash escapes that is not closed runs to the end: searched again from each quote,
+#: `\'\'\'...` took seconds.)
 _SQL_STRIP_ESCAPES = _Lazy(r"--(?=\s|$)[^\n]*|/\*.*?\*/|(?m:^[ \t]*#[^\n]*)|"
-                           r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"", re.S)
+                           r"'(?:[^'\\]|\\.|'')*(?:'|\Z)|\"(?:[^\"\\]|\\.|\"\")*(?:\"|\Z)", re.S)
 _SQL_ESCAPE = _Lazy(r"\\!([^\n]*)|(?im:^[ \t]*system[ \t]+([^\n]*))")
 #: `EXPLAIN ANALYZE`, `EXPLAIN ANALYSE VERBOSE`, `EXPLAIN (ANALYZE, BUFFERS)` up to the
 #: statement (not `ANALYZE false`).
@@ -295,9 +297,13 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             effects.append(CodeEffect(Crud.UPDATE, f"psql {verb} sets a command psql runs later"))
             continue
         if verb == "explain" and (analyzed := _SQL_EXPLAIN_ANALYZE.match(stmt)):
-            # EXPLAIN ANALYZE runs the statement it explains
+            # EXPLAIN ANALYZE runs the statement it explains (the prefixes taken off in a
+            # loop: `explain analyze explain analyze ...` is no reason to recurse)
+            inner = stmt[analyzed.end():]
+            while analyzed := _SQL_EXPLAIN_ANALYZE.match(inner):
+                inner = inner[analyzed.end():]
             effects.extend(CodeEffect(e.crud, f"EXPLAIN ANALYZE runs it: {e.reason}", e.shell)
-                           for e in sql_effects(stmt[analyzed.end():]))
+                           for e in sql_effects(inner))
             continue
         if verb.startswith("\\"):  # psql meta-commands (\d+ -> \d)
             meta = verb.rstrip("+")
