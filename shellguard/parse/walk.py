@@ -301,7 +301,8 @@ class _Walker:
         """Words after a redirection's target are arguments of the simple command it
         ends (`cat 2>/dev/null x y`; `a | tee < f out.txt`: of tee)."""
         last = self.commands[-1] if len(self.commands) > before else None
-        if body.type in ("command", "pipeline") and last is not None and last.words:
+        if body.type in ("command", "pipeline", "declaration_command", "unset_command") and \
+                last is not None and last.words:
             self.commands[-1] = replace(last, words=last.words + spilled)
         else:  # `{ echo; } > f x` is a syntax error in bash
             self.problems.append("words after the redirection of a compound statement")
