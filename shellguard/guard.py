@@ -209,7 +209,7 @@ class Guard:
         lets later plain lines made of them through without asking (see
         :meth:`RuleSet.read_only_prefix`). Empty for any other line, and for a line
         that names a global alias (its shape is not what it looks like)."""
-        commands = plain_commands(command)
+        commands = plain_commands(command, redirections=True)
         if commands is None or not reads_run_unasked(self.config):
             return ()
         found: list[str] = []

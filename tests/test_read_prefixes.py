@@ -53,6 +53,7 @@ def _vocabulary(rules: RuleSet, name: str) -> list[str]:
     if program is not None:
         words.update(program.options_with_arg)
         words.update(program.dry_run)
+        words.update(program.settings.get("reads_unless", ()))
     for rule in rules._rules_for(name):
         words.update(rule.flags + rule.all_flags + rule.no_flags + rule.writes_option)
         words.update(o.partition("=")[0] for o in rule.runs_option)
@@ -62,6 +63,10 @@ def _vocabulary(rules: RuleSet, name: str) -> list[str]:
         for slot in rule.subcommand:
             words.update(w.replace("*", "v") for w in slot if w != "**")
         words.update(a.replace("*", "v") for a in rule.args)
+    # on/off options switched off (`--dry-run=false`, `--no-dry-run`)
+    switched = {f"{w}=false" for w in words if w.startswith("--") and "=" not in w} | {
+        f"--no-{w[2:]}" for w in words if w.startswith("--") and "=" not in w}
+    words |= switched
     # long options abbreviated, as getopt_long and argparse take them (`--outp=f`)
     short = {w[:max(3, len(w) - 3)] for w in words
              if w.startswith("--") and len(w) > 5 and "=" not in w}
@@ -77,6 +82,11 @@ def _prefixes(rules: RuleSet) -> list[engine.ReadPrefix]:
 _WRAPPED = [["sudo"], ["sudo", "-u", "www"], ["timeout", "5"], ["timeout", "-s", "KILL", "1.5m"],
             ["nice", "-n", "5"], ["ionice", "-c3"], ["watch", "-n", "2"], ["watch", "-t", "-x"],
             ["sudo", "-H", "timeout", "10s", "nice"]]
+
+
+#: Redirections a shell's plain line may hold (plain.py's drop_redirections).
+_REDIRECTIONS = ["2>/dev/null", "2>&1", ">/dev/null", "&>/dev/null", "> /dev/null", ">&2",
+                 "1>>/dev/null", "&>> /dev/null"]
 
 
 def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
@@ -106,6 +116,9 @@ def counterexamples(rules: RuleSet, samples: int, seed: int = 7) -> list[str]:
                     rng.shuffle(cluster)
                     need = "-" + "".join(cluster)
                 words.insert(0, need)
+            # one in five with a redirection that changes nothing, which the shells drop
+            if rng.random() < 0.2:
+                words.insert(rng.randint(0, len(words)), rng.choice(_REDIRECTIONS))
             # one in three behind wrappers, which the shells look past
             wrap = rng.choice(_WRAPPED) if rng.random() < 0.33 else []
             line = " ".join([*wrap, name, *lead, *sub, *words])
@@ -136,8 +149,8 @@ def test_examples_of_prefixes() -> None:
     assert named("enable -n echo") == "enable -f"           # -f loads a shared library
     assert named("gh pr list --state open") == "gh pr list"  # up to two subcommand words
     assert named("gh pr merge 12") is None and named("gh pr") is None
-    # a handler looks inside: never a prefix
-    for line in ("find . -name x", "sudo ls", "env ls", "xargs ls", "bash -c ls",
+    # a handler looks inside: never a prefix (but one that says when it only reads: find)
+    for line in ("sudo ls", "env ls", "xargs ls", "bash -c ls",
                  "python3 -c 1", "psql -c x", "ssh host ls", "time ls"):
         assert named(line) is None, line
     # words that open a construct never are: a plain line let through must be complete
@@ -148,9 +161,20 @@ def test_examples_of_prefixes() -> None:
     assert named("git stash list").startswith("git stash list ")   # git.stash comes later
     # sort writes with -o and runs a program with --compress-program: both named
     assert named("sort -u data") == "sort --compress-program --output -o"
-    for line in ("rm x", "uniq a b", "date 0101", "git branch", "git stash", "less f",
+    for line in ("rm x", "uniq a b", "date 0101", "git stash", "less f",
                  "kubectl delete pod x", "docker run x", "tee out", "cp a b", "curl x"):
         assert named(line) is None, line
+    # subcommand words that only read when one of a rule's flags comes first: `git branch
+    # x` creates x, `git branch -a x` lists, `git branch -a -d x` deletes
+    branch = RULES.read_only_prefix(["git", "branch"])
+    assert branch is not None and {"+-a", "+--list", "-d", "-m", "-D"} <= set(branch.unless)
+    assert RULES.covering_prefix(["git", "branch"]) is None
+    for line in ("git branch -a", "git branch --list feat", "git branch -r -v",
+                 "git branch --show-current", "git branch -la"):
+        assert shell_lets_through(line, _kept(branch), with_arg={"git": RULES.options_with_arg("git")}), line
+    for line in ("git branch x", "git branch -v x", "git branch -a -d x", "git branch -D x",
+                 "git branch -vv", "git branch --list 'feat*'"):    # (quoted: never)
+        assert not shell_lets_through(line, _kept(branch)), line
 
 
 def test_words_a_writing_rule_takes_as_its_subcommand_are_exceptions(tmp_path) -> None:
@@ -220,6 +244,25 @@ def test_options_before_subcommand_words_are_looked_past_as_the_rules_read_them(
         assert guard.read_prefixes(line), line      # the reply names the prefix
 
 
+def test_a_handler_that_only_reads_without_some_options_gives_a_prefix() -> None:
+    """find's handler finds only a listing unless one of the options its
+    ``reads_unless`` names is given: find alone is a prefix with those as exceptions."""
+    from shellguard.rules import handlers
+
+    find = RULES.read_only_prefix(["find"])
+    assert find is not None and set(find.unless) == (
+        handlers._FIND_DELETE | handlers._FIND_EXEC | handlers._FIND_WRITES)
+    for line in ("find . -name '*.py' -type f", "find src -maxdepth 2 -newer x -print0",
+                 "bfs -name x", "find . -executable"):
+        assert shell_lets_through(line, _kept(RULES.read_only_prefix(line.split()))) == (
+            "-exec" not in line), line
+    for line in ("find . -delete", "find . -name x -exec rm {} +", "find . -fprint out",
+                 "bfs . -rm", "find . -okdir rm {} +"):
+        assert not shell_lets_through(line, _kept(find)), line
+        assert Guard(Config(), RULES, use_llm=False).check(line, "/tmp").verdict.crud != Crud.READ
+    assert not shell_lets_through("find -fls=x", _kept(find))    # (find: no such test)
+
+
 def test_a_program_that_reads_when_given_an_option_first_needs_it() -> None:
     """`crontab -l` lists, `crontab -e` edits, `crontab file` installs: the prefix needs
     one of the reading rule's options as the first word, and rules out the others."""
@@ -244,10 +287,22 @@ def test_a_program_that_reads_when_given_an_option_first_needs_it() -> None:
         assert not shell_lets_through(line, kept), line
     unzip = RULES.read_only_prefix(["unzip", "-l", "a.zip"])
     assert unzip is not None and {"+-l", "+--list"} <= set(unzip.unless)
-    assert shell_lets_through("unzip --list=x a.zip", _kept(unzip))
+    assert shell_lets_through("unzip --list a.zip", _kept(unzip))
+    # a needed option with a value may be one switched off (`--dry-run=false`), and a
+    # --no- form after it switches it off again
+    assert not shell_lets_through("unzip --list=x a.zip", _kept(unzip))
+    push = RULES.read_only_prefix(["git", "push"])
+    assert push is not None and {"+--dry-run", "+-n", "--no-dry-run"} <= set(push.unless)
+    for line in ("git push --dry-run=false", "git push --dry-run --no-dry-run origin",
+                 "git push -n --no-dry-r origin"):
+        assert not shell_lets_through(line, _kept(push)), line
+    assert shell_lets_through("git push --dry-run origin main", _kept(push))
     assert prefix_entry(str(prefix)) == ("crontab", prefix.unless)
-    # a program with subcommands never gets one (its subcommand prefixes come first)
-    assert all(not any(e[0] == "+" for e in p.unless) for p in RULES.read_only_prefixes("git"))
+    # a program with subcommands never gets one for itself (its subcommand prefixes come
+    # first); its subcommand words may (`git branch -a`, `git tag -l`)
+    git = RULES.read_only_prefixes("git")
+    assert all(not any(e[0] == "+" for e in p.unless) for p in git if " " not in p.words)
+    assert {"git branch", "git tag"} <= {p.words for p in git if any(e[0] == "+" for e in p.unless)}
 
 
 def test_every_prefix_only_reads_with_its_own_words() -> None:
@@ -305,7 +360,10 @@ def test_a_derivation_that_ignores_options_is_caught(monkeypatch) -> None:
     ("jq '.a[] | .b' x", [["jq", ".a_____.b", "x"]]), ("ls -l'a'\"b\"", [["ls", "-lab"]]),
     ("ls '' x", [["ls", "_", "x"]]), ("echo '!$x'", [["echo", "__x"]]),
     ("'ls' x", None), ("ls;'rm' x", None), ("l's' x", None), ("ls 'x", None),
-    ('ls "$HOME"', None), ('ls "!!"', None), ('ls "a\\b"', None), ("ls 'é'", None),
+    ('ls "$HOME"', None), ('ls "!!"', None), ("ls 'é'", None),
+    # a backslash in double quotes is data, unless it may escape the closing quote
+    ('grep "a\\|b" f', [["grep", "a__b", "f"]]), ('ls "a\\"', None), ('ls "a\\\\"', None),
+    ('ls "a\\"b"', None),
     # the shells scan quoted lines of 400 characters and 24 quotes at most
     ("ls " + "'a' " * 12, [["ls"] + ["a"] * 12]), ("ls " + "'a' " * 13, None),
     ("ls 'a' " + "x" * 393, [["ls", "a", "x" * 393]]), ("ls 'a' " + "x" * 394, None),
@@ -316,6 +374,26 @@ def test_plain_lines(line: str, commands: list[list[str]] | None) -> None:
     assert plain_commands(line) == commands
 
 
+@pytest.mark.parametrize(("line", "commands"), [
+    ("ls -la 2>/dev/null", [["ls", "-la"]]), ("ls 2>&1 | head -5", [["ls"], ["head", "-5"]]),
+    ("ls >/dev/null 2>&1 && echo ok", [["ls"], ["echo", "ok"]]), ("ls > /dev/null", [["ls"]]),
+    ("ls &>/dev/null; cat f >&2", [["ls"], ["cat", "f"]]), ("ls 2>>/dev/null &", [["ls"]]),
+    ("grep 'a b' f 2>/dev/null", [["grep", "a_b", "f"]]),
+    ("ls 'x 2>/dev/null'", [["ls", "x_2_/dev/null"]]),       # quoted: data
+    # not before the command's first word (zsh runs `>/dev/null` alone as `cat`)
+    ("2>/dev/null ls", None), ("ls; >/dev/null", None), ("ls | 2>&1 cat", None),
+    # nowhere but /dev/null, to the other output, from the standard ones
+    ("ls >/dev/nullx", None), ("ls > out", None), ("ls 3>/dev/null", None), ("ls 2>&3", None),
+    ("ls>/dev/null", None), ("ls 2>/dev/null>x", None), ("ls </dev/null", None),
+    ("ls >& /dev/null", None), ("ls 2>|/dev/null", None),
+])
+def test_plain_lines_of_the_shells(line: str, commands: list[list[str]] | None) -> None:
+    """The shells' plain lines may hold redirections that change nothing (not xonsh's)."""
+    assert plain_commands(line, redirections=True) == commands
+    if ">" in line.partition("'")[0]:
+        assert plain_commands(line) is None
+
+
 def test_guard_names_prefixes_only_when_the_config_runs_reads_unasked(tmp_path) -> None:
     rules = load_rules(use_cache=False)
 
@@ -324,6 +402,7 @@ def test_guard_names_prefixes_only_when_the_config_runs_reads_unasked(tmp_path) 
 
     assert prefixes(Config()) == ("ls", "grep")
     assert prefixes(Config(), "ls > out") == ()                        # not plain
+    assert prefixes(Config(), "ls -la 2>/dev/null | grep x 2>&1") == ("ls", "grep")
     assert prefixes(Config(), "git status") != ()
     strict = Config()
     strict.actions[Crud.READ] = "confirm"

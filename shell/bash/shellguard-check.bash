@@ -509,8 +509,9 @@ _shellguard_load_table() {
 }
 
 _shellguard_plain_reads() {
-  # Is $1 a plain line (shellguard/parse/plain.py: no expansion, redirection,
-  # grouping, continuation or tab, so it splits at | & ; and spaces as bash splits it)
+  # Is $1 a plain line (shellguard/parse/plain.py: no expansion, grouping,
+  # continuation or tab, no redirection but those that change nothing, so it splits at
+  # | & ; and spaces as bash splits it)
   # whose every command, its aliases expanded, starts with a kept read-only prefix,
   # with none of its exceptions after? (Cut with parameter expansions, not arrays: this
   # runs on Enter; what few lines need is in functions of their own, since bash copies
@@ -533,13 +534,13 @@ _shellguard_plain_reads() {
                     -n ${_SHELLGUARD_WRAPPERS[$first]+1} ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
   # alias or a wrapper, a kept prefix goes on with the next word (a prefix, or the start of
-  # one of three: a quoted one is left to the rest, and an option to the look past
+  # one of three: a quoted one or a redirection is left to the rest, and an option to the look past
   # options). (Lookups by key: a pattern match on a long value costs ~70 us.)
   if [[ -z ${_SHELLGUARD_READS[$first]+1} && $names != *" $first "* && -z ${_SHELLGUARD_WRAPPERS[$first]+1} ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[! ]*}"}
     next=${next%%[ \|\&\;]*}
-    [[ $next == *[\'\"]* ||
+    [[ $next == *[\'\"\>]* ||
        ( -n $next && ( -n ${_SHELLGUARD_READS["$first $next"]+1} ||
                        -n ${_SHELLGUARD_READ_STARTS["$first $next"]+1} ) ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
@@ -547,6 +548,10 @@ _shellguard_plain_reads() {
   local quoted=0 pieces=' ' piece=-1
   if [[ $t == *[\'\"]* ]]; then
     _shellguard_unquote "$t" || return 1     # (sets pieces)
+    t=$REPLY
+  fi
+  if [[ $t == *'>'* ]]; then
+    _shellguard_drop_redirections "$t" || return 1
     t=$REPLY
   fi
   case $t in
@@ -609,11 +614,44 @@ _shellguard_unquote() {
     [[ -n $before && $before != *[\|\&\;] && $in == *"$q"* ]] || return 1
     body=${in%%"$q"*}
     in=${in:${#body}+1}
-    [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
-    before=${out//[!|&;]/}
+    [[ $q == "'" || ( $body != *[\$\`!]* && $body != *\\ ) ]] || return 1
+    # (the & of a redirection is no separator: 2>&1, &>)
+    before=$out
+    if [[ $before == *'>'* ]]; then
+      before=${before//'>&'/}
+      before=${before//'&>'/}
+    fi
+    before=${before//[!|&;]/}
     pieces+="${#before} "
     body=${body//[![:alnum:]_.\/:=,@%+~*?-]/_}
     out+=${body:-_}
+  done
+  REPLY=$out$in
+}
+
+_shellguard_drop_redirections() {
+  # The line $1 (as _shellguard_unquote puts it) without its redirections that change
+  # nothing, in REPLY (plain.py's drop_redirections): output thrown away or sent to the
+  # other output, each a word of its own after its command's first word; fails on any
+  # other.
+  local in=$1 out='' head fd
+  while [[ $in == *'>'* ]]; do
+    head=${in%%'>'*}
+    in=${in:${#head}+1}
+    fd=${head##* }
+    [[ $head == *' '* && ( -z $fd || $fd == [12\&] ) ]] || return 1
+    out+=${head%" $fd"}
+    head=${out%"${out##*[! ]}"}
+    [[ -n $head && $head != *[\|\&\;] ]] || return 1
+    if [[ $fd != '&' && $in == '&'[12]* ]]; then
+      in=${in:2}
+    else
+      [[ $in == '>'* ]] && in=${in:1}
+      in=${in#"${in%%[! ]*}"}
+      [[ $in == /dev/null* ]] || return 1
+      in=${in:9}
+    fi
+    [[ -z $in || $in == [\ \|\&\;]* ]] || return 1
   done
   REPLY=$out$in
 }
@@ -728,8 +766,10 @@ _shellguard_exceptions() {
     fi
     for opt in $unless; do
       # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
-      # take it); and -o inside a cluster such as -xo
-      [[ $word == "$opt"* || ( $word == --?* && $opt == "${word%%=*}"* ) ||
+      # take it); and -o inside a cluster such as -xo. (--dry-run=: only with a value,
+      # which may switch off an option the prefix needs)
+      [[ $word == "$opt"* ||
+         ( $word == --?* && ( $opt != *= || $word == *=* ) && $opt == "${word%%=*}"* ) ||
          ( $opt == -[!-] && $word == -[!-]*"${opt:1}"* ) ]] && return 1
     done
   done
@@ -739,12 +779,12 @@ _shellguard_exceptions() {
 _shellguard_needed_first() {
   # For _shellguard_exceptions (a function of its own: bash copies a function's whole
   # body at every call, and few prefixes need an option): the first word after the
-  # prefix ($cmd) must be one of the options it needs (`crontab -l`: +-l), --list=x for
-  # +--list, a short one also in a cluster of letters (-ln).
+  # prefix ($cmd) must be one of the options it needs (`crontab -l`: +-l), a short one
+  # also in a cluster of letters (-ln); not --list=x for +--list, which may switch it
+  # off (--dry-run=false).
   local word=${cmd#"${cmd%%[! ]*}"} i
   word=${word%% *}
-  [[ -n $word && ( $unless == *" +$word "* ||
-                   ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]] && return 0
+  [[ -n $word && $unless == *" +$word "* ]] && return 0
   [[ $word == -[a-zA-Z][a-zA-Z]* && $word != *[!a-zA-Z-]* && $word != -*-* ]] || return 1
   for (( i = 1; i < ${#word}; i++ )); do
     [[ $unless == *" +-${word:i:1} "* ]] && return 0

@@ -798,8 +798,9 @@ _shellguard_load_table() {
 }
 
 _shellguard_plain_reads() {
-  # Is $1 a plain line (shellguard/parse/plain.py: no expansion, redirection,
-  # grouping, continuation or tab, so it splits at | & ; and spaces as zsh splits it)
+  # Is $1 a plain line (shellguard/parse/plain.py: no expansion, grouping,
+  # continuation or tab, no redirection but those that change nothing, so it splits at
+  # | & ; and spaces as zsh splits it)
   # whose every command, its aliases expanded, starts with a kept read-only prefix,
   # with none of its options after? (Any word may be looked up: an expanded subscript
   # is a plain key.) (internal)
@@ -815,13 +816,13 @@ _shellguard_plain_reads() {
                     -n ${_SHELLGUARD_WRAPPERS[$first]+1} ) ]] || return 1
   # Most that pass it fail at the next: unless the first word is kept alone, is an
   # alias or a wrapper, a kept prefix goes on with the next word (a prefix, or the start of
-  # one of three: a quoted one is left to the rest). (Lookups by key: a pattern match
+  # one of three: a quoted one or a redirection is left to the rest). (Lookups by key: a pattern match
   # on a long value costs ~80 us.)
   if [[ -z ${_SHELLGUARD_READS[$first]+1} && -z ${aliases[$first]+1} && -z ${_SHELLGUARD_WRAPPERS[$first]+1} ]]; then
     local next=${line:${#first}}
     next=${next#"${next%%[^ ]*}"}
     next=${next%%[ \|\&\;]*}
-    [[ $next == *[\'\"]* ||
+    [[ $next == *[\'\"\>]* ||
        ( -n $next && ( -n ${_SHELLGUARD_READS[$first $next]+1} ||
                        -n ${_SHELLGUARD_READ_STARTS[$first $next]+1} ) ) ||
        ( $next == -?* && -n ${_SHELLGUARD_WITH_ARG[$first]+1} ) ]] || return 1
@@ -845,11 +846,38 @@ _shellguard_plain_reads() {
       [[ -n $before && $before != *[\|\&\;] && $in == *$q* ]] || return 1
       body=${in%%$q*}
       in=${in:$(( ${#body} + 1 ))}
-      [[ $q == "'" || $body != *[\$\`\\!]* ]] || return 1
-      before=${out//[^|&;]/}
+      [[ $q == "'" || ( $body != *[\$\`!]* && $body != *\\ ) ]] || return 1
+      # (the & of a redirection is no separator: 2>&1, &>)
+      before=$out
+      [[ $before == *'>'* ]] && before=${${before//\>\&/}//\&\>/}
+      before=${before//[^|&;]/}
       pieces+="${#before} "
       body=${body//[^[:alnum:]_.\/:=,@%+~*?-]/_}
       out+=${body:-_}
+    done
+    t=$out$in
+  fi
+  # Redirections that change nothing (plain.py's drop_redirections): output thrown away
+  # or sent to the other output, each a word of its own after its command's first word.
+  if [[ $t == *'>'* ]]; then
+    local in=$t out= head= fd=
+    while [[ $in == *'>'* ]]; do
+      head=${in%%'>'*}
+      in=${in:$(( ${#head} + 1 ))}
+      fd=${head##* }
+      [[ $head == *' '* && ( -z $fd || $fd == [12\&] ) ]] || return 1
+      out+=${head%" $fd"}
+      head=${out%"${out##*[^ ]}"}
+      [[ -n $head && $head != *[\|\&\;] ]] || return 1
+      if [[ $fd != '&' && $in == '&'[12]* ]]; then
+        in=${in:2}
+      else
+        [[ $in == '>'* ]] && in=${in:1}
+        in=${in#"${in%%[^ ]*}"}
+        [[ $in == /dev/null* ]] || return 1
+        in=${in:9}
+      fi
+      [[ -z $in || $in == [\ \|\&\;]* ]] || return 1
     done
     t=$out$in
   fi
@@ -940,10 +968,10 @@ _shellguard_plain_reads() {
     (( quoted )) && [[ $unless == *' '[=+]* ]] && return 1
     if [[ $unless == *' +'* ]]; then
       # the first word must be one of the options the prefix needs (`crontab -l`: +-l),
-      # --list=x for +--list, a short one also in a cluster of letters (-ln)
+      # a short one also in a cluster of letters (-ln); not --list=x for +--list, which
+      # may switch it off (--dry-run=false)
       word=$w[at]
-      if ! [[ -n $word && ( $unless == *" +$word "* ||
-                            ( $word == --*=* && $unless == *" +${word%%=*} "* ) ) ]]; then
+      if ! [[ -n $word && $unless == *" +$word "* ]]; then
         [[ $word == -[a-zA-Z][a-zA-Z]* && $word != *[^a-zA-Z-]* && $word != -*-* ]] || return 1
         for opt in ${(s::)word[2,-1]}; do
           [[ $unless == *" +-$opt "* ]] && break
@@ -969,8 +997,10 @@ _shellguard_plain_reads() {
       fi
       for opt in ${=unless}; do
         # --output, --output=x, -ofile; --outp (a long option abbreviated, as the rules
-        # take it); and -o inside a cluster such as -xo
-        [[ $word == ${opt}* || ( $word == --?* && $opt == ${word%%=*}* ) ||
+        # take it); and -o inside a cluster such as -xo. (--dry-run=: only with a value,
+        # which may switch off an option the prefix needs)
+        [[ $word == ${opt}* ||
+           ( $word == --?* && ( $opt != *= || $word == *=* ) && $opt == ${word%%=*}* ) ||
            ( $opt == -[^-] && $word == -[^-]*${opt[2]}* ) ]] && return 1
       done
     done

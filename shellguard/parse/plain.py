@@ -6,12 +6,21 @@ the same characters before letting a line through on the read-only prefixes the
 co-process names (:meth:`shellguard.rules.engine.RuleSet.read_only_prefix`).
 
 Quoted text is plain too when nothing in it is expanded (``grep -n 'fix bug' f``,
-``jq '.items[]' f``): single quotes around printable ASCII, double quotes around
-printable ASCII but dollar, backquote, backslash and ``!``. It is data, never the program (a quoted first word
-is not alias-expanded, so it is not plain), and :func:`unquote` stands in for it: its
-text with every character that is not a plain word character (space, ``|``, ``>`` ...)
-turned into ``_``, and ``''`` into ``_``. The words checked are then a little longer
-than the real ones, never shorter: an option that starts one still starts it.
+``jq '.items[]' f``, ``grep "a\\|b" f``): single quotes around printable ASCII, double
+quotes around printable ASCII but dollar, backquote and ``!``, with no backslash just
+before the closing quote (``\"`` does not close it; ``\\"`` is left to the parser too).
+It is data, never the program (a quoted first word is not alias-expanded, so it is not
+plain), and :func:`unquote` stands in for it: its text with every character that is not
+a plain word character (space, ``|``, ``>`` ...) turned into ``_``, and ``''`` into
+``_``. The words checked are then a little longer than the real ones, never shorter:
+an option that starts one still starts it.
+
+For the shells (not xonsh, whose redirections are its own), a plain line may also hold
+redirections that change nothing a command does, each a word of its own after its
+command's first word: output thrown away (``2>/dev/null``, ``&>/dev/null``, ``>
+/dev/null``, ``>>/dev/null``) or sent to the other output (``2>&1``, ``>&2``). Coding
+agents end half their lines with one. :func:`drop_redirections` takes them out before
+the words are looked at.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["EXCEPTION", "MAX_PLAIN_LINE", "PLAIN_LINE", "ReadPrefixes", "plain_commands", "plain_pieces",
+           "drop_redirections",
            "expand_plain_aliases", "past_wrappers", "Wrapper", "WRAPPERS",
            "prefix_entry", "prefix_split", "unquote", "has_option", "holds_option",
            "starts_as_needed", "exceptions_allow"]
@@ -31,7 +41,12 @@ _WORD_CHARS = r"A-Za-z0-9_./:=,@%+~*?-"  # (- last: it is a literal there)
 PLAIN_LINE = re.compile(f"[ |&;{_WORD_CHARS}]*")
 _SEPARATOR = re.compile(r"[|&;]")
 #: A quoted part: what may be inside (see the module's docstring) and the quote's end.
-_QUOTED = {"'": re.compile(r"[ -&(-~]*'"), '"': re.compile(r"[ #%-\[\]-_a-~]*\"")}
+_QUOTED = {"'": re.compile(r"[ -&(-~]*'"), '"': re.compile(r'[ #%-_a-~]*(?<!\\)"')}
+#: A redirection a plain line may hold (see the module's docstring), with the space
+#: before it; what follows it ends a word.
+_HARMLESS_REDIRECTION = re.compile(r" (?:[12&]?>>? */dev/null|[12]?>&[12])(?=[ |&;]|$)")
+#: The ``&`` of a redirection is no separator (``2>&1``, ``&>``).
+_REDIRECTION_AMPERSAND = re.compile(r">&|&>")
 _NOT_WORD_CHAR = re.compile(f"[^{_WORD_CHARS}]")
 #: An alias text the shells expand in a plain line themselves: plain, one command, and
 #: not ending in a blank (which would have the next word expanded too).
@@ -40,8 +55,9 @@ _PLAIN_ALIAS_TEXT = re.compile(f"[ {_WORD_CHARS}]*[{_WORD_CHARS}]")
 
 #: An exception a read-only prefix names: an option, or ``=`` and a word; or an option
 #: it needs first, ``+`` and the option (the shells test words against options as
-#: patterns).
-EXCEPTION = re.compile(r"(?:--?|=|\+--?)[A-Za-z0-9][A-Za-z0-9_.+-]*")
+#: patterns). A long option with ``=`` at its end holds only with a value
+#: (``--dry-run=``: ``--dry-run=false`` may switch off an option the prefix needs).
+EXCEPTION = re.compile(r"(?:--?|=|\+--?)[A-Za-z0-9][A-Za-z0-9_.+-]*|--[A-Za-z0-9][A-Za-z0-9_.+-]*=")
 _EXCEPTION_START = re.compile(r" [-=+]")
 #: What a shell may expand to several words (of what a plain line may hold).
 _PATTERN_CHAR = re.compile(r"[*?]")
@@ -79,7 +95,7 @@ def unquote(line: str) -> tuple[str, frozenset[int]] | None:
         end = _QUOTED[line[start]].match(line, start + 1)
         if end is None:
             return None
-        pieces.add(len(_SEPARATOR.findall(before)))
+        pieces.add(len(_SEPARATOR.findall(_REDIRECTION_AMPERSAND.sub("", before))))
         body = line[start + 1:end.end() - 1]
         out.append(_NOT_WORD_CHAR.sub("_", body) or "_")
         at = end.end()
@@ -87,19 +103,37 @@ def unquote(line: str) -> tuple[str, frozenset[int]] | None:
     return "".join(out), frozenset(pieces)
 
 
-def plain_commands(line: str) -> list[list[str]] | None:
+def drop_redirections(text: str) -> str | None:
+    """``text`` (a line as :func:`unquote` puts it) without its harmless redirections,
+    or None when one is not after its command's first word (``2>/dev/null ls``; zsh
+    runs ``>/dev/null`` alone as ``cat``)."""
+    out: list[str] = []
+    at = 0
+    for found in _HARMLESS_REDIRECTION.finditer(text):
+        out.append(text[at:found.start()])
+        before = "".join(out).rstrip(" ")
+        if not before or before.endswith(("|", "&", ";")):
+            return None
+        at = found.end()
+    out.append(text[at:])
+    return "".join(out)
+
+
+def plain_commands(line: str, redirections: bool = False) -> list[list[str]] | None:
     """The words of each command of a plain line (quoted parts as :func:`unquote` puts
-    them), or None when the line is not plain (or ends in ``|``, ``|&`` or ``&&``,
-    where the shell asks for more)."""
-    commands = plain_pieces(line)
+    them; with ``redirections``, the harmless ones a shell's line may hold dropped), or
+    None when the line is not plain (or ends in ``|``, ``|&`` or ``&&``, where the shell
+    asks for more)."""
+    commands = plain_pieces(line, redirections)
     return None if commands is None else [words for words, _ in commands]
 
 
-def plain_pieces(line: str) -> list[tuple[list[str], bool]] | None:
+def plain_pieces(line: str, redirections: bool = False) -> list[tuple[list[str], bool]] | None:
     """:func:`plain_commands`, each with whether it holds a quoted part (then its words
     are the text standing in for them: ``u''p`` stands in for ``up``)."""
     text = line.rstrip(" ")
-    if text.endswith(("|", "|&", "&&")):
+    # (one that starts with a separator is no command line: the shells test its first word)
+    if text.endswith(("|", "|&", "&&")) or text.lstrip(" ")[:1] in ("|", "&", ";"):
         return None
     quoted: frozenset[int] = frozenset()
     if "'" in text or '"' in text:
@@ -107,6 +141,11 @@ def plain_pieces(line: str) -> list[tuple[list[str], bool]] | None:
         if found is None:
             return None
         text, quoted = found
+    if redirections and ">" in text:
+        dropped = drop_redirections(text)
+        if dropped is None:
+            return None
+        text = dropped
     if not PLAIN_LINE.fullmatch(text):
         return None
     commands = [(words, n in quoted) for n, piece in enumerate(_SEPARATOR.split(text))
@@ -251,8 +290,10 @@ class ReadPrefixes:
     lines they let through. The zsh and bash scripts do the same in their own words
     (``_shellguard_keep_reads``, ``_shellguard_plain_reads``); a test holds them to this."""
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int = 1000, redirections: bool = True) -> None:
         self.limit = limit
+        #: whether a line may hold harmless redirections (the shells': not xonsh's)
+        self.redirections = redirections
         self._kept: dict[str, tuple[str, ...]] = {}
         #: program -> its options that take a value (a read table's third part), for
         #: looking past options before a prefix's subcommand words
@@ -279,7 +320,7 @@ class ReadPrefixes:
         words without its options?"""
         if not self._kept or len(line) > MAX_PLAIN_LINE:
             return False
-        commands = plain_pieces(line)
+        commands = plain_pieces(line, self.redirections)
         if commands is None:
             return False
         # a quoted word (`'up'`, `u''p`) is not the text that stands in for it: in a
@@ -318,14 +359,15 @@ def exceptions_allow(words: Sequence[str], exceptions: Sequence[str]) -> bool:
 
 def starts_as_needed(words: Sequence[str], exceptions: Sequence[str]) -> bool:
     """When a prefix's ``exceptions`` name options it needs (``+-l``, ``+--list``), is
-    the first of the ``words`` after it one of them (``--list=x`` too; a short one also
-    inside a cluster of letters, ``-ln``, as the rules read a cluster)?"""
+    the first of the ``words`` after it one of them (a short one also inside a cluster
+    of letters, ``-ln``, as the rules read a cluster; not ``--list=x``, since a value may
+    switch it off: ``--dry-run=false``)?"""
     needs = [e[1:] for e in exceptions if e[0] == "+"]
     if not needs:
         return True
     first = words[0] if words else ""
     if first.startswith("--"):
-        return first.partition("=")[0] in needs
+        return first in needs
     letters = first[1:]
     return first in needs or (len(first) > 2 and first[0] == "-" and letters.isascii()
                               and letters.isalpha() and any("-" + c in needs for c in letters))
@@ -342,11 +384,13 @@ def holds_option(words: Sequence[str], exceptions: Sequence[str]) -> bool:
 def has_option(word: str, option: str) -> bool:
     """``--output``, ``--output=x``, ``-ofile``; ``--outp`` (any start of a long option's
     name: the rules take abbreviations, see ArgvView.has_flag); and ``-o`` inside a
-    cluster (``-xo``). Errs towards yes: a "yes" only costs a round trip."""
+    cluster (``-xo``); ``--dry-run=`` only with a value (``--dry-run=false``, ``--dry=0``).
+    Errs towards yes: a "yes" only costs a round trip."""
     if word.startswith(option):
         return True
     name = word.partition("=")[0]
-    if len(name) > 2 and name.startswith("--") and option.startswith(name):
+    if len(name) > 2 and name.startswith("--") and option.startswith(name) and (
+            not option.endswith("=") or "=" in word):
         return True
     return (len(option) == 2 and option[1] != "-" and word[1:2] not in ("", "-")
             and option[1] in word[2:])

@@ -654,7 +654,8 @@ class RuleSet:
             always = next((i for i, rule in enumerate(rules)
                            if _only_reads(rule) and _matches_anything_after(rule, sub)), None)
             if always is not None:
-                unless: set[str] = set()
+                # (its own no_flags too: with one of those it does not match)
+                unless: set[str] = set(rules[always].no_flags)
                 for rule in rules[:always]:
                     gate = _options_it_needs(rule)
                     if gate is None:
@@ -665,8 +666,13 @@ class RuleSet:
                 else:
                     if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
-            elif not sub and _reads_options_anywhere(program):
-                found = _flag_prefix(name, rules)
+            elif _reads_options_anywhere(program):
+                found = _flag_prefix(name, sub, rules)
+        elif not sub and not program.ignore_case and (unless := program.settings.get("reads_unless")):
+            # a handler that finds only reads unless one of these options is given (find's
+            # -exec, -delete): the program alone, with them as its exceptions
+            if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
+                found = ReadPrefix(name, tuple(sorted(unless)))
         return found
 
     def all_rules(self) -> Iterable[Rule]:
@@ -692,7 +698,7 @@ class ReadPrefix:
     ``=`` in front (``=install``: the word ``install`` anywhere after the prefix, where
     a rule that does more than read would take it as a subcommand). ``unless`` may also
     name needed options, written with a ``+`` in front (``+-l``): then the first word
-    after the prefix must be one of them (``--list=x`` for ``--list``)."""
+    after the prefix must be one of them (as it is, not ``--list=x``)."""
 
     words: str
     unless: tuple[str, ...] = ()
@@ -751,35 +757,48 @@ def _reads_options_anywhere(program: Program | None) -> bool:
     return program is None or not (program.single_dash_long or program.options_end_at_operand)
 
 
-def _flag_prefix(name: str, rules: list[Rule]) -> ReadPrefix | None:
-    """The prefix of a program with no subcommands that only reads when given one of a
-    rule's flags first (`crontab -l`, `swapon --show`, `mdadm --detail`): that rule
-    only reads and needs nothing but one of its flags, and every rule tried before it
-    needs an option (an exception). Its flags are the prefix's needed options, written
-    ``+-l``: the word after the program must be one of them."""
-    if any(rule.subcommand for rule in rules):
+def _flag_prefix(name: str, sub: tuple[str, ...], rules: list[Rule]) -> ReadPrefix | None:
+    """The prefix of a program, or of its subcommand words ``sub``, that only reads when
+    given one of a rule's flags first (`crontab -l`, `swapon --show`, `git branch -a`):
+    that rule only reads and needs nothing but those words and one of its flags, and
+    every rule tried before it needs an option or, after subcommand words, a word of its
+    own (exceptions: `git branch -d`). Its flags are the prefix's needed options,
+    written ``+-l``: the word after the prefix's words must be one of them."""
+    if not sub and any(rule.subcommand for rule in rules):
         return None
-    reads = next((i for i, rule in enumerate(rules) if _only_reads(rule) and _needs_only_flags(rule)),
-                 None)
+    reads = next((i for i, rule in enumerate(rules)
+                  if _only_reads(rule) and _needs_only_flags(rule, len(sub))), None)
     if reads is None:
         return None
     unless: set[str] = set()
     for rule in rules[:reads]:
         gate = _options_it_needs(rule)
+        if gate is None and sub:
+            gate = _words_it_needs(rule, len(sub))
         if gate is None:
             return None
         unless.update(gate)
     needs = {"+" + flag for flag in rules[reads].flags}
-    # (a shell tests only the first word against the needed ones: they cost it little)
+    # a value (`--dry-run=false`) or a --no- form given later switches it off again
+    off: set[str] = set()
+    for flag in rules[reads].flags:
+        if flag.startswith("--"):
+            off.add(flag + "=")
+            if not flag.startswith("--no-"):
+                off.add(f"--no-{flag[2:]}")
+    # (a shell tests only the first word against the needed ones: they cost it little;
+    # the others it tests only against words that start as they do)
     if len(unless) > _MAX_UNLESS or len(needs) > _MAX_UNLESS or not all(
-            EXCEPTION.fullmatch(e) for e in unless | needs):
+            EXCEPTION.fullmatch(e) for e in unless | needs | off):
         return None
-    return ReadPrefix(name, tuple(sorted(unless | needs)))
+    unless |= off
+    return ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless | needs)))
 
 
-def _needs_only_flags(rule: Rule) -> bool:
-    """Does ``rule`` match every argv that has one of its ``flags`` (and nothing else)?"""
-    return bool(rule.flags) and not rule.subcommand and not _needs_more(rule)
+def _needs_only_flags(rule: Rule, depth: int) -> bool:
+    """Does ``rule`` (one that may match ``depth`` subcommand words) match every argv
+    that has those and one of its ``flags`` (and nothing else)?"""
+    return bool(rule.flags) and len(rule.subcommand) == depth and not _needs_more(rule)
 
 
 def _needs_more(rule: Rule) -> bool:
@@ -815,12 +834,13 @@ def _may_match(rule: Rule, sub: tuple[str, ...]) -> bool:
 
 
 def _matches_anything_after(rule: Rule, sub: tuple[str, ...]) -> bool:
-    """Does ``rule`` match every argv whose first positionals are ``sub``?"""
+    """Does ``rule`` match every argv whose first positionals are ``sub`` and that holds
+    none of its ``no_flags``?"""
     if len(rule.subcommand) != len(sub) or any(
             slot == ("**",) or not glob_any(slot, word)
             for slot, word in zip(rule.subcommand, sub, strict=True)):
         return False
-    return not (rule.flags or _needs_more(rule))
+    return not (rule.flags or _needs_more(replace(rule, no_flags=())))
 
 
 def builtin_files() -> list[Path]:

@@ -961,8 +961,10 @@ def _remote_rest(classifier: Classifier, part: str, name: str, rest: tuple[Word,
 
 # -- find -delete / -exec ------------------------------------------------------------
 
+#: (find's ``reads_unless`` in runners.toml names these and -delete: a test holds it to them)
 _FIND_WRITES = {"-fprint", "-fprint0", "-fls", "-fprintf"}
 _FIND_EXEC = {"-exec", "-execdir", "-ok", "-okdir"}
+_FIND_DELETE = {"-delete", "-rm"}     # (-rm: bfs's)
 
 
 #: A dotenv line that only sets a variable: no command, no substitution.
@@ -1038,8 +1040,8 @@ def find_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
     i = 1
     while i < len(words):
         text = words[i].text
-        if text == "-delete":
-            findings.append(Finding(part, Crud.DELETE, "find -delete removes every file it matches",
+        if text in _FIND_DELETE:
+            findings.append(Finding(part, Crud.DELETE, f"find {text} removes every file it matches",
                                     rule_id="find.delete"))
         elif text in _FIND_EXEC:
             end = i + 1

@@ -50,6 +50,8 @@ PROGRAM_KEYS = {
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
     "replace_options", "input_placeholders", "code_modules", "hosts_from_options", "server_options",
     "operands_also_as_words",
+    # a handler that finds only reads unless one of these options is given
+    "reads_unless",
 }
 
 
@@ -141,6 +143,7 @@ def build_program(name: str, table: object, where: str) -> Program:
     handler = table.get("handler", "")
     if handler and handler not in HANDLERS:
         raise RuleError(f"{where}: [program.{name}] key 'handler' must be one of {', '.join(HANDLERS)}")
+    _strs(table.get("reads_unless", []), where, "reads_unless")
     bare = table.get("bare_class")
     if bare is not None:
         try:

@@ -38,7 +38,7 @@ class AllowedLines:
         if self._prefixes is None:
             from shellguard.parse.plain import ReadPrefixes
 
-            self._prefixes = ReadPrefixes(self.limit)
+            self._prefixes = ReadPrefixes(self.limit, redirections=False)
         return self._prefixes
 
     def usable(self, env: Mapping[str, str], coprocess_pid: int | None) -> bool:

@@ -205,7 +205,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
             # words a rule that does more than read takes as its subcommand
             "datasette": ("--create", "=install", "=publish"), "docker compose": ("-f", "=up", "=rm"),
             # options a prefix needs first
-            "crontab": ("+--list", "+-l", "-e", "-r")}
+            "crontab": ("+--list", "+-l", "-e", "-r", "--list=", "--no-list")}
     # a read table's options that take a value: options before subcommand words are looked past
     with_arg = {"git": frozenset({"-C", "-c", "--git-dir"}), "docker": frozenset({"-H", "--context"}),
                 "gh": frozenset()}
@@ -217,6 +217,7 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "datasette", "install", "publish", "serve", "db.sqlite", "docker", "compose", "up",
               "ps", "=up", "upx", "'up'", "inst*", "-C", "-H", "--context", "--context=x",
               "--no-pager", "src", "-C*", "-Cx", "crontab", "--list", "--list=x", "-e", "-r", "-lr",
+              "--list=false", "--lis=0", "--no-list", "--no-l", "--lis",
               *aliases,
               "--web", "-c", "-xc", "-cx",
               "--exec", "--exec=x", "--execute", "-la", "-o", "-ao", "-L", "2", "x", "*.txt",
@@ -231,7 +232,11 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "--user", "5", "1.5m", "5s", "5x", ".5", "1.2.3", "-H", "-E", "-i", "-x",
               "'x y'", '"a b"', "'-c'", '"--exec"', "-'x'c", "'|'", "'a;rm'", "''", '""',
               '"$x"', '"!"', "'!'", "'$x'", '"it\'s"', "'ls'", "x'y'", '"--web"', "'>'",
-              '"a\\b"', "'a\\b'", "'é'", "'unclosed", "'(x)'"]
+              '"a\\b"', "'a\\b'", "'é'", "'unclosed", "'(x)'", '"a\\|b"', '"a\\"', '"a\\\\"',
+              # redirections: those that change nothing are dropped, after a first word
+              "2>/dev/null", "2>&1", ">/dev/null", "&>/dev/null", ">&2", "1>>/dev/null", "&>>",
+              "/dev/null", ">", "2>", ">&", "2>&3", ">/dev/nullx", "3>/dev/null", "'>/dev/null'",
+              "2>/dev/null|", "2>&1;", "x>/dev/null", "&1", "&"]
     joints = [" ", " ", " ", "  ", "\t", " | ", "|", " || ", "&&", " ; ", ";", " & ", " |& "]
     odd = ["'", '"', "$", ">", "<", "(", ")", "#", "!", "\\", "[", "]", "{", "^", "`"]
     rng = random.Random(11)
@@ -264,7 +269,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "crontab -l", "crontab -l -u x", "crontab -u x -l", "crontab", "crontab -e", "crontab -l -e",
               "crontab '-l'", "crontab --list=y", "crontab --lis", "crontab  -l", "sudo crontab -l",
               "crontab -ll", "crontab -lx", "crontab -xl", "crontab -le", "crontab -l1", "crontab -l-l",
-              "crontab -xy", "crontab -", "git -'' status", "git -C 'x' status", "git -C x status 'y'",
+              "crontab -xy", "crontab -", "crontab --list --list=false", "crontab -l --lis=0",
+              "crontab --list --lis", "crontab -l --no-list", "crontab -l --no-l",
+              "git -'' status", "git -C 'x' status", "git -C x status 'y'",
               "sudo -u x ls", "sudo -ux ls", "sudo -u * ls", "sudo -u", "sudo -u x", "sudo -i ls",
               "sudo -Hn ls", "sudo -H -n -E ls", "sudo --user=x git status", "sudo --user x ls",
               "sudo -- ls", "sudo -u x -- ls", "timeout 5 ls", "timeout 5s cat f", "timeout 1.5m ls",
@@ -277,6 +284,12 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
               "watch ls *.txt", "watch ls 'x'", "watch -tn 5 ls", "watch -d=x ls", "watch -x ls -la",
               "watch --interval=5 ls | watch -t cat", "ll | timeout 5 ll", "sudo watch ls",
               "watch sudo ls x*", "timeout 5 crontab -l", "timeout 5 crontab -e",
+              "ls 2>/dev/null", "ls -la 2>&1 | grep x", "ls >/dev/null 2>&1 && cat f",
+              "ls > /dev/null", "ls &>/dev/null; cat f >&2", "2>/dev/null ls", "ls; >/dev/null",
+              "ls | 2>&1 cat", "ls >/dev/nullx", "ls 2>&12", "ls 2>&1&", "ls >>&1", "ls &>&1",
+              "grep 'a' f 2>/dev/null | cat", "ls 2>&1 | grep 'x;y'", "ls 'x' 2>&1 | gh pr list 'w'",
+              "ls 2>&1 | gh pr list '--web'", "ls &>/dev/null | gh pr list '--web'",
+              "git status -s 2>/dev/null", "git 2>/dev/null status", "sudo ls 2>&1",
               # the bounds of the quoted scan: 24 quotes, 400 characters
               "ls " + "'a' " * 12, "ls " + "'a' " * 13, "ls 'a' " + "x" * 393, "ls 'a' " + "x" * 394]
     source = tmp_path / "lines"
@@ -287,8 +300,9 @@ def test_plain_line_check_agrees_with_the_reference(kind, tmp_path):
                     for name, options in with_arg.items()) + "".join(
         f"_SHELLGUARD_WRAPPERS[{name}]={shlex.quote(wrapper.spec())}\n"
         for name, wrapper in WRAPPERS.items())
-    helpers = ("_shellguard_unquote", "_shellguard_command_of", "_shellguard_past_options",
-               "_shellguard_exceptions", "_shellguard_needed_first") if kind == "bash" else ()
+    helpers = ("_shellguard_unquote", "_shellguard_drop_redirections", "_shellguard_command_of",
+               "_shellguard_past_options", "_shellguard_exceptions",
+               "_shellguard_needed_first") if kind == "bash" else ()
     script = _functions(kind, "_shellguard_keep_reads", "_shellguard_plain_reads", *helpers) + (
         f"{'shopt -s expand_aliases' if kind == 'bash' else ''}\n{defined}"
         f"typeset -A _SHELLGUARD_READS _SHELLGUARD_READ_STARTS _SHELLGUARD_WITH_ARG _SHELLGUARD_WRAPPERS\n"

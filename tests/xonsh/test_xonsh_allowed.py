@@ -29,19 +29,19 @@ def line(text):
     return ran
 
 out = {}
-# (a redirection: not a plain line, so no read-only prefix can answer for it)
-out["first"] = (line("ls -la > /dev/null"), len(calls))
-out["again"] = (line("ls -la > /dev/null"), len(calls))
+# (an input redirection: not a plain line, so no read-only prefix can answer for it)
+out["first"] = (line("ls -la < /dev/null"), len(calls))
+out["again"] = (line("ls -la < /dev/null"), len(calls))
 cfg = os.path.join($XDG_CONFIG_HOME, "shellguard", "config.toml")
 os.makedirs(os.path.dirname(cfg), exist_ok=True)
 with open(cfg, "w") as f:
     f.write("# changed\n")
-out["config changed"] = (line("ls -la > /dev/null"), len(calls))
-out["again after"] = (line("ls -la > /dev/null"), len(calls))
+out["config changed"] = (line("ls -la < /dev/null"), len(calls))
+out["again after"] = (line("ls -la < /dev/null"), len(calls))
 os.chdir($HOME)
-out["other directory"] = (line("ls -la > /dev/null"), len(calls))
+out["other directory"] = (line("ls -la < /dev/null"), len(calls))
 $SHELLGUARD_CACHE = "0"
-out["cache off"] = (line("ls -la > /dev/null"), len(calls))
+out["cache off"] = (line("ls -la < /dev/null"), len(calls))
 $SHELLGUARD_CACHE = "1"
 # plain lines: the reply names du a read-only prefix, then wc; new lines of them need
 # no round trip; ls too, which xonsh aliases (ls --color=auto -v): the prefix names the
