@@ -667,7 +667,7 @@ class RuleSet:
                     if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
             elif _reads_options_anywhere(program):
-                found = _flag_prefix(name, sub, rules)
+                found = _flag_prefix(name, sub, rules, self.options_with_arg(name))
         elif not sub and not program.ignore_case and (unless := program.settings.get("reads_unless")):
             # a handler that finds only reads unless one of these options is given (find's
             # -exec, -delete): the program alone, with them as its exceptions
@@ -757,7 +757,8 @@ def _reads_options_anywhere(program: Program | None) -> bool:
     return program is None or not (program.single_dash_long or program.options_end_at_operand)
 
 
-def _flag_prefix(name: str, sub: tuple[str, ...], rules: list[Rule]) -> ReadPrefix | None:
+def _flag_prefix(name: str, sub: tuple[str, ...], rules: list[Rule],
+                 with_arg: frozenset[str]) -> ReadPrefix | None:
     """The prefix of a program, or of its subcommand words ``sub``, that only reads when
     given one of a rule's flags first (`crontab -l`, `swapon --show`, `git branch -a`):
     that rule only reads and needs nothing but those words and one of its flags, and
@@ -778,14 +779,17 @@ def _flag_prefix(name: str, sub: tuple[str, ...], rules: list[Rule]) -> ReadPref
         if gate is None:
             return None
         unless.update(gate)
-    needs = {"+" + flag for flag in rules[reads].flags}
+    # (not one that takes a value, as the rules read the argv: `gem cleanup -n no` or
+    # `-nno` switches -n off)
+    flags = [flag for flag in rules[reads].flags if flag not in with_arg]
+    if not flags:
+        return None
+    needs = {"+" + flag for flag in flags}
     # a value (`--dry-run=false`) or a --no- form given later switches it off again
     off: set[str] = set()
-    for flag in rules[reads].flags:
+    for flag in flags:
         if flag.startswith("--"):
-            off.add(flag + "=")
-            if not flag.startswith("--no-"):
-                off.add(f"--no-{flag[2:]}")
+            off |= {flag + "=", f"--no-{flag[2:]}"}
     # (a shell tests only the first word against the needed ones: they cost it little;
     # the others it tests only against words that start as they do)
     if len(unless) > _MAX_UNLESS or len(needs) > _MAX_UNLESS or not all(
