@@ -119,7 +119,8 @@ class ArgvView:
         """:meth:`has_flag`, and every value given to it (``--dry-run=client``) turns it
         on: ``--dry-run=false``, ``--dry-run=none`` or ``--dry-run=$MODE`` do not."""
         return self.has_flag(flag, single_dash_long) and all(
-            switched_on(value) for value in self.option_values.get(flag, ()))
+            switched_on(value) for value in self.option_values.get(flag, ())) and not (
+            self.turns_off(flag))
 
     def negated(self, group: Sequence[str]) -> bool:
         """Is an on/off option of ``group`` (one option's spellings: ``-n``,
@@ -132,8 +133,15 @@ class ArgvView:
         return not any(i > last_off for i, f in enumerate(self.flags) if f in group)
 
     def turns_off(self, flag: str) -> bool:
-        """Is ``flag`` only given as switched off (``--dry-run=false``, ``--check=0``)?"""
+        """Is ``flag`` only given as switched off (``--dry-run=false``, ``--check=0``), or
+        switched off under an abbreviation of its name (``--dry=false``: npm's and
+        argparse's parsers take one)?"""
         values = self.option_values.get(flag)
+        if flag.startswith("--") and any(
+                key != flag and len(key) > 3 and key.startswith("--") and flag.startswith(key)
+                and any(value.lower() in _FALSE_VALUES for value in given)
+                for key, given in self.option_values.items()):
+            return True
         return bool(values) and all(value.lower() in _FALSE_VALUES for value in values)
 
     def has_flag(self, flag: str, single_dash_long: bool = False,
@@ -785,11 +793,10 @@ def _flag_prefix(name: str, sub: tuple[str, ...], rules: list[Rule],
     if not flags:
         return None
     needs = {"+" + flag for flag in flags}
-    # a value (`--dry-run=false`) or a --no- form given later switches it off again
-    off: set[str] = set()
-    for flag in flags:
-        if flag.startswith("--"):
-            off |= {flag + "=", f"--no-{flag[2:]}"}
+    # a value (`--dry-run=false`) switches a needed one off again, and the rules read a
+    # --no- form of any of the rule's flags as switching all of them off (ArgvView.negated)
+    off = {flag + "=" for flag in flags if flag.startswith("--")} | {
+        f"--no-{flag[2:]}" for flag in rules[reads].flags if flag.startswith("--")}
     # (a shell tests only the first word against the needed ones: they cost it little;
     # the others it tests only against words that start as they do)
     if len(unless) > _MAX_UNLESS or len(needs) > _MAX_UNLESS or not all(
