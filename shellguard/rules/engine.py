@@ -662,16 +662,10 @@ class RuleSet:
             always = next((i for i, rule in enumerate(rules)
                            if _only_reads(rule) and _matches_anything_after(rule, sub)), None)
             if always is not None:
-                # (its own no_flags too: with one of those it does not match)
-                unless: set[str] = set(rules[always].no_flags)
-                for rule in rules[:always]:
-                    gate = _options_it_needs(rule)
-                    if gate is None:
-                        gate = _words_it_needs(rule, len(sub))
-                    if gate is None:
-                        break
-                    unless.update(gate)
-                else:
+                unless = _exceptions_before(rules[:always], len(sub))
+                if unless is not None:
+                    # (its own no_flags too: with one of those it does not match)
+                    unless |= set(rules[always].no_flags)
                     if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
             elif _reads_options_anywhere(program):
@@ -779,14 +773,9 @@ def _flag_prefix(name: str, sub: tuple[str, ...], rules: list[Rule],
                   if _only_reads(rule) and _needs_only_flags(rule, len(sub))), None)
     if reads is None:
         return None
-    unless: set[str] = set()
-    for rule in rules[:reads]:
-        gate = _options_it_needs(rule)
-        if gate is None and sub:
-            gate = _words_it_needs(rule, len(sub))
-        if gate is None:
-            return None
-        unless.update(gate)
+    unless = _exceptions_before(rules[:reads], len(sub))
+    if unless is None:
+        return None
     # (not one that takes a value, as the rules read the argv: `gem cleanup -n no` or
     # `-nno` switches -n off)
     flags = [flag for flag in rules[reads].flags if flag not in with_arg]
@@ -817,6 +806,21 @@ def _needs_more(rule: Rule) -> bool:
     return bool(rule.all_flags or rule.no_flags or rule.args or rule.option_values
                 or rule.argv_regex is not None or rule.double_dash is not None
                 or rule.max_args is not None or (rule.min_args or 0) > 0)
+
+
+def _exceptions_before(rules: list[Rule], depth: int) -> set[str] | None:
+    """What rules tried before a reading one need to do more than read (their options,
+    or the word after a prefix of ``depth`` subcommand words): a prefix's exceptions;
+    None when one of them needs neither."""
+    unless: set[str] = set()
+    for rule in rules:
+        gate = _options_it_needs(rule)
+        if gate is None:
+            gate = _words_it_needs(rule, depth)
+        if gate is None:
+            return None
+        unless.update(gate)
+    return unless
 
 
 def _words_it_needs(rule: Rule, depth: int) -> frozenset[str] | None:
