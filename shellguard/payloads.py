@@ -606,9 +606,11 @@ _APIS: list[tuple[Crud, str, _Lazy]] = [
         r"shutil\.rmtree|os\.(remove|unlink|rmdir|removedirs)\b|\.unlink\s*\(|\.rmdir\s*\(|"
         r"\b(unlink|rm|rmdir)Sync\s*\(|fs\.(unlink|rm|rmdir)\b|fs\.promises\.(unlink|rm|rmdir)|rimraf|"
         r"file\.remove\s*\(|\bunlink\s*\(|"
-        r"\bunlink\s*[\(\"'$]|\brmdir\s*[\(\"']|File\.(delete|unlink)|FileUtils\.(rm|rm_r|rm_rf|"
+        r"\bunlink(?=\s*[\(\"'$])|\brmdir(?=\s*[\(\"'])|File\.(delete|unlink)|FileUtils\.(rm|rm_r|rm_rf|"
         r"remove|remove_dir|remove_entry|rmdir)\b|Dir\.(delete|unlink|rmdir)|"
         r"\brmtree\b|\bremove_tree\b|send2trash|\.truncate\s*\(\s*0?\s*\)|requests\.delete|"
+        # Perl's and Ruby's builtins called without parentheses (`unlink glob "*.bak"`)
+        r"\b(?:unlink|rmdir)(?=\s+(?:[$@<{\"'(]|(?:glob|grep|map|sort|keys|readdir|for|foreach)\b))|\btruncate\s*\(?\s*[\w$\"'][^,;]*,\s*0\s*\)?\s*(?:;|$)|"
         r"method\s*[:=]\s*['\"]DELETE")),
     (Crud.UPDATE, "changes files or settings", _Lazy(
         r"os\.(rename|replace|chmod|chown|utime|symlink|link|truncate)\b|shutil\.(move|chown)|"
@@ -617,7 +619,8 @@ _APIS: list[tuple[Crud, str, _Lazy]] = [
         r"chown|symlink)|FileUtils\.(mv|move|chmod|chown|ln_sf|touch)|\brename\s*\(|"
         r"\bchmod\s*\(|\bchown\s*\(|open\s*\([^)]*,\s*['\"](?:a|ab|a\+|r\+|rb\+|r\+b)['\"]|"
         r"open\s*\([^)]*['\"]\s*>>|requests\.(put|patch)|method\s*[:=]\s*['\"](PUT|"
-        r"PATCH)|\.write_bytes\s*\(|\bsed\b.*-i")),
+        r"PATCH)|\.write_bytes\s*\(|\bsed\b.*-i|"
+        r"\b(?:rename|chmod|chown|utime|symlink|truncate)(?=\s+[$\"'0-9])")),
     (Crud.CREATE, "creates files", _Lazy(
         r"open\s*\([^)]*,\s*['\"][wx]b?\+?['\"]|open\s*\([^)]*['\"]\s*>|\.write_text\s*\(|"
         r"\.mkdir\s*\(|os\.(makedirs|mkdir|mkfifo)\b|shutil\.(copy\w*|make_archive|unpack_archive)|"
@@ -626,7 +629,7 @@ _APIS: list[tuple[Crud, str, _Lazy]] = [
         r"file\.create\s*\(|dir\.create\s*\(|File\.(write|open"
         r"\s*\([^)]*['\"]w)|FileUtils\.(mkdir_p|mkdir|cp|cp_r|touch)|Dir\.mkdir|\bmkdir\s*\(|"
         r"file_put_contents|fopen\s*\([^)]*['\"][wxa]|requests\.post|method\s*[:=]\s*['\"]POST|"
-        r"urlretrieve|\.to_csv\s*\(|\.save\s*\(|\.touch\s*\(|tempfile\.mk")),
+        r"urlretrieve|\.to_csv\s*\(|\.save\s*\(|\.touch\s*\(|tempfile\.mk|\bmkdir(?=\s+[$\"'])")),
 ]
 
 
