@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from shellguard import heuristics
+from shellguard.lazy_re import LazyPattern
 from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
 from shellguard.parse.plain import plain_commands
 from shellguard.rules.engine import ArgvView, RuleSet, builtin_rules, program_name
@@ -32,11 +33,11 @@ MAX_COMMAND_BYTES = 1 << 20
 
 _NULL_SINKS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/full",
                "/dev/random", "/dev/urandom", "-"}
-_BLOCK_DEVICE = re.compile(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|md|loop|nbd|"
-                           r"rbd|zd|sr|fd\d|ram|mtdblock|bcache)")
+_BLOCK_DEVICE = LazyPattern(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|md|loop|nbd|"
+                            r"rbd|zd|sr|fd\d|ram|mtdblock|bcache)")
 #: `prettier@3.3.3`, `@biomejs/biome@1.9.4`: a package runner's (npx, bunx, uvx) pinned
 #: package; the program it runs is named by the part before the version.
-_PINNED_PACKAGE = re.compile(r"^((?:@[\w.-]+/)?[\w.-]+)@[\w.^~<>=*+-]+$")
+_PINNED_PACKAGE = LazyPattern(r"^((?:@[\w.-]+/)?[\w.-]+)@[\w.^~<>=*+-]+$")
 _HELP_FLAGS = {"-help", "--help", "-?", "--usage"}  # not -h: tmux split-window -h
 _TRUNCATORS = {(":",), ("true",), ("cat", "/dev/null"), ("echo", "-n"), ("printf", ""),
                ("printf", "%s", ""), ("echo", "-n", "")}
@@ -542,16 +543,16 @@ class Classifier:
 
 #: Variables the shell acts on by itself (its hooks, shellguard's own, the tables of what a
 #: name runs, the history file): changing them is tampering.
-_GUARD_VARIABLES = re.compile(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexec_functions|"
-                              r"precmd_functions|chpwd_functions|periodic_functions|"
-                              r"zshexit_functions|zshaddhistory_functions|SHELLGUARD_\w*|"
-                              r"_SHELLGUARD_\w*|__sg\w*|_shellguard\w*|"
-                              # zsh's tables of functions and commands, bash's command hash:
-                              # a name then runs something else (`functions[precmd]=...`)
-                              r"functions|commands|BASH_CMDS|"
-                              # the file the shell writes its history to on exit, and how
-                              # much of it it keeps (HISTFILESIZE=0 empties it at once)
-                              r"HISTFILE|HISTFILESIZE)$")
+_GUARD_VARIABLES = LazyPattern(r"^(PROMPT_COMMAND|PS0|BASH_ENV|ENV|ZDOTDIR|preexec_functions|"
+                               r"precmd_functions|chpwd_functions|periodic_functions|"
+                               r"zshexit_functions|zshaddhistory_functions|SHELLGUARD_\w*|"
+                               r"_SHELLGUARD_\w*|__sg\w*|_shellguard\w*|"
+                               # zsh's tables of functions and commands, bash's command hash:
+                               # a name then runs something else (`functions[precmd]=...`)
+                               r"functions|commands|BASH_CMDS|"
+                               # the file the shell writes its history to on exit, and how
+                               # much of it it keeps (HISTFILESIZE=0 empties it at once)
+                               r"HISTFILE|HISTFILESIZE)$")
 
 
 def _harmless_history(name: str, value: str) -> bool:
@@ -566,8 +567,8 @@ def _harmless_history(name: str, value: str) -> bool:
 
 
 #: Functions the shell runs by itself (zsh's hooks and TRAPs, the not-found handlers).
-_HOOK_FUNCTIONS = re.compile(r"^(precmd|preexec|chpwd|periodic|zshexit|zshaddhistory|"
-                             r"TRAP[A-Z0-9]+|command_not_found_handler?)$")
+_HOOK_FUNCTIONS = LazyPattern(r"^(precmd|preexec|chpwd|periodic|zshexit|zshaddhistory|"
+                              r"TRAP[A-Z0-9]+|command_not_found_handler?)$")
 #: Programs' options and config files taken from the environment (one of them can name
 #: a command, an output file or a library).
 _OPTION_NAMES = (r"TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|LESS|SYSTEMD_LESS|"
@@ -575,20 +576,20 @@ _OPTION_NAMES = (r"TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|
                  r"OPENSSL_CONF|TF_CLI_CONFIG_FILE|HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|"
                  r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME")
 #: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
-_INJECTING_VARIABLES = re.compile(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
-                                  r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
-                                  r"NODE_OPTIONS|PROMPT_COMMAND|GIT_CONFIG_PARAMETERS|"
-                                  r"GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|"
-                                  r"GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|JAVA_TOOL_OPTIONS|"
-                                  r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
-                                  r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
-                                  r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH|"
-                                  r"CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|LESSKEY|LESSKEYIN|"
-                                  + _OPTION_NAMES + r")$")
+_INJECTING_VARIABLES = LazyPattern(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
+                                   r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
+                                   r"NODE_OPTIONS|PROMPT_COMMAND|GIT_CONFIG_PARAMETERS|"
+                                   r"GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|"
+                                   r"GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|JAVA_TOOL_OPTIONS|"
+                                   r"_JAVA_OPTIONS|JDK_JAVA_OPTIONS|MAKEFLAGS|RUSTC|RUSTC_WRAPPER|"
+                                   r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
+                                   r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH|"
+                                   r"CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|LESSKEY|LESSKEYIN|"
+                                   + _OPTION_NAMES + r")$")
 #: Of those, the programs' options and config files taken from the environment, which no
 #: guard.* rule looks for in `export NAME=...` (the others' rules there know their values).
-_OPTION_VARIABLES = re.compile(rf"^({_OPTION_NAMES})$")
-_ANY_VALUE = re.compile("")
+_OPTION_VARIABLES = LazyPattern(rf"^({_OPTION_NAMES})$")
+_ANY_VALUE = LazyPattern("")
 
 
 def _sets_code_variable(name: str, value: str) -> bool:
@@ -606,17 +607,17 @@ def _code_variable_finding(part: str, name: str) -> Finding:
 #: Variables that load code only with some values (`NODE_OPTIONS=--max-old-space-size=4096`
 #: and `MAKEFLAGS=-j8` load none).
 _LOADS_CODE = {
-    "NODE_OPTIONS": re.compile(r"(^NODE_OPTIONS=|\s)['\"]?(-r|--require|--import|--loader|"
-                               r"--experimental-loader)"),
-    **dict.fromkeys(("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"), re.compile(
+    "NODE_OPTIONS": LazyPattern(r"(^NODE_OPTIONS=|\s)['\"]?(-r|--require|--import|--loader|"
+                                r"--experimental-loader)"),
+    **dict.fromkeys(("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"), LazyPattern(
         r"-(javaagent|agentlib|agentpath)|-XX:\+?On(Error|OutOfMemoryError)")),
-    "MAKEFLAGS": re.compile(r"--eval|(=|\s)['\"]?-[a-zA-Z]*E"),
-    "GOFLAGS": re.compile(r"-(toolexec|exec|overlay|modfile)"),
+    "MAKEFLAGS": LazyPattern(r"--eval|(=|\s)['\"]?-[a-zA-Z]*E"),
+    "GOFLAGS": LazyPattern(r"-(toolexec|exec|overlay|modfile)"),
     # a log file (-o, --log-file), a lesskey file (-k) or a start-up command (+cmd)
-    **dict.fromkeys(("LESS", "SYSTEMD_LESS"), re.compile(
+    **dict.fromkeys(("LESS", "SYSTEMD_LESS"), LazyPattern(
         r"=['\"]?(.*\s)?(\+|-[A-Za-z]*[oOk]|--(log|LOG|lesskey))")),
-    "TAR_OPTIONS": re.compile(r"checkpoint-action|compress-program|to-command|rsh-command|"
-                              r"info-script|volume-script|(=|\s)['\"]?-[A-Za-z]*[IF]"),
+    "TAR_OPTIONS": LazyPattern(r"checkpoint-action|compress-program|to-command|rsh-command|"
+                               r"info-script|volume-script|(=|\s)['\"]?-[A-Za-z]*[IF]"),
     **dict.fromkeys(("LESSHISTFILE", "LESSKEY", "LESSKEYIN", "WGETRC", "CURL_HOME",
                      "BAT_CONFIG_PATH", "GH_CONFIG_DIR", "OPENSSL_CONF", "TF_CLI_CONFIG_FILE",
                      "HTTPIE_CONFIG_DIR", "PIP_CONFIG_FILE", "PIP_LOG", "PIP_LOG_FILE",
@@ -624,42 +625,42 @@ _LOADS_CODE = {
                      "GIT_CONFIG_SYSTEM", "PSQLRC", "RIPGREP_CONFIG_PATH", "SQLITE_HISTORY",
                      "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME"),
                     # (an empty value or /dev/null: no file, nothing loaded or written)
-                    re.compile(r"=['\"]?(?!-?['\"]?$|/dev/null)\S")),
+                    LazyPattern(r"=['\"]?(?!-?['\"]?$|/dev/null)\S")),
     **dict.fromkeys(("FZF_DEFAULT_OPTS", "SKIM_DEFAULT_OPTIONS"),
-                    re.compile(r"execute|become|--listen")),
-    "MANOPT": re.compile(r"(=|\s)['\"]?-[a-zA-Z]*[PHC]|--(pager|html|config-file)"),
+                    LazyPattern(r"execute|become|--listen")),
+    "MANOPT": LazyPattern(r"(=|\s)['\"]?-[a-zA-Z]*[PHC]|--(pager|html|config-file)"),
     # a trace written to a file (0, 1, true: to the terminal)
     **dict.fromkeys(("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF",
                      "GIT_TRACE_PACKET", "GIT_TRACE_PERFORMANCE", "GIT_TRACE_SETUP",
-                     "GIT_TRACE_CURL"), re.compile(r"=['\"]?[/~.]")),
+                     "GIT_TRACE_CURL"), LazyPattern(r"=['\"]?[/~.]")),
     # `PS4='$(rm -rf build)' bash -xc ls`: a traced shell expands it before every command
-    "PS4": re.compile(r"\$\(|`"),
+    "PS4": LazyPattern(r"\$\(|`"),
     # a directory of the project's searched for programs first (`PATH=.:$PATH ls`)
-    "PATH": re.compile(r"=['\"]?(\.|[^/$~:'\"][^:]*)(:|['\"]?$)"),
+    "PATH": LazyPattern(r"=['\"]?(\.|[^/$~:'\"][^:]*)(:|['\"]?$)"),
 }
 #: Prefix assignments whose value is a command line the program may run.
-_COMMAND_VARIABLES = re.compile(r"^(LESSOPEN|LESSCLOSE|GIT_SSH|RSYNC_RSH|FCEDIT|DIFFTOOL|"
-                                # every tool's own: AWS_PAGER, GH_BROWSER, KUBE_EDITOR,
-                                # KUBECTL_EXTERNAL_DIFF, FZF_DEFAULT_COMMAND, WGET_ASKPASS
-                                r"\w*(PAGER|EDITOR|VISUAL|BROWSER|ASKPASS|EXTERNAL_DIFF|"
-                                r"_SSH_COMMAND|_PROXY_COMMAND|_DEFAULT_COMMAND))$")
+_COMMAND_VARIABLES = LazyPattern(r"^(LESSOPEN|LESSCLOSE|GIT_SSH|RSYNC_RSH|FCEDIT|DIFFTOOL|"
+                                 # every tool's own: AWS_PAGER, GH_BROWSER, KUBE_EDITOR,
+                                 # KUBECTL_EXTERNAL_DIFF, FZF_DEFAULT_COMMAND, WGET_ASKPASS
+                                 r"\w*(PAGER|EDITOR|VISUAL|BROWSER|ASKPASS|EXTERNAL_DIFF|"
+                                 r"_SSH_COMMAND|_PROXY_COMMAND|_DEFAULT_COMMAND))$")
 #: The usual values of those: viewers, editors and browsers that run nothing else, by
 #: name or system path, with plain options (`less -R`, `code --wait`, `/usr/bin/nvim`).
-_USUAL_COMMAND = re.compile(r"['\"]*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebrew/bin/|/snap/bin/)?"
-                            r"(cat|less|more|most|moar|ov|bat|batcat|delta|"
-                            r"diff-so-fancy|head|vi|vim|nvim|gvim|mvim|nano|pico|emacs|"
-                            r"emacsclient|micro|hx|helix|kak|joe|ne|mg|ed|code|codium|cursor|"
-                            r"subl|zed|mate|gedit|kate|true|:|none|firefox|chromium|"
-                            r"google-chrome|open|xdg-open|w3m|lynx)?(\s+-[\w=-]*)*['\"]*")
+_USUAL_COMMAND = LazyPattern(r"['\"]*(/usr/bin/|/usr/local/bin/|/bin/|/opt/homebrew/bin/|/snap/bin/)?"
+                             r"(cat|less|more|most|moar|ov|bat|batcat|delta|"
+                             r"diff-so-fancy|head|vi|vim|nvim|gvim|mvim|nano|pico|emacs|"
+                             r"emacsclient|micro|hx|helix|kak|joe|ne|mg|ed|code|codium|cursor|"
+                             r"subl|zed|mate|gedit|kate|true|:|none|firefox|chromium|"
+                             r"google-chrome|open|xdg-open|w3m|lynx)?(\s+-[\w=-]*)*['\"]*")
 #: Command variables that name a remote shell: the program adds the host and its command.
 _TRANSPORT_VARIABLES = frozenset({"GIT_SSH_COMMAND", "GIT_SSH", "RSYNC_RSH"})
 #: A single-quoted `$(...)` or backquote, and the places where bash evaluates text again:
 #: arithmetic (`$(( ))`, `(( ))`, `[[ ]]` and `test` comparisons, `let`, integer
 #: variables), array subscripts and names (`${a[...]}`, `${!x}`, `[ -v ]`, `unset`, `read`,
 #: `printf -v`) and prompt expansion (`${x@P}`).
-_EVALUATES_TEXT = re.compile(r"\$\(\(|\(\(|\[\[|\$\{!|@P\}|\$\{\w+\[|"
-                             r"(?:^|[\s;&|(!])(?:\[|test|let|unset|read|mapfile|readarray)\s|"
-                             r"printf\s+-v|(?:declare|typeset|local|export)\s+-\w*[iaA]")
+_EVALUATES_TEXT = LazyPattern(r"\$\(\(|\(\(|\[\[|\$\{!|@P\}|\$\{\w+\[|"
+                              r"(?:^|[\s;&|(!])(?:\[|test|let|unset|read|mapfile|readarray)\s|"
+                              r"printf\s+-v|(?:declare|typeset|local|export)\s+-\w*[iaA]")
 
 
 def _evaluates_quoted_code(source: str) -> bool:
@@ -697,8 +698,8 @@ def _evaluates_quoted_code(source: str) -> bool:
 
 #: `:(){ :|:& };:` and its renamings: a function whose body runs itself twice, once in the
 #: background or down a pipe.
-_FORK_BOMB = re.compile(r"(?P<n>[^\s(){}|&;<>]+)\s*\(\)\s*\{[^}]*?(?<![\w.:-])(?P=n)\s*[|&]\s*"
-                        r"(?P=n)(?![\w.:-])[^}]*&")
+_FORK_BOMB = LazyPattern(r"(?P<n>[^\s(){}|&;<>]+)\s*\(\)\s*\{[^}]*?(?<![\w.:-])(?P=n)\s*[|&]\s*"
+                         r"(?P=n)(?![\w.:-])[^}]*&")
 _DECLARATIONS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 
 
@@ -716,14 +717,14 @@ def _path_finding(part: str) -> Finding:
 
 
 #: `${NAME:=value}` and `${NAME=value}`: the expansion assigns NAME when it is unset (or empty).
-_EXPANSION_ASSIGNMENT = re.compile(r"\$\{(\w+)(?:\[[^]]*\])?:?=([^}]*)")
+_EXPANSION_ASSIGNMENT = LazyPattern(r"\$\{(\w+)(?:\[[^]]*\])?:?=([^}]*)")
 #: Prompt strings: the shell expands them, command substitutions included, at every prompt.
-_PROMPT_VARIABLES = re.compile(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")
+_PROMPT_VARIABLES = LazyPattern(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")
 #: Variables that conventionally name a program.
 _PROGRAM_VARIABLES = {"EDITOR": "vi", "VISUAL": "vi", "GIT_EDITOR": "vi", "SUDO_EDITOR": "vi",
-                      "FCEDIT": "vi", "PAGER": "less", "MANPAGER": "less", "GIT_PAGER": "less",
-                      "SHELL": "sh", "BROWSER": "xdg-open"}
-_EXPANSION = re.compile(r"^\$\{?(\w+)(?:(:?[-=])([^}]*))?\}?$")
+                       "FCEDIT": "vi", "PAGER": "less", "MANPAGER": "less", "GIT_PAGER": "less",
+                       "SHELL": "sh", "BROWSER": "xdg-open"}
+_EXPANSION = LazyPattern(r"^\$\{?(\w+)(?:(:?[-=])([^}]*))?\}?$")
 
 
 def _resolve_program(word: Word, variables: dict[str, str]) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shellguard import paths, payloads
+from shellguard import lazy_re, paths
 from shellguard.classify import Classifier
 from shellguard.config import Config, load_config
 from shellguard.parse.aliases import expand_aliases
@@ -255,7 +255,7 @@ class Guard:
         for line in _WARM_LINES:
             self.prefetch(line)
             yield
-        yield from payloads.compile_steps()
+        yield from lazy_re.compile_steps()
         # Listing PATH may hang (a dead network mount): in a thread, so that no step can.
         import threading  # (only the co-process warms up; it has it already)
 

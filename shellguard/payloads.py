@@ -9,38 +9,13 @@ reported as unknown code, which always asks.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from shellguard.lazy_re import LazyPattern as _Lazy
 from shellguard.verdict import Crud
 
 __all__ = ["CodeEffect", "sql_effects", "mongo_effects", "code_effects", "printf_text",
            "awk_commands"]
-
-
-class _Lazy:
-    """A regex compiled on first use, or by :func:`compile_steps`: these tables would cost
-    start-up time for every shell."""
-
-    __slots__ = ("_args", "_compiled")
-    made: list[_Lazy] = []
-
-    def __init__(self, *args: object) -> None:
-        self._args = args
-        self._compiled: re.Pattern[str] | None = None
-        _Lazy.made.append(self)
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)  # type: ignore[call-overload]
-        return getattr(self._compiled, name)
-
-
-def compile_steps() -> Iterator[None]:
-    """Compile the pattern tables, one a step (the co-process does it while idle)."""
-    for pattern in _Lazy.made:
-        pattern.pattern  # noqa: B018 (compiles it)
-        yield
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pickle
 
-from shellguard import payloads
+from shellguard import lazy_re
 from shellguard.classify import Classifier
 from shellguard.guard import Guard
 from shellguard.rules.engine import RuleSet, builtin_rules
@@ -53,7 +53,7 @@ def test_the_programs_on_path_and_the_shells_builtins_are_warmed(tmp_path, monke
     assert _loaded(rules, "export")             # a builtin, on no PATH
     assert not _loaded(rules, "wget")           # not on this PATH
     # the handlers' patterns are compiled too
-    assert all(pattern._compiled is not None for pattern in payloads._Lazy.made)
+    assert all(pattern.compiled for pattern in lazy_re.LazyPattern.made)
 
 
 def test_a_config_change_meanwhile_warms_the_new_rules(tmp_path, monkeypatch) -> None:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from shellguard import payloads  # its regex tables compile on first use, not at start-up
+from shellguard.lazy_re import LazyPattern
 from shellguard.parse import SimpleCommand, Word
 from shellguard.rules.engine import glob_any, program_name, switched_on
 from shellguard.rules.schema import Program
@@ -33,9 +34,9 @@ Handler = Callable[["Classifier", tuple[Word, ...], Program, SimpleCommand, "Con
 NETWORK_FETCHERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lynx",
                               "httpie", "iwr", "invoke-webrequest", "gh"})
 #: A word that names the descriptor bash opens for a redirection: `{fd}>log`.
-_NAMED_FD = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
-_FETCH_WORD = re.compile(r"\b(curl|wget|fetch|aria2c|https?|xh|iwr)\b")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_NAMED_FD = LazyPattern(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+_FETCH_WORD = LazyPattern(r"\b(curl|wget|fetch|aria2c|https?|xh|iwr)\b")
+_ASSIGNMENT = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def _only_reports(part: str, name: str, option: str, does: str = "only reports") -> list[Finding]:
@@ -968,7 +969,7 @@ _FIND_DELETE = {"-delete", "-rm"}     # (-rm: bfs's)
 
 
 #: A dotenv line that only sets a variable: no command, no substitution.
-_PLAIN_ASSIGNMENT = re.compile(
+_PLAIN_ASSIGNMENT = LazyPattern(
     r"""(export\s+)?[A-Za-z_][A-Za-z0-9_]*=("(?:[^"`\\$]|\\.|\$(?![({]))*"|'[^']*'"""
     r"""|(?:[^\s'"`$;&|<>()\\]|\$(?![({]))*)\s*(#.*)?""")
 _MAX_SOURCED_BYTES = 1 << 16
@@ -1108,15 +1109,15 @@ def awk_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
 
 
 #: socat addresses that are not a client connection (a listener, a program, a file).
-_SOCAT_NOT_CLIENT = re.compile(r"(?i)^(exec|system|open|create|gopen|pipe|file|pty|"
-                               r"[a-z0-9-]*listen|[a-z0-9-]*recv)[:,]")
+_SOCAT_NOT_CLIENT = LazyPattern(r"(?i)^(exec|system|open|create|gopen|pipe|file|pty|"
+                                r"[a-z0-9-]*listen|[a-z0-9-]*recv)[:,]")
 #: The socat addresses a client's text may go between: stdio and a connection. (A bare
 #: path is GOPEN: for a regular file the text would be written into it, so only a path
 #: named as a socket counts: `/run/haproxy/admin.sock`, `/tmp/mpvsocket`.)
-_SOCAT_CLIENT = re.compile(r"(?i)^(-|stdio|stdin|stdout|(tcp[46]?(-connect)?|udp[46]?(-connect|"
-                           r"-sendto)?|unix-connect|unix-client|unix-sendto|abstract-connect|"
-                           r"ssl|openssl(-connect)?|socks4a?|socks5|proxy|sctp[46]?(-connect)?):.*"
-                           r"|/\S*(\.sock|\.socket|socket|sock))$")
+_SOCAT_CLIENT = LazyPattern(r"(?i)^(-|stdio|stdin|stdout|(tcp[46]?(-connect)?|udp[46]?(-connect|"
+                            r"-sendto)?|unix-connect|unix-client|unix-sendto|abstract-connect|"
+                            r"ssl|openssl(-connect)?|socks4a?|socks5|proxy|sctp[46]?(-connect)?):.*"
+                            r"|/\S*(\.sock|\.socket|socket|sock))$")
 
 
 def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
