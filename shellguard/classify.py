@@ -151,6 +151,11 @@ class Classifier:
                             confirm=True)]
         parsed = parse_script(source, context)
         findings: list[Finding] = []
+        if "((" in source and _ARITHMETIC_HISTORY.search(source):
+            # `(( HISTFILESIZE = 0 ))`, `: $(( HISTFILESIZE = 0 ))`: no command, same effect
+            findings.append(Finding(source.strip()[:80], Crud.UPDATE, "sets HISTFILE or "
+                                    "HISTFILESIZE by arithmetic: the history file is moved or cut",
+                                    rule_id="shell.history-file", confirm=True))
         owned: set[int] = set()
         bodies: dict[str, list[Finding]] = {}
         called: set[str] = set()
@@ -266,6 +271,12 @@ class Classifier:
                 if eq and (_COMMAND_VARIABLES.match(name) or _OPTION_VARIABLES.match(name)) \
                         and _sets_code_variable(name, value):
                     return [_code_variable_finding(part, name)]
+        if words[0].text == "history" and any(
+                a.startswith("HISTFILE=") and not _harmless_history("HISTFILE", a[9:])
+                for a in cmd.assignments):
+            # `HISTFILE=~/.bashrc history -w`: the session's history goes to that file
+            return [Finding(part, Crud.UPDATE, "writes the session's history to the file "
+                            "HISTFILE names here", rule_id="shell.history-file", confirm=True)]
         # `GIT_PAGER='rm -rf build' git log`: the program runs the variable's command
         commands = [a.split("=", 1) for a in cmd.assignments
                     if _COMMAND_VARIABLES.match(a.split("=", 1)[0])]
@@ -574,7 +585,7 @@ _HOOK_FUNCTIONS = LazyPattern(r"^(precmd|preexec|chpwd|periodic|zshexit|zshaddhi
 _OPTION_NAMES = (r"TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|LESS|SYSTEMD_LESS|"
                  r"LESSHISTFILE|TAR_OPTIONS|WGETRC|CURL_HOME|BAT_CONFIG_PATH|GH_CONFIG_DIR|"
                  r"OPENSSL_CONF|TF_CLI_CONFIG_FILE|HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|"
-                 r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME")
+                 r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME|SSLKEYLOGFILE")
 #: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
 _INJECTING_VARIABLES = LazyPattern(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
                                    r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
@@ -623,7 +634,9 @@ _LOADS_CODE = {
                      "HTTPIE_CONFIG_DIR", "PIP_CONFIG_FILE", "PIP_LOG", "PIP_LOG_FILE",
                      "FFREPORT", "GCONV_PATH", "PYTHONHOME", "GIT_CONFIG_GLOBAL",
                      "GIT_CONFIG_SYSTEM", "PSQLRC", "RIPGREP_CONFIG_PATH", "SQLITE_HISTORY",
-                     "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME"),
+                     "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME",
+                     # TLS session keys appended to the file (curl, Firefox, Chrome, Python)
+                     "SSLKEYLOGFILE"),
                     # (an empty value or /dev/null: no file, nothing loaded or written)
                     LazyPattern(r"=['\"]?(?!-?['\"]?$|/dev/null)\S")),
     **dict.fromkeys(("FZF_DEFAULT_OPTS", "SKIM_DEFAULT_OPTIONS"),
@@ -717,6 +730,7 @@ def _path_finding(part: str) -> Finding:
 
 
 #: `${NAME:=value}` and `${NAME=value}`: the expansion assigns NAME when it is unset (or empty).
+_ARITHMETIC_HISTORY = LazyPattern(r"\(\([^)]*\bHISTFILE(SIZE)?\s*([-+*/%]?=(?!=)|\+\+|--)")
 _EXPANSION_ASSIGNMENT = LazyPattern(r"\$\{(\w+)(?:\[[^]]*\])?:?=([^}]*)")
 #: Prompt strings: the shell expands them, command substitutions included, at every prompt.
 _PROMPT_VARIABLES = LazyPattern(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")

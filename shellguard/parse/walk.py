@@ -24,6 +24,8 @@ MAX_DEPTH = 120
 
 _BEYOND_BMP = re.compile("[\U00010000-\U0010ffff\ud800-\udfff]")
 _SUBSTITUTIONS = ("command_substitution", "process_substitution")
+#: What starts a substitution inside text the grammar does not parse (an expansion's pattern).
+_PATTERN_SUBSTITUTION = re.compile(rb"\$\(|`|[<>]\(")
 _REDIRECTS = ("file_redirect", "heredoc_redirect", "herestring_redirect")
 _STATEMENTS = ("subshell", "compound_statement", "list", "pipeline", "if_statement",
                "for_statement", "c_style_for_statement", "while_statement", "case_statement",
@@ -360,6 +362,9 @@ class _Walker:
         """``NAME=value`` with the value's quotes removed (``x="a b"`` -> ``x=a b``)."""
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
+        if name is not None and name.type == "subscript":
+            # `a[$(rm -f x)]=1`: bash expands the index first
+            self._scan_for_substitutions(name, 0)
         if name is None or value is None:
             return _text(node)
         op = "+=" if "+=" in _text(node)[: len(_text(name)) + 2] else "="
@@ -490,7 +495,20 @@ class _Walker:
         for child in node.named_children:
             if child.type in _SUBSTITUTIONS:
                 self.visit(child, depth + 1, ())
+            elif child.type == "regex" and _PATTERN_SUBSTITUTION.search(child.text):
+                self._scan_pattern(child, depth + 1)
             else:
                 self._scan_for_substitutions(child, depth + 1)
         if len(self.commands) == before and _hides_substitution(node):
+            self.problems.append("a command substitution the parser does not read")
+
+    def _scan_pattern(self, node, depth: int) -> None:  # type: ignore[no-untyped-def]
+        """The pattern of ``${x%PATTERN}``, ``${x#...}``, ``${x^^...}``, ``${x,...}``: the
+        grammar keeps it as text, but bash expands it first, running its substitutions
+        (``${x%$(rm -rf build)}``). Parsed again as a word, and walked."""
+        tree, _ = syntax_tree(": " + _text(node))
+        before = len(self.commands)
+        if not tree.root_node.has_error:
+            self._scan_for_substitutions(tree.root_node, depth)
+        if len(self.commands) == before:
             self.problems.append("a command substitution the parser does not read")
