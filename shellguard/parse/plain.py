@@ -251,11 +251,12 @@ def past_wrappers(words: list[str], quoted: bool = False) -> list[str]:
 
 
 def prefix_split(words: Sequence[str], size: int,
-                 with_arg: Container[str] | None) -> tuple[str, list[str]] | None:
+                 with_arg: Container[str] | None) -> tuple[str, list[str], list[str]] | None:
     """The words a ``size``-word read-only prefix of a plain command would be (its
-    program and first ``size - 1`` positionals) and the words left to check against the
-    prefix's exceptions (the others: options looked past on the way among them); None
-    when it has not so many. Options before a positional (``git -C src log``, ``kubectl
+    program and first ``size - 1`` positionals), the words after them, and the options
+    looked past on the way (both are checked against the prefix's exceptions; an option
+    the prefix needs must come first after it, as the shells test); None when it has not
+    so many. Options before a positional (``git -C src log``, ``kubectl
     -n prod get pods``) are looked past only when the program's options that take a
     value (``with_arg``) are known, and as the rules read an argv
     (:class:`shellguard.rules.engine.ArgvView`): one of those takes the next word with it,
@@ -282,7 +283,7 @@ def prefix_split(words: Sequence[str], size: int,
             continue
         key.append(word)
         at += 1
-    return " ".join(key), skipped + list(words[at:])
+    return " ".join(key), list(words[at:]), skipped
 
 
 class ReadPrefixes:
@@ -345,16 +346,19 @@ class ReadPrefixes:
             else:
                 return False
             exceptions = self._kept[split[0]]
-            if not exceptions_allow(split[1], exceptions) or (
+            if not exceptions_allow(split[1], exceptions, split[2]) or (
                     quoted and any(e[0] in "=+" for e in exceptions)):
                 return False
         return True
 
 
-def exceptions_allow(words: Sequence[str], exceptions: Sequence[str]) -> bool:
-    """Do the ``words`` after a read-only prefix start as its ``exceptions`` need and
-    hold none of the others?"""
-    return starts_as_needed(words, exceptions) and not holds_option(words, exceptions)
+def exceptions_allow(words: Sequence[str], exceptions: Sequence[str],
+                     looked_past: Sequence[str] = ()) -> bool:
+    """Do the ``words`` after a read-only prefix start as its ``exceptions`` need, and do
+    they and the options ``looked_past`` before its subcommand words hold none of the
+    others?"""
+    return starts_as_needed(words, exceptions) and not holds_option(
+        [*looked_past, *words], exceptions)
 
 
 def starts_as_needed(words: Sequence[str], exceptions: Sequence[str]) -> bool:

@@ -715,7 +715,7 @@ class ReadPrefix:
         ``with_arg``, are given: :func:`shellguard.parse.plain.prefix_split`.)"""
         split = prefix_split(words, self.words.count(" ") + 1, with_arg)
         return split is not None and split[0] == self.words and exceptions_allow(
-            split[1], self.unless)
+            split[1], self.unless, split[2])
 
 
 #: Rules whose patterns one warm-up step compiles (git has about 400).
