@@ -585,7 +585,8 @@ _HOOK_FUNCTIONS = LazyPattern(r"^(precmd|preexec|chpwd|periodic|zshexit|zshaddhi
 _OPTION_NAMES = (r"TF_CLI_ARGS\w*|GOFLAGS|FZF_DEFAULT_OPTS|SKIM_DEFAULT_OPTIONS|LESS|SYSTEMD_LESS|"
                  r"LESSHISTFILE|TAR_OPTIONS|WGETRC|CURL_HOME|BAT_CONFIG_PATH|GH_CONFIG_DIR|"
                  r"OPENSSL_CONF|TF_CLI_CONFIG_FILE|HTTPIE_CONFIG_DIR|PIP_CONFIG_FILE|PIP_LOG|"
-                 r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME|SSLKEYLOGFILE")
+                 r"PIP_LOG_FILE|FFREPORT|GCONV_PATH|PYTHONHOME|SSLKEYLOGFILE|TF_LOG_PATH|"
+                 r"RCLONE_LOG_FILE|ANSIBLE_LOG_PATH")
 #: Prefix assignments that load other code into the program (`LD_PRELOAD=./x.so ls`).
 _INJECTING_VARIABLES = LazyPattern(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_\w+|BASH_ENV|ENV|"
                                    r"PYTHONSTARTUP|PYTHONPATH|PERL5OPT|PERL5LIB|RUBYOPT|"
@@ -635,8 +636,9 @@ _LOADS_CODE = {
                      "FFREPORT", "GCONV_PATH", "PYTHONHOME", "GIT_CONFIG_GLOBAL",
                      "GIT_CONFIG_SYSTEM", "PSQLRC", "RIPGREP_CONFIG_PATH", "SQLITE_HISTORY",
                      "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME",
-                     # TLS session keys appended to the file (curl, Firefox, Chrome, Python)
-                     "SSLKEYLOGFILE"),
+                     # TLS session keys appended to the file (curl, Firefox, Chrome, Python),
+                     # and log files
+                     "SSLKEYLOGFILE", "TF_LOG_PATH", "RCLONE_LOG_FILE", "ANSIBLE_LOG_PATH"),
                     # (an empty value or /dev/null: no file, nothing loaded or written)
                     LazyPattern(r"=['\"]?(?!-?['\"]?$|/dev/null)\S")),
     **dict.fromkeys(("FZF_DEFAULT_OPTS", "SKIM_DEFAULT_OPTIONS"),
