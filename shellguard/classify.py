@@ -732,7 +732,10 @@ def _path_finding(part: str) -> Finding:
 
 
 #: `${NAME:=value}` and `${NAME=value}`: the expansion assigns NAME when it is unset (or empty).
-_ARITHMETIC_HISTORY = LazyPattern(r"\(\([^)]*\bHISTFILE(SIZE)?\s*([-+*/%]?=(?!=)|\+\+|--)")
+#: An assignment to HISTFILE or HISTFILESIZE inside `(( ))` or `$(( ))` (parentheses of
+#: its own may come first: `(( a = (1), HISTFILESIZE = 0 ))`).
+_ARITHMETIC_HISTORY = LazyPattern(r"\(\((?:(?!\)\)).)*?\bHISTFILE(SIZE)?\s*([-+*/%]?=(?!=)|\+\+|--)",
+                                  re.S)
 _EXPANSION_ASSIGNMENT = LazyPattern(r"\$\{(\w+)(?:\[[^]]*\])?:?=([^}]*)")
 #: Prompt strings: the shell expands them, command substitutions included, at every prompt.
 _PROMPT_VARIABLES = LazyPattern(r"^(PS[0-4]|PROMPT|RPROMPT|RPS1|PROMPT2|PROMPT3|PROMPT4)$")
