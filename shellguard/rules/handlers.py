@@ -25,7 +25,7 @@ from shellguard.verdict import Crud, Finding, Verdict
 if TYPE_CHECKING:
     from shellguard.classify import Classifier, Context
 
-__all__ = ["HANDLERS", "NETWORK_FETCHERS"]
+__all__ = ["HANDLERS", "NETWORK_FETCHERS", "stdin_text"]
 
 Handler = Callable[["Classifier", tuple[Word, ...], Program, SimpleCommand, "Context", int],
                    "list[Finding] | None"]
@@ -100,7 +100,7 @@ def _echoed_text(cmd: SimpleCommand) -> str | None:
     return text
 
 
-def _stdin_text(cmd: SimpleCommand) -> str | None:
+def stdin_text(cmd: SimpleCommand) -> str | None:
     """The text ``cmd`` reads on stdin when the line shows it: a here-doc or here-string
     (which wins over a pipe, as in the shell), else what echo/printf pipe in."""
     body = cmd.stdin_body
@@ -425,7 +425,7 @@ def shell_handler(classifier: Classifier, words: tuple[Word, ...], program: Prog
     i = 1
     while i < len(words):
         text = words[i].text
-        if text == "--":
+        if text in ("--", "-"):     # a lone `-` ends the options too (`curl ... | bash -`)
             i += 1
             break
         if text.startswith(("-", "+")) and len(text) > 1:
@@ -1132,7 +1132,7 @@ def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     if program.name == "socat" and not all(_SOCAT_CLIENT.match(w.text) for w in words[1:]
                                            if not w.text.startswith("-") or w.text == "-"):
         return None
-    text = _stdin_text(cmd)
+    text = stdin_text(cmd)
     crud = payloads.socket_text_class(text) if text is not None else None
     if crud is None:
         return None
@@ -1149,7 +1149,7 @@ def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program
     Anything else (no commands, a write, a shell escape, a script) is the rules'."""
     commands: list[str] = []
     if program.name == "ed":
-        text = _stdin_text(cmd)
+        text = stdin_text(cmd)
         if text is None:
             return None
         commands = [line for line in text.split("\n") if line.strip()]
