@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from shellguard import heuristics
+from shellguard import heuristics, patches
 from shellguard.lazy_re import LazyPattern
 from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
 from shellguard.parse.plain import plain_commands
 from shellguard.rules.engine import ArgvView, RuleSet, builtin_rules, program_name
-from shellguard.rules.handlers import HANDLERS
+from shellguard.rules.handlers import HANDLERS, stdin_text
 from shellguard.verdict import Crud, Finding, Verdict
 
 __all__ = ["Classifier", "Context", "LlmHook", "classify_command", "MAX_NESTING"]
@@ -420,6 +420,8 @@ class Classifier:
             for opt in rule.writes_option:
                 targets.extend(view.option_values.get(opt, []))
             crud, why = self._write_targets(targets, crud, why, ctx)
+        if rule.applies_patch:
+            crud, why = self._patch_effect(view, match.consumed, cmd, ctx, crud, why)
         label = " ".join((program_name(view.program),) + view.positionals[:match.consumed])
         findings = [Finding(part, crud, f"{label}: {why}", rule_id=rule.id,
                             confidence=rule.confidence, confirm=rule.confirm)]
@@ -478,6 +480,40 @@ class Classifier:
             inner = (Word(pinned.group(1), inner[0].raw),) + tuple(inner[1:])
         return self.argv(tuple(inner), cmd, ctx, depth + 1)
 
+    def _patch_effect(self, view: ArgvView, consumed: int, cmd: SimpleCommand, ctx: Context,
+                      crud: Crud, why: str) -> tuple[Crud, str]:
+        """The class of applying the patch the line shows (a here-doc, a patch given as
+        an operand, or a patch file that can be read now), else the rule's own."""
+        texts = [stdin_text(cmd)]
+        files = [r.target.text for r in cmd.redirects
+                 if r.op == "<" and r.fd in ("", "0") and r.target and not r.target.dynamic]
+        for value in (*view.positionals[consumed:], *view.option_values.get("-i", []),
+                      *view.option_values.get("--input", [])):
+            if "\n" in value:
+                texts.append(value)          # `apply_patch "*** Begin Patch ..."`
+            else:
+                files.append(value)
+        for file in files:
+            if file != "-":
+                ctx.fs_dependent = True
+                texts.append(patches.patch_file_text(ctx.resolve(file)))
+        found = [p for p in map(patches.read_patch, filter(None, texts)) if p is not None]
+        if not found:
+            return crud, why
+        reverse = view.sets_flag("-R") or view.sets_flag("--reverse")
+        merged = patches.PatchFiles(*(tuple(path for p in found for path in
+                                            getattr(p.reversed() if reverse else p, kind))
+                                      for kind in ("added", "deleted", "changed")))
+        effect = merged.effect()
+        if effect is None:
+            return crud, why
+        new_crud, new_why = effect
+        if new_crud == Crud.CREATE:
+            # an added file that is there already is overwritten
+            if any(ctx.exists(path)[0] for path in merged.added):
+                return Crud.UPDATE, f"{new_why}, which exists"
+        return new_crud, new_why
+
     def _write_targets(self, targets: list[str], crud: Crud, why: str,
                        ctx: Context) -> tuple[Crud, str]:
         # process substitutions (`tee >(wc -l)`) are pipes, not files
@@ -517,6 +553,10 @@ class Classifier:
             return []  # descriptor duplication, not a file
         part = redirect.raw.strip()
         if target.dynamic:
+            if op in (">>", "&>>"):
+                return [Finding(part, Crud.UPDATE, f">> appends to a file named only at run "
+                                                   f"time ({target.raw})",
+                                rule_id="redirect.dynamic", confidence=0.5, confirm=True)]
             return [Finding(part, Crud.CREATE, f"writes to a file named only at run time "
                                                f"({target.raw})", rule_id="redirect.dynamic",
                             confidence=0.5, confirm=True)]

@@ -33,7 +33,7 @@ RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
     "option_values", "min_args", "max_args", "double_dash", "argv_regex", "writes",
     "writes_option", "confirm", "priority", "confidence", "runs", "runs_option", "examples", "not",
-    "known_miss",
+    "known_miss", "applies_patch",
 }
 PROGRAM_KEYS = {
     "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "options_end_at_operand",
@@ -99,6 +99,8 @@ class Rule:
     confidence: float = 0.95
     runs: str = ""
     runs_option: tuple[str, ...] = ()
+    # the class comes from the patch it applies, when the line shows it (shellguard.patches)
+    applies_patch: bool = False
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
     known_miss: tuple[str, ...] = ()
@@ -248,6 +250,7 @@ def build_rule(table: object, where: str) -> Rule:
         confidence=float(confidence),
         runs=runs,
         runs_option=_strs(table.get("runs_option", []), here, "runs_option"),
+        applies_patch=bool(table.get("applies_patch", False)),
         examples=_strs(table.get("examples", []), here, "examples"),
         not_examples=_strs(table.get("not", []), here, "not"),
         known_miss=_strs(table.get("known_miss", []), here, "known_miss"),
