@@ -39,8 +39,21 @@ _BLOCK_DEVICE = LazyPattern(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|m
 #: package; the program it runs is named by the part before the version.
 _PINNED_PACKAGE = LazyPattern(r"^((?:@[\w.-]+/)?[\w.-]+)@[\w.^~<>=*+-]+$")
 _HELP_FLAGS = {"-help", "--help", "-?", "--usage"}  # not -h: tmux split-window -h
-_TRUNCATORS = {(":",), ("true",), ("cat", "/dev/null"), ("echo", "-n"), ("printf", ""),
-               ("printf", "%s", ""), ("echo", "-n", "")}
+_TRUNCATORS = {(":",), ("true",), ("false",), ("cat", "/dev/null"), ("printf", ""),
+               ("printf", "%s", "")}
+_ECHO_OPTIONS = LazyPattern(r"-[neE]+")
+
+
+def _writes_nothing(argv: tuple[str, ...]) -> bool:
+    """Does this command print nothing at all (`:`, `echo -n`, `echo -ne ''`, `printf ''`),
+    so that `> f` after it only empties f?"""
+    if argv in _TRUNCATORS:
+        return True
+    if argv[:1] != ("echo",) or len(argv) < 2:
+        return False
+    options = [a for a in argv[1:] if a and _ECHO_OPTIONS.fullmatch(a)]
+    return (any("n" in o for o in options)
+            and all(a == "" or _ECHO_OPTIONS.fullmatch(a) for a in argv[1:]))
 
 
 class LlmHook(Protocol):
@@ -553,6 +566,11 @@ class Classifier:
             return []  # descriptor duplication, not a file
         part = redirect.raw.strip()
         if target.dynamic:
+            if op in (">", ">|", "&>") and (redirect.bare or (
+                    owner is not None and _writes_nothing(owner.argv))):
+                return [Finding(part, Crud.DELETE, f"> empties a file named only at run time "
+                                                   f"({target.raw})", rule_id="redirect.truncate",
+                                confidence=0.5, confirm=True)]
             if op in (">>", "&>>"):
                 return [Finding(part, Crud.UPDATE, f">> appends to a file named only at run "
                                                    f"time ({target.raw})",
@@ -567,7 +585,7 @@ class Classifier:
             return [Finding(part, Crud.DELETE, f"writes over the block device {path}",
                             rule_id="redirect.block-device")]
         if op in (">>", "&>>"):
-            if owner is not None and owner.argv in _TRUNCATORS:  # `: >> f` appends nothing
+            if owner is not None and _writes_nothing(owner.argv):  # `: >> f` appends nothing
                 if ctx.exists(path)[0]:
                     return []
                 return [Finding(part, Crud.CREATE, f">> creates {path}", rule_id="redirect.create")]
@@ -582,7 +600,7 @@ class Classifier:
                             rule_id="redirect.read-write", confirm=True)]
         if not exists:
             return [Finding(part, Crud.CREATE, f"> creates {path}", rule_id="redirect.create")]
-        if redirect.bare or (owner is not None and owner.argv in _TRUNCATORS):
+        if redirect.bare or (owner is not None and _writes_nothing(owner.argv)):
             return [Finding(part, Crud.DELETE, f"> empties {path}", rule_id="redirect.truncate")]
         if owner is not None and _reads_target(owner, path, ctx):
             # `sort f > f`: the shell empties f before the command reads it

@@ -416,6 +416,22 @@ def test_an_init_script_takes_the_actions_service_does(command: str, crud: str) 
 
 
 @pytest.mark.parametrize(("command", "crud"), [
+    # SQL with the shell's values in it: the visible statements give the class, and it
+    # asks whatever they are (a value may hold more SQL)
+    ('psql -c "DROP TABLE $t"', "DELETE"),
+    ('mysql -e "create database $db character set utf8mb4"', "CREATE"),
+    ("psql -c \"CREATE USER app WITH PASSWORD '$PW';\"", "CREATE"),
+    ('psql -c "SELECT * FROM ${table:-users}"', "READ"),
+    ('psql -c "$SQL"', "UPDATE"),
+    # `$$` is the shell's PID, or SQL's dollar quote: the stronger reading wins
+    ("psql app -c \"select $$'$$; delete from sessions; --'\"", "DELETE"),
+    ('psql -c "\\! rm -rf $dir"', "DELETE"),
+])
+def test_sql_built_at_run_time_asks_with_the_class_it_shows(command: str, crud: str) -> None:
+    assert klass(command) == (crud, True), command
+
+
+@pytest.mark.parametrize(("command", "crud"), [
     # psql's \gexec runs each row the query returns: the statements it builds decide
     ("psql app <<'SQL'\nSELECT format('DROP TABLE %I', t) FROM tmp_tables \\gexec\nSQL", "DELETE"),
     ("psql -c \"SELECT 'VACUUM ' || relname FROM pg_stat_user_tables\" -c '\\gexec'", "UPDATE"),

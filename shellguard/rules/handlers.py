@@ -37,6 +37,8 @@ NETWORK_FETCHERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https"
 _NAMED_FD = LazyPattern(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _FETCH_WORD = LazyPattern(r"\b(curl|wget|fetch|aria2c|https?|xh|iwr)\b")
 _ASSIGNMENT = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]*=")
+#: An expansion in a word's text: `$x`, `${x:-y}`, `$(cmd)`, `` `cmd` ``.
+_EXPANSION = LazyPattern(r"\$\{[^}]*\}|\$\([^)]*\)|`[^`]*`|\$[A-Za-z_0-9@*#?!$-]\w*")
 
 
 def _only_reports(part: str, name: str, option: str, does: str = "only reports") -> list[Finding]:
@@ -820,7 +822,15 @@ def _sql_findings(part: str, name: str, statements: list[Word],
     findings: list[Finding] = []
     for word in statements:
         if word.dynamic:
-            findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})", Crud.UPDATE))
+            # The visible statements are the best guess of the class (`DROP TABLE $t`
+            # deletes), and it asks: a value may hold more SQL. Read both with the
+            # expansions as values and as written (`$$` may be SQL's dollar quote).
+            visible = (payloads.sql_effects(_EXPANSION.sub("sg_value", word.text))
+                       + payloads.sql_effects(word.text))
+            best = max((e.crud for e in visible if e.shell is None), default=Crud.UPDATE)
+            findings.extend(_unknown_code(part, f"SQL built at run time ({word.raw})", best))
+            escapes = dict.fromkeys(e.shell for e in visible if e.shell is not None)
+            findings.extend(f for escape in escapes if escape for f in shell(escape))
             continue
         for e in payloads.sql_effects(word.text):
             # (a shell escape is its command's findings, as in _code_text)
