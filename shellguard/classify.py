@@ -21,7 +21,7 @@ from shellguard.lazy_re import LazyPattern
 from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
 from shellguard.parse.plain import plain_commands
 from shellguard.rules.engine import ArgvView, RuleSet, builtin_rules, program_name
-from shellguard.rules.handlers import HANDLERS, stdin_text
+from shellguard.rules.handlers import HANDLERS, sql_findings, stdin_text
 from shellguard.verdict import Crud, Finding, Verdict
 
 __all__ = ["Classifier", "Context", "LlmHook", "classify_command", "MAX_NESTING"]
@@ -438,6 +438,14 @@ class Classifier:
         label = " ".join((program_name(view.program),) + view.positionals[:match.consumed])
         findings = [Finding(part, crud, f"{label}: {why}", rule_id=rule.id,
                             confidence=rule.confidence, confirm=rule.confirm)]
+        statements = [Word(value, value, "$" in value or "`" in value)
+                      for option in rule.sql_option
+                      for value in view.option_values.get(option, [])]
+        if statements:
+            # the SQL the line shows decides, statement by statement (`--sql 'DROP ...'`)
+            findings = [replace(f, rule_id=rule.id) if f.rule_id == f"{label}.sql" else f
+                        for f in sql_findings(part, label, statements, lambda command: self.script(
+                            command, ctx, depth + 1, "nested"))]
         if rule.runs:
             findings.extend(self._runs(rule.runs, match, words, cmd, ctx, depth))
         for entry in rule.runs_option:

@@ -104,7 +104,23 @@ _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_s
                   ("lo_create", Crud.CREATE), ("lo_from_bytea", Crud.CREATE),
                   ("pg_import_system_collations", Crud.CREATE), ("pg_file_write", Crud.CREATE),
                   ("into outfile", Crud.CREATE), ("into dumpfile", Crud.CREATE),
-                  ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE), ("into", Crud.CREATE)]
+                  ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE),
+                  # extensions' functions: pg_cron, TimescaleDB, pg_partman, PostGIS, Citus
+                  ("cron.schedule", Crud.CREATE), ("cron.unschedule", Crud.DELETE),
+                  ("drop_chunks", Crud.DELETE), ("add_", Crud.CREATE), ("remove_", Crud.DELETE),
+                  ("partman.drop_", Crud.DELETE), ("drop_partition", Crud.DELETE),
+                  ("partman.create_parent", Crud.CREATE), ("create_parent", Crud.CREATE),
+                  ("dropgeometry", Crud.DELETE), ("citus_remove_node", Crud.DELETE),
+                  ("master_remove_node", Crud.DELETE), ("truncate_local_data", Crud.DELETE),
+                  ("pg_truncate_visibility_map", Crud.DELETE),
+                  # MySQL's sys schema, keyring, audit log and version tokens
+                  ("sys.ps_truncate", Crud.DELETE), ("ps_truncate", Crud.DELETE),
+                  ("keyring_key_remove", Crud.DELETE), ("keyring_key_generate", Crud.CREATE),
+                  ("keyring_key_store", Crud.CREATE), ("audit_log_filter_remove", Crud.DELETE),
+                  ("version_tokens_delete", Crud.DELETE),
+                  ("asynchronous_connection_failover_add", Crud.CREATE),
+                  ("asynchronous_connection_failover_delete", Crud.DELETE),
+                  ("into", Crud.CREATE)]
 _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend|pg_cancel_backend|"
                          r"executable|pg_replication_origin_\w+|pg_notify|"
                          r"pg_drop_replication_slot|"
@@ -117,7 +133,26 @@ _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend
                          r"pg_logical_slot_get_\w+|pg_replication_slot_advance|"
                          r"pg_backup_start|pg_backup_stop|pg_start_backup|pg_stop_backup|"
                          r"pg_wal_replay_\w+|lo_create|lo_from_bytea|lo_put|lo_truncate|"
-                         r"pg_import_system_collations|dblink)\s*\(|"
+                         r"pg_import_system_collations|dblink|"
+                         # extensions that schedule, partition, distribute or drop data
+                         r"cron\.(?:schedule\w*|unschedule|alter_job)|drop_chunks|"
+                         r"create_hypertable|compress_chunk|decompress_chunk|"
+                         r"add_(?:retention|compression|continuous_aggregate|reorder|job)\w*|"
+                         r"remove_(?:retention|compression|continuous_aggregate|reorder)\w*|"
+                         r"(?:partman\.)?(?:create_parent|drop_partition_\w+|run_maintenance\w*|"
+                         r"partition_data_\w+|undo_partition\w*)|"
+                         r"addgeometrycolumn|dropgeometry\w+|updategeometrysrid|"
+                         r"(?:citus|master)_(?:add|remove|update|activate|disable)_node|"
+                         r"create_distributed_table|create_reference_table|undistribute_table|"
+                         r"alter_distributed_table|rebalance_table_shards|citus_rebalance_start|"
+                         r"truncate_local_data_after_distributing_table|pg_truncate_visibility_map|"
+                         # MySQL's sys schema, replication, keyring, audit log, version tokens
+                         r"(?:sys\.)?ps_(?:truncate_all_tables|setup_\w+)|group_replication_\w+|"
+                         r"keyring_key_(?:remove|generate|store)|audit_log_filter_\w+|"
+                         r"audit_log_(?:encryption_password_set|rotate)|version_tokens_(?:set|edit|delete)|"
+                         r"asynchronous_connection_failover_\w+)\s*\(|"
+                         # a MariaDB sequence moves on when read
+                         r"\bnext\s+value\s+for\b|"
                          r"\binto\s+(outfile|dumpfile)\b|"
                          # SELECT ... INTO t makes table t (INTO @v sets a session variable)
                          r"\binto\s+(temp\w*\s+|unlogged\s+)?(table\s+)?(?![@:])\S", re.I)

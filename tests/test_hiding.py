@@ -432,6 +432,41 @@ def test_sql_built_at_run_time_asks_with_the_class_it_shows(command: str, crud: 
 
 
 @pytest.mark.parametrize(("command", "crud"), [
+    # cloud CLIs that run SQL from an option: the statements decide, as in psql
+    ("aws rds-data execute-statement --resource-arn a --secret-arn s --sql 'SELECT 1'", "READ"),
+    ("aws rds-data execute-statement --resource-arn a --secret-arn s --sql "
+     "\"SELECT pg_terminate_backend(123)\"", "DELETE"),
+    ("aws redshift-data execute-statement --cluster-identifier c --database d --sql "
+     "\"SELECT * INTO new_t FROM t\"", "CREATE"),
+    ("aws dynamodb execute-statement --statement \"UPDATE t SET a = 1 WHERE k = 'x'\"", "UPDATE"),
+    ("aws rds-data execute-statement --resource-arn a --sql file://q.sql", "UPDATE"),
+    ("az postgres flexible-server execute -n s -u u -p p -d db -q \"SELECT setval('s', 1)\"",
+     "UPDATE"),
+    ("gcloud spanner databases execute-sql db --instance i --sql 'SELECT 1; DELETE FROM t "
+     "WHERE true'", "DELETE"),
+    ("gcloud spanner databases ddl update db --instance i --ddl='DROP INDEX ix'", "DELETE"),
+    ("heroku pg:psql -a api -c '\\dt+'", "READ"),
+    ("wrangler d1 execute db --local --command \"INSERT INTO users (email) VALUES ('a')\"",
+     "CREATE"),
+    # functions of extensions and system schemas that act when a SELECT calls them
+    ("psql -c \"SELECT cron.schedule('0 0 * * *', 'DELETE FROM t')\"", "CREATE"),
+    ("psql -c \"SELECT drop_chunks('t', INTERVAL '30 days')\"", "DELETE"),
+    ("psql -c \"SELECT partman.drop_partition_time('public.t', '30 days')\"", "DELETE"),
+    ("psql -c \"SELECT create_distributed_table('t', 'id')\"", "UPDATE"),
+    ("psql -c \"SELECT DropGeometryTable('t')\"", "DELETE"),
+    ("mysql -e 'SELECT sys.ps_truncate_all_tables(FALSE)'", "DELETE"),
+    ("mysql -e \"SELECT keyring_key_generate('k', 'AES', 32)\"", "CREATE"),
+    ("mariadb -e 'SELECT NEXT VALUE FOR s'", "UPDATE"),
+    # pure functions with such words in their names still read
+    ("psql -c \"SELECT jsonb_set(doc, '{a}', '1'), array_remove(tags, 'x') FROM t\"", "READ"),
+    ("psql -c 'SELECT generate_series(1, 3)'", "READ"),
+])
+def test_sql_from_options_and_functions_that_act(command: str, crud: str) -> None:
+    found, confirm = klass(command)
+    assert (found, found != "READ" or confirm) == (crud, crud != "READ"), command
+
+
+@pytest.mark.parametrize(("command", "crud"), [
     # psql's \gexec runs each row the query returns: the statements it builds decide
     ("psql app <<'SQL'\nSELECT format('DROP TABLE %I', t) FROM tmp_tables \\gexec\nSQL", "DELETE"),
     ("psql -c \"SELECT 'VACUUM ' || relname FROM pg_stat_user_tables\" -c '\\gexec'", "UPDATE"),

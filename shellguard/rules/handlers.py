@@ -25,7 +25,7 @@ from shellguard.verdict import Crud, Finding, Verdict
 if TYPE_CHECKING:
     from shellguard.classify import Classifier, Context
 
-__all__ = ["HANDLERS", "NETWORK_FETCHERS", "stdin_text"]
+__all__ = ["HANDLERS", "NETWORK_FETCHERS", "sql_findings", "stdin_text"]
 
 Handler = Callable[["Classifier", tuple[Word, ...], Program, SimpleCommand, "Context", int],
                    "list[Finding] | None"]
@@ -797,26 +797,26 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     def shell(command: str) -> list[Finding]:
         return classifier.script(command, ctx, depth + 1, "nested")
 
-    first = _sql_findings(part, name, setup, shell)  # -cmd SQL runs before anything else
+    first = sql_findings(part, name, setup, shell)  # -cmd SQL runs before anything else
     if files:  # (`sqlite3 -init setup.sql db 'SELECT 1'` runs both)
         first += _unknown_code(part, f"the SQL in {files[0]}", Crud.UPDATE)
     if statements:
-        return (first + written + _sql_findings(part, name, statements, shell)
+        return (first + written + sql_findings(part, name, statements, shell)
                 + [f for why in stays[:1] for f in _session(part, name, why)])
     if files:
         return first
     body = cmd.stdin_body
     if body is not None:
-        return first + _sql_findings(part, name, [Word(body, body)], shell)
+        return first + sql_findings(part, name, [Word(body, body)], shell)
     text = _echoed_text(cmd)
     if text is not None:  # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
-        return first + _hidden(_sql_findings(part, name, [Word(text, text)], shell), cmd)
+        return first + _hidden(sql_findings(part, name, [Word(text, text)], shell), cmd)
     if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
         return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
     return first + _session(part, name)
 
 
-def _sql_findings(part: str, name: str, statements: list[Word],
+def sql_findings(part: str, name: str, statements: list[Word],
                   shell: Callable[[str], list[Finding]]) -> list[Finding]:
     """The statements' findings; ``shell`` classifies a command a shell escape runs."""
     findings: list[Finding] = []

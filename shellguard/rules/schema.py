@@ -33,7 +33,7 @@ RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
     "option_values", "min_args", "max_args", "double_dash", "argv_regex", "writes",
     "writes_option", "confirm", "priority", "confidence", "runs", "runs_option", "examples", "not",
-    "known_miss", "applies_patch",
+    "known_miss", "applies_patch", "sql_option",
 }
 PROGRAM_KEYS = {
     "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "options_end_at_operand",
@@ -101,6 +101,8 @@ class Rule:
     runs_option: tuple[str, ...] = ()
     # the class comes from the patch it applies, when the line shows it (shellguard.patches)
     applies_patch: bool = False
+    # options whose value is SQL: its statements give the class (`aws rds-data ... --sql`)
+    sql_option: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     not_examples: tuple[str, ...] = ()
     known_miss: tuple[str, ...] = ()
@@ -125,6 +127,8 @@ class Rule:
             return f"is decided by {', '.join(rule_ids) or '-'}, not by this rule"
         if crud == self.crud or ((self.runs or self.runs_option) and crud > self.crud):
             return None
+        if self.sql_option or self.applies_patch:
+            return None     # the SQL or the patch the example shows gives its class
         return f"gives {crud.name}, not {self.crud.name}"
 
 
@@ -251,6 +255,7 @@ def build_rule(table: object, where: str) -> Rule:
         runs=runs,
         runs_option=_strs(table.get("runs_option", []), here, "runs_option"),
         applies_patch=bool(table.get("applies_patch", False)),
+        sql_option=_strs(table.get("sql_option", []), here, "sql_option"),
         examples=_strs(table.get("examples", []), here, "examples"),
         not_examples=_strs(table.get("not", []), here, "not"),
         known_miss=_strs(table.get("known_miss", []), here, "known_miss"),
