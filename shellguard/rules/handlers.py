@@ -991,9 +991,13 @@ def source_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     of it only sets a variable; anything else in it runs, so its text is classified and
     the line asks. Other files are left to the rules."""
     target = words[1] if len(words) > 1 else None
-    if target is None or target.dynamic or not glob_any(
-            tuple(_setting(program, "dotenv_files", [])), target.text):
+    if target is None or not glob_any(tuple(_setting(program, "dotenv_files", [])), target.text):
         return None
+    if target.dynamic:
+        # (a file named at run time cannot be read now: what it holds may run)
+        return [Finding(_part(words), Crud.READ, f"loads {target.raw} into the current shell "
+                        "session; which file, and so what runs, is only known at run time",
+                        rule_id="source.dotenv-unknown", confidence=0.5, confirm=True)]
     try:
         with open(ctx.resolve(target.text), encoding="utf-8", errors="replace") as fh:
             text = fh.read(_MAX_SOURCED_BYTES + 1)
