@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from shellguard import heuristics, patches
+from shellguard import heuristics, patches, payloads
 from shellguard.lazy_re import LazyPattern
 from shellguard.parse import Redirect, SimpleCommand, Word, parse_script
 from shellguard.parse.plain import plain_commands
 from shellguard.rules.engine import ArgvView, RuleSet, builtin_rules, program_name
 from shellguard.rules.handlers import HANDLERS, sql_findings, stdin_text
+from shellguard.rules.schema import Program
 from shellguard.verdict import Crud, Finding, Verdict
 
 __all__ = ["Classifier", "Context", "LlmHook", "classify_command", "MAX_NESTING"]
@@ -361,7 +362,35 @@ class Classifier:
 
     def program(self, words: tuple[Word, ...], argv: tuple[str, ...], name: str, part: str,
                 cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding]:
-        """Findings for an argv whose program is ``name`` (by its rules or handler)."""
+        """Findings for an argv whose program is ``name`` (by its rules or handler), and
+        for what the templates in its options do (`ansible -a "{{ lookup('pipe', ...) }}"`)."""
+        findings = self._program(words, argv, name, part, cmd, ctx, depth)
+        program = self.rules.program(name)
+        options = program.settings.get("template_options") if program is not None else None
+        if options:
+            findings = findings + self._templates(argv, program, options, part, ctx, depth)
+        return findings
+
+    def _templates(self, argv: tuple[str, ...], program: Program, options: list[str], part: str,
+                   ctx: Context, depth: int) -> list[Finding]:
+        """The commands and writes of the templates given to ``options``, and a command
+        given as a list (`-a "argv=['rm', '-rf', 'x']"`)."""
+        view = ArgvView.of(argv, program)
+        found: list[Finding] = []
+        for value in (v for option in options for v in view.option_values.get(option, [])):
+            for effect in payloads.template_effects(value):
+                found.extend(self.script(effect.shell, ctx, depth + 1, "nested")
+                             if effect.shell is not None else
+                             [Finding(part, effect.crud, effect.reason,
+                                      rule_id=f"{program.name}.template", confidence=0.8)])
+            listed = payloads.ansible_argv(value)
+            if listed:
+                found.extend(self.argv(tuple(Word(w, w) for w in listed), SimpleCommand(
+                    tuple(Word(w, w) for w in listed)), ctx, depth + 1))
+        return found
+
+    def _program(self, words: tuple[Word, ...], argv: tuple[str, ...], name: str, part: str,
+                 cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding]:
         program = self.rules.program(name)
         if program is not None and program.handler:
             handled = HANDLERS[program.handler](self, words, program, cmd, ctx, depth)

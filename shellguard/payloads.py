@@ -697,6 +697,57 @@ def code_effects(code: str, language: str) -> list[CodeEffect]:
     return effects
 
 
+# -- Ansible templates: lookups that run commands or write ------------------------------
+
+#: `lookup('pipe', 'cmd')`, `query("ansible.builtin.password", "f length=8")`, `q(...)`:
+#: the plugin, its first term, and the rest of the call.
+_JINJA_LOOKUP = _Lazy(r"""\b(?:lookup|query|q)\(\s*(['"])([\w.]+)\1\s*,\s*(['"])(.*?)\3([^)]*)\)""",
+                      re.S)
+_LOOKUP_METHOD = _Lazy(r"""\bmethod\s*=\s*['"]?(\w+)""", re.I)
+_LOOKUP_SETS = _Lazy(r"\b(create|overwrite|missing)\s*=\s*['\"]?(true|yes|create)\b", re.I)
+#: the command module's `argv=[...]` form, the list as Ansible writes it
+_ANSIBLE_ARGV = _Lazy(r"^\s*argv\s*=\s*\[(.*)\]\s*$", re.S)
+_ARGV_ITEM = _Lazy(r"""'([^']*)'|"([^"]*)"|([^,\s\]]+)""")
+_HTTP_METHOD_CRUD = {"POST": Crud.CREATE, "PUT": Crud.UPDATE, "PATCH": Crud.UPDATE,
+                     "DELETE": Crud.DELETE}
+
+
+def template_effects(text: str) -> list[CodeEffect]:
+    """What the lookups in an Ansible (Jinja) template do when it is rendered on the
+    controller: `pipe` and `lines` run a command, `password` writes a file, and
+    `passwordstore`, `vault_write` and `url` with a method change stores or services."""
+    effects: list[CodeEffect] = []
+    for m in _JINJA_LOOKUP.finditer(text):
+        plugin = m.group(2).rsplit(".", 1)[-1]
+        term, rest = m.group(4), m.group(5)
+        if plugin in ("pipe", "lines"):
+            effects.append(CodeEffect(Crud.READ, f"the {plugin} lookup runs '{term}'", shell=term))
+        elif plugin == "password" and term.split()[:1] != ["/dev/null"]:
+            effects.append(CodeEffect(Crud.CREATE, f"the password lookup writes a password to "
+                                                   f"{term.split()[0] if term.split() else term}"))
+        elif plugin == "passwordstore" and _LOOKUP_SETS.search(term + rest):
+            effects.append(CodeEffect(Crud.UPDATE, "the passwordstore lookup creates or "
+                                                   "overwrites an entry"))
+        elif plugin == "vault_write":
+            effects.append(CodeEffect(Crud.UPDATE, "the vault_write lookup writes to Vault"))
+        elif plugin == "url":
+            method = _LOOKUP_METHOD.search(rest)
+            crud = _HTTP_METHOD_CRUD.get(method.group(1).upper()) if method else None
+            if crud is not None:
+                effects.append(CodeEffect(crud, f"the url lookup sends an HTTP "
+                                                f"{method.group(1).upper()}"))
+    return effects
+
+
+def ansible_argv(text: str) -> list[str] | None:
+    """The argv of the command module's `argv=['rm', '-rf', 'x']` form, else None."""
+    m = _ANSIBLE_ARGV.match(text)
+    if m is None:
+        return None
+    return [next(g for g in item.groups() if g is not None)
+            for item in _ARGV_ITEM.finditer(m.group(1))]
+
+
 # -- awk: the shell commands a program runs ---------------------------------------------
 
 _AWK_STRING_TEXT = r'"(?:[^"\\\n]|\\.)*"'

@@ -520,3 +520,24 @@ def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
                                                          asks: bool) -> None:
     found, confirm = klass(command)
     assert (found, found != "READ" or confirm) == (crud, asks), command
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # Ansible renders templates on this machine, in any module, even with --check
+    ("ansible localhost -m debug -a \"msg={{ query('ansible.builtin.pipe', 'rm -rf build') }}\"",
+     "DELETE"),
+    ("ansible localhost -m debug -a \"msg={{ lookup('pipe', 'rm -rf build') }}\" --check",
+     "DELETE"),
+    ("ansible-playbook site.yml -e \"v={{ lookup('lines', 'touch /tmp/x') }}\"", "UPDATE"),
+    ("ansible localhost -m debug -a \"msg={{ lookup('password', 'creds/db length=32') }}\"",
+     "CREATE"),
+    ("ansible localhost -m debug -a \"msg={{ lookup('url', 'https://x/api', method='DELETE') }}\"",
+     "DELETE"),
+    ("ansible localhost -m debug -a \"msg={{ lookup('file', '/etc/hosts') }}\"", "READ"),
+    # the command module's argv list is the command it runs
+    ("ansible all -m command -a \"argv=['rm','-rf','/tmp/x']\"", "DELETE"),
+    ("ansible all -m ansible.builtin.command -a \"argv=['systemctl','restart','nginx']\"",
+     "UPDATE"),
+])
+def test_ansible_templates_and_argv_lists(command: str, crud: str) -> None:
+    assert klass(command)[0] == crud, command

@@ -52,6 +52,8 @@ PROGRAM_KEYS = {
     "operands_also_as_words",
     # a handler that finds only reads unless one of these options is given
     "reads_unless",
+    # options whose value is an Ansible template: its lookups run commands or write
+    "template_options",
 }
 
 
