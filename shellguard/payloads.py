@@ -60,7 +60,7 @@ _SQLITE_DOT = {".import": Crud.CREATE, ".restore": Crud.UPDATE, ".save": Crud.CR
                ".shell": Crud.UPDATE, ".system": Crud.UPDATE, ".excel": Crud.UPDATE,
                ".log": Crud.CREATE, ".trace": Crud.CREATE, ".archive": Crud.CREATE,
                ".ar": Crud.CREATE, ".iotrace": Crud.CREATE, ".imposter": Crud.CREATE,
-               ".www": Crud.CREATE}
+               ".www": Crud.CREATE, ".testcase": Crud.CREATE}
 #: sqlite3's dot-commands that only show or set this session's options (the shell
 #: takes any start of a dot-command's name that no other starts: `.sh` is .shell)
 _SQLITE_DOT_READ = (".auth", ".bail", ".binary", ".cd", ".changes", ".check", ".connection",
