@@ -76,3 +76,11 @@ def test_words_after_a_redirection_target_are_arguments() -> None:
     assert argvs("echo a | tee < f out.txt") == [("echo", "a"), ("tee", "out.txt")]
     assert argvs("> out.txt rm -rf y") == [("rm", "-rf", "y")]
     assert not parse_script("{ echo; } > f x").complete  # bash: a syntax error
+
+
+def test_a_backquote_glued_to_a_word_stays_in_that_word() -> None:
+    """The grammar splits `a_`date`.gz` before the backquote; bash reads one word."""
+    assert argvs("echo a_`date`.gz b") == [("date",), ("echo", "a_`date`.gz", "b")]
+    script = parse_script("x | gzip > dump_`hostname`.sql.gz")
+    assert [c.argv for c in script.commands] == [("hostname",), ("x",), ("gzip",)]
+    assert [r.target.raw for r in script.redirects if r.target] == ["dump_`hostname`.sql.gz"]

@@ -159,6 +159,12 @@ def _hides_substitution(node) -> bool:  # type: ignore[no-untyped-def]
     return node.type == "word" and parent is not None and parent.type == "expansion"
 
 
+def _glued(first: Word, rest: Word) -> Word:
+    """One word of two nodes the grammar split with nothing between them."""
+    return Word(first.text + rest.text, first.raw + rest.raw, first.dynamic or rest.dynamic,
+                first.procsub or rest.procsub)
+
+
 def _unescape_unquoted(text: str) -> str:
     """Backslash removal for an unquoted word: ``\\rm`` -> ``rm``, ``\\;`` -> ``;``."""
     if "\\" not in text:
@@ -329,6 +335,7 @@ class _Walker:
         assignments: list[str] = []
         redirects: list[Redirect] = list(extra_redirects)
         self.current = ctx
+        word_end = -1       # where the last word ended: a word right after it is its rest
         for child in node.named_children:
             kind = child.type
             if kind == "variable_assignment":
@@ -336,6 +343,7 @@ class _Walker:
             elif kind == "command_name":
                 inner = child.named_children[0] if child.named_children else child
                 words.append(self._word(inner, depth))
+                word_end = child.end_byte
             elif kind in _REDIRECTS:
                 redirect = self._redirect(child, depth)
                 redirects.append(redirect)
@@ -346,7 +354,13 @@ class _Walker:
                 # `time (make clean && make)`: a statement where a word would be
                 self.visit(child, depth + 1, (), ctx)
             else:
-                words.append(self._word(child, depth))
+                word = self._word(child, depth)
+                if words and child.start_byte == word_end:
+                    # the grammar splits `a_`cmd`.gz` after `a_`: bash reads one word
+                    words[-1] = _glued(words[-1], word)
+                else:
+                    words.append(word)
+                word_end = child.end_byte
         command = SimpleCommand(tuple(words), tuple(assignments), tuple(redirects), _text(node),
                                 upstream, ctx)
         self.commands.append(command)
@@ -380,6 +394,7 @@ class _Walker:
         op = ""
         fd = ""
         target: Word | None = None
+        target_end = -1
         body: str | None = None
         spilled = len(self.spilled)
         for child in node.children:
@@ -403,8 +418,13 @@ class _Walker:
                 self.trailing.append(child)
             elif target is None:
                 target = self._word(child, depth)
+                target_end = child.end_byte
                 if node.type == "herestring_redirect":
                     body = target.text + "\n"
+            elif node.type == "file_redirect" and child.start_byte == target_end:
+                # `> a_`hostname`.gz`: the grammar ends the target before the backquote
+                target = _glued(target, self._word(child, depth))
+                target_end = child.end_byte
             elif node.type == "file_redirect":
                 # `tee < in.txt copy.txt`: the grammar hangs the words after a
                 # redirection's target on it; they are the command's arguments
