@@ -619,9 +619,14 @@ _APIS: list[tuple[Crud, str, _Lazy]] = [
         r"\bunlink(?=\s*[\(\"'$])|\brmdir(?=\s*[\(\"'])|File\.(delete|unlink)|FileUtils\.(rm|rm_r|rm_rf|"
         r"remove|remove_dir|remove_entry|rmdir)\b|Dir\.(delete|unlink|rmdir)|"
         r"\brmtree\b|\bremove_tree\b|send2trash|\.truncate\s*\(\s*0?\s*\)|requests\.delete|"
+
         # Perl's and Ruby's builtins called without parentheses (`unlink glob "*.bak"`)
         r"\b(?:unlink|rmdir)(?=\s+(?:[$@<{\"'(]|(?:glob|grep|map|sort|keys|readdir|for|foreach)\b))|\btruncate\s*\(?\s*[\w$\"'][^,;]*,\s*0\s*\)?\s*(?:;|$)|"
         r"method\s*[:=]\s*['\"]DELETE")),
+    # a file opened to write and closed with nothing written
+    (Crud.DELETE, "empties a file", _Lazy(
+        r"open\s*\([^()]*,\s*['\"]wb?['\"]\s*\)\s*\.close\s*\(\s*\)|"
+        r"^\s*open\s*\([^()]*,\s*['\"]wb?['\"]\s*\)\s*;?\s*$")),
     (Crud.UPDATE, "changes files or settings", _Lazy(
         r"os\.(rename|replace|chmod|chown|utime|symlink|link|truncate)\b|shutil\.(move|chown)|"
         r"\b(rename|chmod|chown|appendFile|truncate|symlink)Sync\s*\(|fs\.(rename|chmod|chown|appendFile)\b|"

@@ -541,3 +541,14 @@ def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
 ])
 def test_ansible_templates_and_argv_lists(command: str, crud: str) -> None:
     assert klass(command)[0] == crud, command
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # a file opened to write and closed with nothing written is emptied
+    ("python3 -c \"open('app.log', 'w').close()\"", "DELETE"),
+    ("python3 -c \"open('app.log', 'w')\"", "DELETE"),
+    ("python3 -c \"open('out.txt', 'w').write('x')\"", "CREATE"),
+    ("python3 -c \"with open('out.txt', 'w') as f: f.write('x')\"", "CREATE"),
+])
+def test_inline_code_that_empties_a_file(command: str, crud: str) -> None:
+    assert klass(command)[0] == crud, command
