@@ -453,7 +453,7 @@ class Classifier:
         if rule.writes or rule.writes_option:
             targets: list[str] = []
             rest = list(view.positionals[match.consumed:])
-            if rule.writes == "last" and rest:
+            if rule.writes in ("last", "sync") and rest:
                 targets.append(rest[-1])
             elif rule.writes == "first" and rest:
                 targets.append(rest[0])
@@ -461,7 +461,9 @@ class Classifier:
                 targets.extend(rest)
             for opt in rule.writes_option:
                 targets.extend(view.option_values.get(opt, []))
-            crud, why = self._write_targets(targets, crud, why, ctx)
+            # (rsync: a source ending in / is synced into the destination; a file is copied in)
+            syncs = rule.writes == "sync" and any(p.endswith("/") for p in rest[:-1])
+            crud, why = self._write_targets(targets, crud, why, ctx, syncs)
         if rule.applies_patch:
             crud, why = self._patch_effect(view, match.consumed, cmd, ctx, crud, why)
         label = " ".join((program_name(view.program),) + view.positionals[:match.consumed])
@@ -564,8 +566,10 @@ class Classifier:
                 return Crud.UPDATE, f"{new_why}, which exists"
         return new_crud, new_why
 
-    def _write_targets(self, targets: list[str], crud: Crud, why: str,
-                       ctx: Context) -> tuple[Crud, str]:
+    def _write_targets(self, targets: list[str], crud: Crud, why: str, ctx: Context,
+                       into_directory: bool = False) -> tuple[Crud, str]:
+        """The class of writing ``targets``; ``into_directory``: a directory that is
+        there already is updated too (rsync makes it match its source)."""
         # process substitutions (`tee >(wc -l)`) are pipes, not files
         real = [t for t in targets if t not in _NULL_SINKS and not t.startswith((">(", "<("))]
         if targets and not real:
@@ -578,6 +582,8 @@ class Classifier:
                 exists, is_file = ctx.exists(target)
                 if exists and is_file:
                     return Crud.UPDATE, f"overwrites {target}, which exists"
+                if exists and into_directory:
+                    return Crud.UPDATE, f"updates {target}, which exists"
         return crud, why
 
     def unknown(self, argv: tuple[str, ...], part: str, known_program: bool) -> list[Finding]:

@@ -208,8 +208,8 @@ def build_rule(table: object, where: str) -> Rule:
         except (re.error, TypeError) as exc:
             raise RuleError(f"{here}: key 'argv_regex' is not a valid regex ({exc})") from None
     writes = table.get("writes", "")
-    if writes not in ("", "last", "args", "first"):
-        raise RuleError(f"{here}: key 'writes' must be 'last', 'first' or 'args'")
+    if writes not in ("", "last", "args", "first", "sync"):
+        raise RuleError(f"{here}: key 'writes' must be 'last', 'first', 'args' or 'sync'")
     writes_option = _strs(table.get("writes_option", []), here, "writes_option")
     for item in writes_option:
         if not (item.startswith("-") or OPERAND_KEY.fullmatch(item)):
