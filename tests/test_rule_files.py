@@ -204,3 +204,30 @@ def test_dry_run_options_count_only_when_switched_on(line: str, crud: str, tmp_p
 ])
 def test_parted_reads_only_when_nothing_follows_the_print(line: str, crud: str, tmp_path) -> None:
     assert CLASSIFIER.classify(line, str(tmp_path)).crud.name == crud
+
+
+def test_rules_read_with_a_broken_builtin_file_are_not_cached(tmp_path, monkeypatch) -> None:
+    """Mid-upgrade, code and rule files of two versions meet: a built-in file that fails
+    must not leave a rule set without it in the cache for every later start."""
+    from shellguard.rules import engine
+
+    builtin = tmp_path / "builtin-extra.toml"
+    builtin.write_text('[[rule]]\nid = "x.y"\nprogram = "p"\nclass = "MAYBE"\nwhy = "w"\n')
+    real = engine.builtin_files()
+    monkeypatch.setattr(engine, "builtin_files", lambda: [*real, builtin])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rules = engine.load_rules()
+    assert any("builtin-extra.toml" in e for e in rules.errors)
+    assert not list((tmp_path / "cache").rglob("rules-*.pickle"))
+    builtin.write_text('[[rule]]\nid = "x.y"\nprogram = "p"\nclass = "READ"\nwhy = "w"\n')
+    assert not engine.load_rules().errors
+    assert len(list((tmp_path / "cache").rglob("rules-*.pickle"))) == 1
+
+
+def test_rsync_syncs_a_directory_into_one_that_exists(tmp_path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "build").mkdir()
+    classify = CLASSIFIER.classify
+    assert classify("rsync -a src/ build/", str(tmp_path)).crud.name == "UPDATE"
+    assert classify("rsync -a src/ fresh/", str(tmp_path)).crud.name == "CREATE"
+    assert classify("rsync -a host:/var/log/syslog build/", str(tmp_path)).crud.name == "CREATE"

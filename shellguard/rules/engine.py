@@ -895,17 +895,39 @@ def load_rules(user_dirs: Iterable[str | os.PathLike[str]] = (), use_cache: bool
     rules = RuleSet()
     for path in files:
         rules.add_file(path)
-    if cache is not None:
+    builtin = {str(path) for path in builtin_files()}
+    # Not kept when a file changed while it was read, or a built-in file failed (code and
+    # rules from two versions side by side, mid-upgrade): the next start reads them again.
+    if cache is not None and _cache_path(files) == cache and not any(
+            error.split(":", 1)[0] in builtin for error in rules.errors):
         rules.strip_examples()
         _write_cache(cache, rules)
     return rules
 
 
+def _source_stamp() -> str:
+    """The engine's and the schema's files as this process imported them: a process
+    running older code never keys a cache as the newer code's."""
+    stamp = ""
+    for path in (Path(__file__), Path(__file__).with_name("schema.py")):
+        try:
+            st = path.stat()
+        except OSError:
+            return ""
+        stamp += f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0"
+    return stamp
+
+
+_SOURCE_STAMP = _source_stamp()
+
+
 def _cache_path(files: list[Path]) -> Path | None:
     from shellguard import __version__, paths
 
-    key = f"{__version__}\0"
-    for path in [Path(__file__), Path(__file__).with_name("schema.py"), *files]:
+    if not _SOURCE_STAMP:
+        return None
+    key = f"{__version__}\0{_SOURCE_STAMP}"
+    for path in files:
         try:
             st = path.stat()
         except OSError:
