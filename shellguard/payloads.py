@@ -98,6 +98,20 @@ _MYSQL_CLIENT = {r"\T": (Crud.CREATE, "mysql \\T copies the output to a file"),
 _PSQL_WRITES = {"\\o", "\\out", "\\g", "\\gx", "\\w", "\\write", "\\s"}
 #: Functions and clauses that make a SELECT change state (first match decides the class).
 _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_slot", Crud.DELETE),
+                  # Snowflake's SYSTEM$ functions that act (the rest only report)
+                  ("system$abort", Crud.DELETE), ("system$cancel", Crud.DELETE),
+                  ("system$user_task_cancel", Crud.DELETE), ("system$cleanup", Crud.DELETE),
+                  ("system$send", Crud.CREATE), ("system$create", Crud.CREATE),
+                  ("system$link", Crud.CREATE),
+                  # schema-qualified functions of extensions, by their verb
+                  ("*drop", Crud.DELETE), ("*delete", Crud.DELETE), ("*purge", Crud.DELETE),
+                  ("*remove", Crud.DELETE), ("*truncate", Crud.DELETE), ("*archive", Crud.DELETE),
+                  ("*create", Crud.CREATE), ("*send", Crud.CREATE), ("*insert", Crud.CREATE),
+                  ("*import", Crud.CREATE), ("*export", Crud.CREATE), ("*copy", Crud.CREATE),
+                  ("*add", Crud.CREATE), ("*post", Crud.CREATE), ("*put", Crud.CREATE),
+                  ("*blob_put", Crud.CREATE), ("*query_export", Crud.CREATE),
+                  ("*table_import", Crud.CREATE), ("http_post", Crud.CREATE),
+                  ("http_delete", Crud.DELETE),
                   ("lo_unlink", Crud.DELETE), ("pg_cancel_backend", Crud.UPDATE),
                   ("pg_file_unlink", Crud.DELETE), ("pg_stat_statements_reset", Crud.DELETE),
                   ("pg_stat_reset", Crud.DELETE), ("pg_logical_slot_get", Crud.DELETE),
@@ -121,6 +135,19 @@ _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_s
                   ("asynchronous_connection_failover_add", Crud.CREATE),
                   ("asynchronous_connection_failover_delete", Crud.DELETE),
                   ("into", Crud.CREATE)]
+def _function_crud(word: str) -> Crud:
+    """The class of a call that makes a SELECT act (the first entry that names it)."""
+    name = word.rstrip("( ")
+    tail = name.rsplit(".", 1)[-1] if "." in name else None
+    for key, crud in _SQL_FUNCTIONS:
+        if key.startswith("*"):
+            if tail is not None and tail.startswith((key[1:], "http_" + key[1:])):
+                return crud
+        elif name.startswith(key):
+            return crud
+    return Crud.UPDATE
+
+
 _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend|pg_cancel_backend|"
                          r"executable|pg_replication_origin_\w+|pg_notify|"
                          r"pg_drop_replication_slot|"
@@ -153,6 +180,19 @@ _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend
                          r"asynchronous_connection_failover_\w+)\s*\(|"
                          # a MariaDB sequence moves on when read
                          r"\bnext\s+value\s+for\b|"
+                         # Snowflake's SYSTEM$ functions, but those that only report
+                         r"\bsystem\$(?!(?:get|show|list|is|explain|estimate|verify|validate|"
+                         r"clustering|pipe_status|typeof|wait|whitelist|allowlist|current|"
+                         r"stream_has_data|stream_get|behavior_change_bundle_status|log|"
+                         r"database_refresh|task_runtime|query_reference|reference|"
+                         r"authorize_stage_private|find|last_change_commit)\w*)\w+\s*\(|"
+                         # a schema-qualified function named by a verb that acts
+                         # (`pgmq.drop_queue`, `aws_s3.query_export_to_s3`, `net.http_post`)
+                         r"\b[a-z_][\w]*\.(?:(?:http_)?(?:drop|delete|purge|remove|truncate|"
+                         r"archive|create|send|insert|import|export|copy|add|post|put|patch|"
+                         r"update|set|alter|replicate|anonymize|enable|disable|rotate|"
+                         r"table_import|query_export|blob_put|blob_delete)\w*)\s*\(|"
+                         r"\bhttp_(?:post|put|patch|delete)\s*\(|"
                          r"\binto\s+(outfile|dumpfile)\b|"
                          # SELECT ... INTO t makes table t (INTO @v sets a session variable)
                          r"\binto\s+(temp\w*\s+|unlogged\s+)?(table\s+)?(?![@:])\S", re.I)
@@ -356,8 +396,12 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             effects.append(CodeEffect(Crud.READ, f"SQL '{text}' only reads a backup's header"))
             continue
         if verb == "dbcc":
-            crud = Crud.UPDATE if re.search(r"repair|shrink|free|drop|clean|update", stmt, re.I) \
-                else Crud.READ
+            crud = Crud.UPDATE if re.search(r"repair|shrink|free|drop|clean|update|reseed|"
+                                            r"writepage|traceon|traceoff|setcpuweight|"
+                                            r"setioweight|checkident\s*\([^)]*,\s*reseed|"
+                                            r"cleantable|flushauthcache|dbreindex|indexdefrag|"
+                                            r"pintable|unpintable|ruleoff|ruleon",
+                                            stmt, re.I) else Crud.READ
             effects.append(CodeEffect(crud, f"SQL '{text}' {_VERB_TEXT[crud]}"))
             continue
         if verb == "set" and not _SQL_SET_LASTING.search(stmt):
@@ -407,7 +451,7 @@ def sql_effects(sql: str) -> list[CodeEffect]:
             fn = _SQL_SIDE_EFFECT.search(stmt)
             assert fn is not None
             word = fn.group(0).strip().lower()
-            crud = next((c for key, c in _SQL_FUNCTIONS if word.startswith(key)), Crud.UPDATE)
+            crud = _function_crud(word)
             if word.startswith("into") and not word.startswith(("into outfile", "into dumpfile")):
                 effects.append(CodeEffect(crud, f"SQL {verb.upper()} ... INTO makes a new table"))
                 continue

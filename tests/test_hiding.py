@@ -552,3 +552,21 @@ def test_ansible_templates_and_argv_lists(command: str, crud: str) -> None:
 ])
 def test_inline_code_that_empties_a_file(command: str, crud: str) -> None:
     assert klass(command)[0] == crud, command
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # Snowflake's SYSTEM$ functions that act; the ones that report still read
+    ("snowsql -q \"SELECT SYSTEM$ABORT_SESSION(1234)\"", "DELETE"),
+    ("snowsql -q \"SELECT SYSTEM$SEND_EMAIL('n', 'a@example.com', 's', 'b')\"", "CREATE"),
+    ("snowsql -q \"SELECT SYSTEM$CLUSTERING_INFORMATION('t')\"", "READ"),
+    # extensions' functions, schema-qualified, by their verb
+    ("psql -c \"SELECT pgmq.purge_queue('jobs')\"", "DELETE"),
+    ("psql -c \"SELECT net.http_delete('https://x.example/api/1')\"", "DELETE"),
+    ("psql -c \"SELECT aws_s3.query_export_to_s3('select 1', 'b', 'k')\"", "CREATE"),
+    ("psql -c \"SELECT pg_catalog.pg_get_viewdef('v'), public.st_asgeojson(g) FROM t\"", "READ"),
+    # T-SQL's DBCC commands that change the database
+    ("sqlcmd -Q \"DBCC CHECKIDENT ('t', RESEED, 0)\"", "UPDATE"),
+    ("sqlcmd -Q 'DBCC CHECKDB'", "READ"),
+])
+def test_sql_functions_and_commands_that_act(command: str, crud: str) -> None:
+    assert klass(command)[0] == crud, command
