@@ -538,23 +538,11 @@ def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
     ("ansible all -m command -a \"argv=['rm','-rf','/tmp/x']\"", "DELETE"),
     ("ansible all -m ansible.builtin.command -a \"argv=['systemctl','restart','nginx']\"",
      "UPDATE"),
-])
-def test_ansible_templates_and_argv_lists(command: str, crud: str) -> None:
-    assert klass(command)[0] == crud, command
-
-
-@pytest.mark.parametrize(("command", "crud"), [
     # a file opened to write and closed with nothing written is emptied
     ("python3 -c \"open('app.log', 'w').close()\"", "DELETE"),
     ("python3 -c \"open('app.log', 'w')\"", "DELETE"),
     ("python3 -c \"open('out.txt', 'w').write('x')\"", "CREATE"),
     ("python3 -c \"with open('out.txt', 'w') as f: f.write('x')\"", "CREATE"),
-])
-def test_inline_code_that_empties_a_file(command: str, crud: str) -> None:
-    assert klass(command)[0] == crud, command
-
-
-@pytest.mark.parametrize(("command", "crud"), [
     # Snowflake's SYSTEM$ functions that act; the ones that report still read
     ("snowsql -q \"SELECT SYSTEM$ABORT_SESSION(1234)\"", "DELETE"),
     ("snowsql -q \"SELECT SYSTEM$SEND_EMAIL('n', 'a@example.com', 's', 'b')\"", "CREATE"),
@@ -568,5 +556,5 @@ def test_inline_code_that_empties_a_file(command: str, crud: str) -> None:
     ("sqlcmd -Q \"DBCC CHECKIDENT ('t', RESEED, 0)\"", "UPDATE"),
     ("sqlcmd -Q 'DBCC CHECKDB'", "READ"),
 ])
-def test_sql_functions_and_commands_that_act(command: str, crud: str) -> None:
+def test_templates_inline_code_and_sql_functions_that_act(command: str, crud: str) -> None:
     assert klass(command)[0] == crud, command
