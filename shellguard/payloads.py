@@ -47,7 +47,7 @@ _SQL_READ_PROCS = re.compile(r"(sys\.)?sp_(who2?|help\w*|columns|tables|database
                              r"server_info|statistics|stored_procedures|pkeys|fkeys|depends|"
                              r"monitor)\b|master\.dbo\.sp_(who2?|help\w*)\b")
 _SQL_CREATE = {"insert", "create", "copy", "load", "\\copy", "import", "backup", "export",
-               "install"}
+               "install", "unload"}
 _SQL_UPDATE = {"update", "alter", "grant", "revoke", "vacuum", "analyze", "analyse", "reindex",
                "cluster", "set", "reset", "replace", "merge", "upsert", "comment", "rename",
                "refresh", "lock", "optimize", "repair", "flush", "call", "do", "notify",
@@ -118,7 +118,7 @@ _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_s
                   ("lo_create", Crud.CREATE), ("lo_from_bytea", Crud.CREATE),
                   ("pg_import_system_collations", Crud.CREATE), ("pg_file_write", Crud.CREATE),
                   ("into outfile", Crud.CREATE), ("into dumpfile", Crud.CREATE),
-                  ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE),
+                  ("lo_export", Crud.CREATE), ("pg_create", Crud.CREATE), ("pg_copy_", Crud.CREATE),
                   # extensions' functions: pg_cron, TimescaleDB, pg_partman, PostGIS, Citus
                   ("cron.schedule", Crud.CREATE), ("cron.unschedule", Crud.DELETE),
                   ("drop_chunks", Crud.DELETE), ("add_", Crud.CREATE), ("remove_", Crud.DELETE),
@@ -151,7 +151,7 @@ def _function_crud(word: str) -> Crud:
 _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend|pg_cancel_backend|"
                          r"executable|pg_replication_origin_\w+|pg_notify|"
                          r"pg_drop_replication_slot|"
-                         r"lo_unlink|lo_export|lo_import|pg_create_\w+|setval|nextval|"
+                         r"lo_unlink|lo_export|lo_import|pg_create_\w+|pg_copy_\w+_replication_slot|setval|nextval|"
                          r"pg_reload_conf|pg_rotate_logfile|set_config|pg_switch_wal|"
                          r"pg_promote|dblink_exec|sys_exec|xp_cmdshell|"
                          # adminpack's files, statistics resets, replication slots and
@@ -752,6 +752,9 @@ def code_effects(code: str, language: str) -> list[CodeEffect]:
 #: the plugin, its first term, and the rest of the call.
 _JINJA_LOOKUP = _Lazy(r"""\b(?:lookup|query|q)\(\s*(['"])([\w.]+)\1\s*,\s*(['"])(.*?)\3([^)]*)\)""",
                       re.S)
+#: a lookup whose plugin name is not one string literal (`lookup('pi' ~ 'pe', ...)`)
+_JINJA_COMPUTED_LOOKUP = _Lazy(r"""\b(?:lookup|query|q)\(\s*(?!(['"])[\w.]+\1\s*[,)])[^)]""")
+_VAULT_LOGIN_LOOKUP = _Lazy(r"""\b(?:lookup|query|q)\(\s*['"](?:[\w.]+\.)?vault_login['"]""")
 _LOOKUP_METHOD = _Lazy(r"""\bmethod\s*=\s*['"]?(\w+)""", re.I)
 _LOOKUP_SETS = _Lazy(r"\b(create|overwrite|missing)\s*=\s*['\"]?(true|yes|create)\b", re.I)
 #: the command module's `argv=[...]` form, the list as Ansible writes it
@@ -785,6 +788,11 @@ def template_effects(text: str) -> list[CodeEffect]:
             if crud is not None:
                 effects.append(CodeEffect(crud, f"the url lookup sends an HTTP "
                                                 f"{method.group(1).upper()}"))
+    if _VAULT_LOGIN_LOOKUP.search(text):
+        effects.append(CodeEffect(Crud.CREATE, "the vault_login lookup creates a Vault token"))
+    for m in _JINJA_COMPUTED_LOOKUP.finditer(text):
+        effects.append(CodeEffect(Crud.UPDATE, f"a lookup whose plugin is named by an expression "
+                                               f"({m.group(0).strip()}) may run a command"))
     return effects
 
 
