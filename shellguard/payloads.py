@@ -27,6 +27,8 @@ class CodeEffect:
     shell: str | None = None
     #: for a file write: the path-like string literals that may name the file written
     literals: tuple[str, ...] = ()
+    #: a file opened to write with nothing written: emptied if it exists, else created
+    empties: bool = False
 
 
 # -- SQL -----------------------------------------------------------------------
@@ -655,6 +657,7 @@ _SQL_LITERAL = _Lazy(r"""["']((?:select|insert\s+into|update\s+\w+\s+set|delete\
                      r"""(?:table|database|index|view))\b[^"']*)["']""", re.I)
 _BACKTICKS = _Lazy(r"`([^`]+)`")
 
+_EMPTIES = "opens a file to write and writes nothing"
 _APIS: list[tuple[Crud, str, _Lazy]] = [
     (Crud.DELETE, "deletes files", _Lazy(
         r"shutil\.rmtree|os\.(remove|unlink|rmdir|removedirs)\b|\.unlink\s*\(|\.rmdir\s*\(|"
@@ -668,7 +671,7 @@ _APIS: list[tuple[Crud, str, _Lazy]] = [
         r"\b(?:unlink|rmdir)(?=\s+(?:[$@<{\"'(]|(?:glob|grep|map|sort|keys|readdir|for|foreach)\b))|\btruncate\s*\(?\s*[\w$\"'][^,;]*,\s*0\s*\)?\s*(?:;|$)|"
         r"method\s*[:=]\s*['\"]DELETE")),
     # a file opened to write and closed with nothing written
-    (Crud.DELETE, "empties a file", _Lazy(
+    (Crud.DELETE, _EMPTIES, _Lazy(
         r"open\s*\([^()]*,\s*['\"]wb?['\"]\s*\)\s*\.close\s*\(\s*\)|"
         r"^\s*open\s*\([^()]*,\s*['\"]wb?['\"]\s*\)\s*;?\s*$")),
     (Crud.UPDATE, "changes files or settings", _Lazy(
@@ -740,9 +743,10 @@ def code_effects(code: str, language: str) -> list[CodeEffect]:
     for crud, what, pattern in _APIS:
         m = pattern.search(rest)
         if m:
-            literals = _written_paths(m.group(0), rest) if crud is Crud.CREATE else ()
+            empties = what == _EMPTIES
+            literals = _written_paths(m.group(0), rest) if crud is Crud.CREATE or empties else ()
             effects.append(CodeEffect(crud, f"the {language} code {what} ({m.group(0).strip()})",
-                                      literals=literals))
+                                      literals=literals, empties=empties))
     return effects
 
 

@@ -538,9 +538,6 @@ def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
     ("ansible all -m command -a \"argv=['rm','-rf','/tmp/x']\"", "DELETE"),
     ("ansible all -m ansible.builtin.command -a \"argv=['systemctl','restart','nginx']\"",
      "UPDATE"),
-    # a file opened to write and closed with nothing written is emptied
-    ("python3 -c \"open('app.log', 'w').close()\"", "DELETE"),
-    ("python3 -c \"open('app.log', 'w')\"", "DELETE"),
     ("python3 -c \"open('out.txt', 'w').write('x')\"", "CREATE"),
     ("python3 -c \"with open('out.txt', 'w') as f: f.write('x')\"", "CREATE"),
     # Snowflake's SYSTEM$ functions that act; the ones that report still read
@@ -558,3 +555,11 @@ def test_editor_command_lists_that_only_show_text_read(command: str, crud: str,
 ])
 def test_templates_inline_code_and_sql_functions_that_act(command: str, crud: str) -> None:
     assert klass(command)[0] == crud, command
+
+
+def test_a_file_opened_to_write_with_nothing_written_is_emptied_if_it_exists(tmp_path) -> None:
+    (tmp_path / "app.log").write_text("old lines\n")
+    cwd = str(tmp_path)
+    assert klass("python3 -c \"open('app.log', 'w').close()\"", cwd)[0] == "DELETE"
+    assert klass("python3 -c \"open('app.log', 'w')\"", cwd)[0] == "DELETE"
+    assert klass("python3 -c \"open('new.log', 'w').close()\"", cwd)[0] == "CREATE"

@@ -682,7 +682,10 @@ def _code_text(classifier: Classifier, text: str, language: str, part: str, ctx:
         else:
             crud, reason = effect.crud, effect.reason
             existing = _existing_file(effect.literals, ctx)
-            if existing is not None:  # CLASSES.md rule 5: overwriting a file is UPDATE
+            if effect.empties:
+                # emptied if it is there (DELETE), else a new empty file
+                crud = Crud.DELETE if existing is not None else Crud.CREATE
+            elif existing is not None:  # CLASSES.md rule 5: overwriting a file is UPDATE
                 crud = Crud.UPDATE
                 reason = reason.replace("creates files", f"overwrites {existing}, which exists", 1)
             findings.append(Finding(part, crud, reason, rule_id=f"{language}.api",
