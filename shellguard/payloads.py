@@ -124,8 +124,7 @@ _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_s
                   # extensions' functions: pg_cron, TimescaleDB, pg_partman, PostGIS, Citus
                   ("cron.schedule", Crud.CREATE), ("cron.unschedule", Crud.DELETE),
                   ("drop_chunks", Crud.DELETE), ("add_", Crud.CREATE), ("remove_", Crud.DELETE),
-                  ("partman.drop_", Crud.DELETE), ("drop_partition", Crud.DELETE),
-                  ("partman.create_parent", Crud.CREATE), ("create_parent", Crud.CREATE),
+                  ("drop_partition", Crud.DELETE), ("create_parent", Crud.CREATE),
                   ("dropgeometry", Crud.DELETE), ("citus_remove_node", Crud.DELETE),
                   ("master_remove_node", Crud.DELETE), ("truncate_local_data", Crud.DELETE),
                   ("pg_truncate_visibility_map", Crud.DELETE),
@@ -137,6 +136,8 @@ _SQL_FUNCTIONS = [("pg_terminate_backend", Crud.DELETE), ("pg_drop_replication_s
                   ("asynchronous_connection_failover_add", Crud.CREATE),
                   ("asynchronous_connection_failover_delete", Crud.DELETE),
                   ("into", Crud.CREATE)]
+
+
 def _function_crud(word: str) -> Crud:
     """The class of a call that makes a SELECT act (the first entry that names it)."""
     name = word.rstrip("( ")
