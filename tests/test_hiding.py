@@ -309,10 +309,22 @@ def test_help_after_a_subcommands_second_word_is_not_the_programs(command: str,
     ("ruby -i -pe 'x' f", "UPDATE"), ("perl -Mstrict -e 'print 1'", "READ"),
     ("perl -Mwarnings -ne 'print' f", "READ"), ("perl -lane 'print $F[0]' f", "READ"),
     ("ruby -rjson -e 'p 1'", "READ"),
+    # -0 and -l take digits, and the code letter may end the same cluster
+    ("perl -0pe 's/a/b/' f", "READ"), ("perl -0777ne 'print' f", "READ"),
+    ("perl -l0pe 'unlink \"f\"'", "DELETE"), ("ruby -0ne 'File.delete(\"f\")'", "DELETE"),
 ])
 def test_perl_and_ruby_switch_clusters(command: str, crud: str) -> None:
     """-i inside a cluster edits in place; -M and -r take the rest of the word."""
     assert klass(command)[0] == crud, command
+
+
+def test_a_tools_script_file_run_by_an_interpreter_asks() -> None:
+    """`python3 vol.py` runs a checkout's copy of a reading tool: whatever that copy's code
+    does (CLASSES.md rule 8). The installed command, and Django's manage.py, do not ask."""
+    assert klass("python3 vol.py -f mem.raw windows.pslist") == ("READ", True)
+    assert klass("vol -f mem.raw windows.pslist") == ("READ", False)
+    assert klass("python3 manage.py showmigrations") == ("READ", False)
+    assert klass("python3 wmiexec.py corp/u:p@10.0.0.5")[1] is True
 
 
 def test_inline_code_that_writes_an_existing_file_updates_it(tmp_path) -> None:

@@ -517,6 +517,13 @@ def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program
                                                                                   why)
 
 
+#: a script file an interpreter runs (`vol.py`, `tool.pl`), not an installed command
+_SCRIPT_FILE = LazyPattern(r"\.(py|pl|rb|php|js|mjs|cjs|ts|lua|tcl|r|R|jl)$")
+
+#: what perl's and ruby's -0 (record separator) and -l (line ending) take in a cluster
+_SEPARATOR_DIGITS = LazyPattern(r"(?<=0)(?:[xX][0-9a-fA-F]*|[0-7]+)|(?<=l)[0-7]+|0")
+
+
 def _edits_in_place(letters: str) -> bool:
     """Whether a perl or ruby switch cluster (`-0pi`, `-lane`, `-i.bak`) holds -i. A
     switch that takes the rest of the word as its value (`-Mstrict`, `-Ilib`, `-F,`)
@@ -574,6 +581,9 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
         letters = text[1:] if not text.startswith("--") else ""
         if language in ("perl", "ruby") and _edits_in_place(letters):
             inplace = True
+        if language in ("perl", "ruby"):
+            # -0 and -l take digits inside a cluster: `-0pe`, `-0777ne`, `-l0pe`
+            letters = _SEPARATOR_DIGITS.sub("", letters)
         if text in code_options or (letters and letters[-1:] in {o.lstrip("-") for o in
                                                                  code_options if len(o) == 2}
                                     and letters.isalpha()):
@@ -617,6 +627,12 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
             return [Finding(part, crud, f"runs the program {script.text}, whose effect the "
                                         "command line does not show", source="heuristic",
                             rule_id=f"{name}.script", confidence=0.4, confirm=True)]
+        if (_SCRIPT_FILE.search(script.text)
+                and script.text not in _setting(program, "reading_scripts", [])
+                and not any(f.confirm or f.crud != Crud.READ for f in nested)):
+            # a tool's script file run from a checkout (`python3 vol.py`): its code is
+            # whatever that copy holds (CLASSES.md rule 8)
+            return [replace(f, confirm=True) for f in nested]
         return nested
     if findings:
         return findings

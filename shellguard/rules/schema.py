@@ -43,7 +43,7 @@ PROGRAM_KEYS = {
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
     "sql_operand", "options_anywhere", "appends_input", "appends_input_without_stop",
-    "operand_is_script", "known_scripts", "bare_stdin_is_code", "named_descriptors",
+    "operand_is_script", "known_scripts", "reading_scripts", "bare_stdin_is_code", "named_descriptors",
     "command_after",
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
