@@ -432,6 +432,9 @@ class Classifier:
                         if own_view.sets_flag(f, program.single_dash_long)), None)
             if dry is not None and own_view.negated(program.dry_run):
                 dry = None      # `--dry-run --no-dry-run`: the last one wins
+            if dry is not None and any(own_view.has_flag(o, program.single_dash_long)
+                                       for o in program.settings.get("dry_run_unless", ())):
+                dry = None      # `certbot --dry-run --pre-hook ...`: the hooks still run
             if dry is not None:
                 return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
                                 rule_id=f"{name}.dry-run")]

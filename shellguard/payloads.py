@@ -495,6 +495,7 @@ _SOCKET_WRITES = {"post": Crud.CREATE, "put": Crud.UPDATE, "patch": Crud.UPDATE,
                   "delete": Crud.DELETE, "set": Crud.UPDATE, "del": Crud.DELETE,
                   "flushall": Crud.DELETE, "flushdb": Crud.DELETE, "flush_all": Crud.DELETE}
 _HTTP_HEADER = _Lazy(r"^[A-Za-z][A-Za-z0-9-]*:\s")
+_HTTP_REQUEST = _Lazy(r"^[A-Z]+ \S+ HTTP/")
 
 
 def socket_text_class(text: str) -> Crud | None:
@@ -503,11 +504,18 @@ def socket_text_class(text: str) -> Crud | None:
     `show servers state`); None for anything else (the caller asks)."""
     crud = Crud.READ
     seen = False
-    for line in text.replace("\r", "").split("\n"):
+    lines = text.replace("\r", "").split("\n")
+    if not any(_HTTP_REQUEST.match(line) for line in lines):
+        # HAProxy's admin socket runs each of `;`-separated commands
+        lines = [part for line in lines for part in line.split(";")]
+    for line in lines:
         words = line.split()
         if not words or _HTTP_HEADER.match(line):
             continue
         verb = words[0].lower()
+        if verb == "stats" and len(words) > 1 and words[1].lower() in ("reset", "detail") and (
+                words[1].lower() == "reset" or words[-1].lower() in ("on", "off")):
+            verb = "set"    # memcached: `stats reset`, `stats detail on` change the server
         if verb == "config" and len(words) > 1 and words[1].lower() == "get":
             verb = "get"
         elif verb == "client" and len(words) > 1 and words[1].lower() in ("list", "info"):

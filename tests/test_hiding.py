@@ -575,3 +575,35 @@ def test_a_file_opened_to_write_with_nothing_written_is_emptied_if_it_exists(tmp
     assert klass("python3 -c \"open('app.log', 'w').close()\"", cwd)[0] == "DELETE"
     assert klass("python3 -c \"open('app.log', 'w')\"", cwd)[0] == "DELETE"
     assert klass("python3 -c \"open('new.log', 'w').close()\"", cwd)[0] == "CREATE"
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # what a client sends when the line feeds its standard input
+    ("http https://api.example.com/items < body.json", "CREATE"),
+    ("echo '{\"a\": 1}' | xh :8080/items", "CREATE"),
+    ("http :8080/items <<< '{\"a\": 1}'", "CREATE"),
+    ("echo hi | kcat -b k:9092 -t orders", "CREATE"),
+    ("kcat -b k:9092 -t orders < msgs.txt", "CREATE"),
+    # a dry run that still runs the hooks it is given
+    ("certbot renew --dry-run --post-hook 'rm -f /tmp/x'", "DELETE"),
+    ("certbot certonly --dry-run --standalone -d x.com --pre-hook 'systemctl stop nginx'", "UPDATE"),
+    # a reading action beside a changing one: the tool does both, or the last
+    ("sfdisk -l /dev/sda --delete", "DELETE"), ("sgdisk -p -s /dev/sda", "UPDATE"),
+    ("xfs_quota -x -c report -c 'limit bsoft=1g bob' /mnt", "UPDATE"),
+    ("chronyc -m tracking makestep", "UPDATE"),
+    ("gpg-connect-agent 'KEYINFO --list' 'DELETE_KEY --force ABCDEF0123' /bye", "UPDATE"),
+    ("echo 'show info; disable server be/s1' | socat stdio /run/haproxy/admin.sock", "UPDATE"),
+    ("echo 'stats reset' | nc localhost 11211", "UPDATE"),
+    ("echo 'show info' | socat stdio UNIX-CONNECT:/run/haproxy/admin.sock,unlink-early", "UPDATE"),
+    ("grpcurl -plaintext localhost:50051 kv.KV/GetAndDelete", "UPDATE"),
+    # curl's progress bar in a cluster
+    ("curl -#O https://example.com/f", "CREATE"), ("curl -#o out.bin https://example.com/f", "CREATE"),
+])
+def test_what_a_reading_form_hides(command: str, crud: str) -> None:
+    """Red-team holes of session 19: each of these looked like a read."""
+    assert klass(command)[0] == crud, command
+    for line in ("http https://api.example.com/items", "http GET https://x < q.json",
+                 "kcat -b k:9092 -C -t orders", "certbot renew --dry-run", "sfdisk -l /dev/sda",
+                 "gpg-connect-agent 'getinfo version' /bye", "echo 'show info' | socat stdio "
+                 "/run/haproxy/admin.sock", "echo stats | nc localhost 11211", "curl -#L https://x"):
+        assert klass(line) == ("READ", False), line

@@ -171,7 +171,8 @@ class ArgvView:
             body = tok[1:]
             if tok.startswith(flag) and not body[1:2].isalpha():
                 return True
-            if body.isalpha() and flag[1] in body:
+            # (`#` is a letter of curl's clusters: `-#O` is -# and -O)
+            if (body.isalpha() or (body[:1] == "#" and body[1:].isalpha())) and flag[1] in body:
                 return True
         return False
 

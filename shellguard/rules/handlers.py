@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from shellguard import payloads  # its regex tables compile on first use, not at start-up
 from shellguard.lazy_re import LazyPattern
 from shellguard.parse import SimpleCommand, Word
-from shellguard.rules.engine import glob_any, program_name, switched_on
+from shellguard.rules.engine import ArgvView, glob_any, program_name, switched_on
 from shellguard.rules.schema import Program
 from shellguard.verdict import Crud, Finding, Verdict
 
@@ -1153,6 +1153,11 @@ _SOCAT_CLIENT = LazyPattern(r"(?i)^(-|stdio|stdin|stdout|(tcp[46]?(-connect)?|ud
                             r"|/\S*(\.sock|\.socket|socket|sock))$")
 
 
+#: socat address options that act on files (`,unlink-early` deletes the socket's path)
+_SOCAT_FILE_OPTION = LazyPattern(r"(?i),(unlink(-early|-late|-close)?|creat|trunc|append|"
+                                 r"perm|perm-late|user|user-late|group|group-late|o-trunc)\b")
+
+
 def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                    cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     """A client (nc, telnet, socat) sending text the line shows
@@ -1162,8 +1167,9 @@ def socket_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
     servers = set(_setting(program, "server_options", []))
     if any(_names_option(w.text, servers) or _SOCAT_NOT_CLIENT.match(w.text) for w in words[1:]):
         return None
-    if program.name == "socat" and not all(_SOCAT_CLIENT.match(w.text) for w in words[1:]
-                                           if not w.text.startswith("-") or w.text == "-"):
+    if program.name == "socat" and (not all(_SOCAT_CLIENT.match(w.text) for w in words[1:]
+                                            if not w.text.startswith("-") or w.text == "-")
+                                    or any(_SOCAT_FILE_OPTION.search(w.text) for w in words[1:])):
         return None
     text = stdin_text(cmd)
     crud = payloads.socket_text_class(text) if text is not None else None
@@ -1218,6 +1224,37 @@ def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program
                    cmd)
 
 
+def _stdin_fed(cmd: SimpleCommand) -> bool:
+    """Does the line feed ``cmd``'s standard input (a pipe, `<`, a here-doc or string)?"""
+    return bool(cmd.upstream) or any(r.op in ("<", "<<", "<<-", "<<<", "<>") and r.fd in ("", "0")
+                                     for r in cmd.redirects)
+
+
+def fed_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
+                cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
+    """A client that sends what comes on its standard input when the line feeds it
+    (`http URL < body.json` POSTs it, `kcat -b k -t t < msgs` produces): the setting
+    `fed_class` with `fed_why`, unless an option of `fed_unless` (or, with
+    `fed_unless_method`, a method word first: `http GET url`) says otherwise. Anything
+    else is the rules'."""
+    if not _stdin_fed(cmd):
+        return None
+    unless = set(_setting(program, "fed_unless", []))
+    if any(_names_option(w.text, unless) for w in words[1:]):
+        return None
+    view = ArgvView.of(tuple(w.text for w in words), program)
+    if (_setting(program, "fed_unless_method", False) and view.positionals
+            and _HTTP_METHOD_WORD.fullmatch(view.positionals[0])):
+        return None
+    crud = Crud[_setting(program, "fed_class", "CREATE")]
+    why = _setting(program, "fed_why", "sends what comes on its standard input")
+    return [Finding(_part(words), crud, f"{program.name} {why}", rule_id=f"{program.name}.stdin")]
+
+
+#: An HTTP method given as httpie's first positional.
+_HTTP_METHOD_WORD = LazyPattern(r"(?i)GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE|CONNECT")
+
+
 HANDLERS: dict[str, Handler] = {
     "alias": alias_handler,
     "awk": awk_handler,
@@ -1231,4 +1268,5 @@ HANDLERS: dict[str, Handler] = {
     "find": find_handler,
     "socket": socket_handler,
     "ex": ex_handler,
+    "fed": fed_handler,
 }

@@ -27,7 +27,7 @@ class RuleError(Exception):
 
 #: Handlers implemented in :mod:`shellguard.rules.handlers` (programs that run other code).
 HANDLERS = ("exec", "shell", "interpreter", "sql", "mongo", "remote", "find", "source", "awk",
-            "socket", "ex", "alias")
+            "socket", "ex", "alias", "fed")
 
 RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
@@ -36,15 +36,17 @@ RULE_KEYS = {
     "known_miss", "applies_patch", "sql_option",
 }
 PROGRAM_KEYS = {
-    "options_with_arg", "dry_run", "ignore_case", "single_dash_long", "options_end_at_operand",
-    "global_options_first", "handler", "aliases",
+    "options_with_arg", "dry_run", "dry_run_unless", "ignore_case", "single_dash_long",
+    "options_end_at_operand", "global_options_first", "handler", "aliases",
     # handler settings
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
     "join_operands", "stop_at", "bare_class", "bare_why", "language", "read_only_options",
     "sql_operand", "options_anywhere", "appends_input", "appends_input_without_stop",
-    "operand_is_script", "known_scripts", "reading_scripts", "bare_stdin_is_code", "named_descriptors",
-    "command_after",
+    "operand_is_script", "known_scripts", "reading_scripts", "bare_stdin_is_code",
+    "named_descriptors", "command_after",
+    # `fed` handler: what a client does with the standard input the line feeds it
+    "fed_class", "fed_why", "fed_unless", "fed_unless_method",
     "writes_why", "output_options", "setup_sql_options", "process_options", "sql_operand_rest",
     "edit_options", "creates_options", "process_setters", "value_before_pid",
     "session_options", "confirm_options", "dotenv_files", "writes_unless_redirected",
