@@ -45,7 +45,13 @@ class Redirect:
 
     @property
     def feeds_stdin(self) -> bool:
+        """A here-doc or here-string on stdin: its text is on the line (``body``)."""
         return self.op in ("<<", "<<-", "<<<") and (self.fd in ("", "0"))
+
+    @property
+    def replaces_stdin(self) -> bool:
+        """Standard input comes from somewhere else: a file, a descriptor, a here-doc."""
+        return self.op in ("<", "<>", "<&", "<<", "<<-", "<<<") and self.fd in ("", "0")
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,11 @@ class SimpleCommand:
     @property
     def name(self) -> str:
         return self.words[0].text if self.words else ""
+
+    @property
+    def stdin_fed(self) -> bool:
+        """Does the line feed this command's standard input (a pipe or a redirection)?"""
+        return bool(self.upstream) or any(r.replaces_stdin for r in self.redirects)
 
     @property
     def stdin_body(self) -> str | None:

@@ -172,9 +172,10 @@ def _script_from_stdin(classifier: Classifier, part: str, cmd: SimpleCommand, ct
     body = cmd.stdin_body
     if body is not None:
         return classifier.script(body, ctx, depth + 1, "nested")
-    if any(r.op == "<" for r in cmd.redirects):
-        src = next(r.target.text for r in cmd.redirects if r.op == "<" and r.target is not None)
-        return _unknown_code(part, f"the {what} in {src}")
+    source = next((r for r in cmd.redirects if r.replaces_stdin and r.target), None)
+    if source is not None and source.target is not None:      # `bash < x.sh`, `sh <&3`
+        where = f"on descriptor {source.target.text}" if source.op == "<&" else f"in {source.target.text}"
+        return _unknown_code(part, f"the {what} {where}")
     if cmd.upstream:
         names = {program_name(c.name) for c in cmd.upstream}
         if names & NETWORK_FETCHERS or any(_FETCH_WORD.search(c.text) for c in cmd.upstream):
@@ -338,8 +339,7 @@ def _exec_rest(classifier: Classifier, part: str, program: Program, rest: tuple[
         if session:
             return _session(part, name, f"{name} opens an interactive shell")
         if _setting(program, "bare_stdin_is_code", False) and any(
-                r.fd in ("", "0") and r.op in ("<", "<>", "<&", "<<", "<<-", "<<<")
-                for r in redirects):
+                r.replaces_stdin for r in redirects):
             # `exec < x.sh`: the interactive shell then runs what it reads from there
             return _unknown_code(part, f"the commands {name} makes the shell read from "
                                  "its new input", Crud.UPDATE)
@@ -520,21 +520,20 @@ def interpreter_handler(classifier: Classifier, words: tuple[Word, ...], program
 #: a script file an interpreter runs (`vol.py`, `tool.pl`), not an installed command
 _SCRIPT_FILE = LazyPattern(r"\.(py|pl|rb|php|js|mjs|cjs|ts|lua|tcl|r|R|jl)$")
 
-#: what perl's and ruby's -0 (record separator) and -l (line ending) take in a cluster
-_SEPARATOR_DIGITS = LazyPattern(r"(?<=0)(?:[xX][0-9a-fA-F]*|[0-7]+)|(?<=l)[0-7]+|0")
-
-
-def _edits_in_place(letters: str) -> bool:
-    """Whether a perl or ruby switch cluster (`-0pi`, `-lane`, `-i.bak`) holds -i. A
-    switch that takes the rest of the word as its value (`-Mstrict`, `-Ilib`, `-F,`)
-    ends the cluster; -0 and -l take the digits after them."""
+def _perl_cluster(letters: str) -> tuple[str, bool]:
+    """A perl or ruby switch cluster (`-0pi`, `-lane`, `-0777ne`, `-i.bak`) as read:
+    its letters without the digits -0 and -l take (`-0pe` is -0, -p, -e), and whether
+    it holds -i. A switch that takes the rest of the word as its value (`-Mstrict`,
+    `-Ilib`, `-F,`, -i's backup suffix) ends the cluster, kept as written."""
+    kept: list[str] = []
     i = 0
     while i < len(letters):
         letter = letters[i]
-        if letter == "i":
-            return True
-        if letter in "MmIFxdDrCEWTK":
-            return False
+        if letter in "MmIFxdDrCEWTKi":
+            kept.append(letters[i:])
+            return "".join(kept), letter == "i"
+        if letter != "0":       # (-0 is no letter: `-0pe` is a cluster of switches)
+            kept.append(letter)
         i += 1
         if letter == "0" and letters[i:i + 1] in ("x", "X"):
             i += 1
@@ -543,7 +542,7 @@ def _edits_in_place(letters: str) -> bool:
         elif letter in "0l":
             while i < len(letters) and letters[i] in "01234567":
                 i += 1
-    return False
+    return "".join(kept), False
 
 
 def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: Program,
@@ -579,11 +578,9 @@ def _interpreter_run(classifier: Classifier, words: tuple[Word, ...], program: P
                                     language, part, ctx, depth)
             return classifier.argv(inner, cmd, ctx, depth + 1)
         letters = text[1:] if not text.startswith("--") else ""
-        if language in ("perl", "ruby") and _edits_in_place(letters):
-            inplace = True
         if language in ("perl", "ruby"):
-            # -0 and -l take digits inside a cluster: `-0pe`, `-0777ne`, `-l0pe`
-            letters = _SEPARATOR_DIGITS.sub("", letters)
+            letters, edits = _perl_cluster(letters)
+            inplace = inplace or edits
         if text in code_options or (letters and letters[-1:] in {o.lstrip("-") for o in
                                                                  code_options if len(o) == 2}
                                     and letters.isalpha()):
@@ -830,7 +827,7 @@ def sql_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     text = _echoed_text(cmd)
     if text is not None:  # `echo 'DROP TABLE t' | psql app`: the SQL is on the line
         return first + _hidden(sql_findings(part, name, [Word(text, text)], shell), cmd)
-    if any(r.op == "<" for r in cmd.redirects) or cmd.upstream:
+    if cmd.stdin_fed:
         return first + _unknown_code(part, f"SQL fed to {name} on stdin", Crud.UPDATE)
     return first + _session(part, name)
 
@@ -1224,12 +1221,6 @@ def ex_handler(classifier: Classifier, words: tuple[Word, ...], program: Program
                    cmd)
 
 
-def _stdin_fed(cmd: SimpleCommand) -> bool:
-    """Does the line feed ``cmd``'s standard input (a pipe, `<`, a here-doc or string)?"""
-    return bool(cmd.upstream) or any(r.op in ("<", "<<", "<<-", "<<<", "<>") and r.fd in ("", "0")
-                                     for r in cmd.redirects)
-
-
 def fed_handler(classifier: Classifier, words: tuple[Word, ...], program: Program,
                 cmd: SimpleCommand, ctx: Context, depth: int) -> list[Finding] | None:
     """A client that sends what comes on its standard input when the line feeds it
@@ -1237,7 +1228,7 @@ def fed_handler(classifier: Classifier, words: tuple[Word, ...], program: Progra
     `fed_class` with `fed_why`, unless an option of `fed_unless` (or, with
     `fed_unless_method`, a method word first: `http GET url`) says otherwise. Anything
     else is the rules'."""
-    if not _stdin_fed(cmd):
+    if not cmd.stdin_fed:
         return None
     unless = set(_setting(program, "fed_unless", []))
     if any(_names_option(w.text, unless) for w in words[1:]):
