@@ -52,6 +52,8 @@ class ArgvView:
     def of(cls, argv: tuple[str, ...], program: Program | None) -> ArgvView:
         name = program_name(argv[0]) if argv else ""
         with_arg = program.options_with_arg if program else frozenset()
+        # (curl's `--expand-output F` is `--output F`, its variables expanded)
+        variants: tuple[str, ...] = tuple(program.settings.get("option_prefixes", ())) if program else ()
         flags: list[str] = []
         positionals: list[str] = []
         index: list[int] = []
@@ -78,6 +80,10 @@ class ArgvView:
                 double_dash = True
             elif tok.startswith("--"):
                 key, eq, value = tok.partition("=")
+                for variant in variants:
+                    if key.startswith(variant) and len(key) > len(variant):
+                        key = "--" + key[len(variant):]
+                        break
                 flags.append(key)
                 if eq:
                     values.setdefault(key, []).append(value)
@@ -133,16 +139,16 @@ class ArgvView:
         return not any(i > last_off for i, f in enumerate(self.flags) if f in group)
 
     def turns_off(self, flag: str) -> bool:
-        """Is ``flag`` only given as switched off (``--dry-run=false``, ``--check=0``), or
-        switched off under an abbreviation of its name (``--dry=false``: npm's and
-        argparse's parsers take one)?"""
+        """Is ``flag`` last given as switched off (``--dry-run=false``, ``--check=0``;
+        ``--dry-run=client --dry-run=false``: the last one wins), or switched off under an
+        abbreviation of its name (``--dry=false``: npm's and argparse's parsers take one)?"""
         values = self.option_values.get(flag)
         if flag.startswith("--") and any(
                 key != flag and len(key) > 3 and key.startswith("--") and flag.startswith(key)
                 and any(value.lower() in _FALSE_VALUES for value in given)
                 for key, given in self.option_values.items()):
             return True
-        return bool(values) and all(value.lower() in _FALSE_VALUES for value in values)
+        return bool(values) and values[-1].lower() in _FALSE_VALUES
 
     def has_flag(self, flag: str, single_dash_long: bool = False,
                  known: frozenset[str] | None = None) -> bool:
@@ -665,8 +671,11 @@ class RuleSet:
             if always is not None:
                 unless = _exceptions_before(rules[:always], len(sub))
                 if unless is not None:
-                    # (its own no_flags too: with one of those it does not match)
+                    # (its own no_flags too: with one of those it does not match; and
+                    # any option a variant prefix makes: `--expand-output`)
                     unless |= set(rules[always].no_flags)
+                    if program is not None:
+                        unless |= set(program.settings.get("option_prefixes", ()))
                     if len(unless) <= _MAX_UNLESS and all(EXCEPTION.fullmatch(o) for o in unless):
                         found = ReadPrefix(" ".join((name, *sub)), tuple(sorted(unless)))
             elif _reads_options_anywhere(program):

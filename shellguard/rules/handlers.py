@@ -142,10 +142,19 @@ def _takes_next_word(text: str, with_arg: frozenset[str]) -> bool:
     return False
 
 
-def _created(text: str, creates: dict[str, str], name: str, part: str) -> list[Finding]:
-    """The CREATE a `creates_options` entry names for the option ``text``: the option, or
-    the option with one value (`valgrind --tool=massif`)."""
+def _created(text: str, creates: dict[str, str], name: str, part: str,
+             with_arg: frozenset[str] = frozenset()) -> list[Finding]:
+    """The CREATE a `creates_options` entry names for the option ``text``: the option,
+    the option with one value (`valgrind --tool=massif`), or a short one in a cluster
+    or with its value attached (`ssh -vE log`, `-Elog`), read as getopt reads it."""
     said = text if text in creates else text.split("=", 1)[0]
+    if said not in creates and len(text) > 2 and text[0] == "-" and text[1] != "-":
+        for letter in text[1:]:
+            if f"-{letter}" in creates:
+                said = f"-{letter}"
+                break
+            if f"-{letter}" in with_arg:
+                break
     if said not in creates:
         return []
     return [Finding(part, Crud.CREATE, f"{name} {said} {creates[said]}", rule_id=f"{name}.creates")]
@@ -244,7 +253,7 @@ def exec_handler(classifier: Classifier, words: tuple[Word, ...], program: Progr
                                 rule_id=f"{name}.dry-run")]
             if _names_option(text, on_process):
                 return _process_findings(words, i, program, part)
-            created += _created(text, creates, name, part)
+            created += _created(text, creates, name, part, with_arg)
             if key in edit_options:
                 edit = key
             attached = _attached_value(text, split_options, with_arg)
@@ -916,7 +925,7 @@ def remote_handler(classifier: Classifier, words: tuple[Word, ...], program: Pro
         if text == "--":
             i += 1
             break
-        created += _created(text, creates, name, part)
+        created += _created(text, creates, name, part, with_arg)
         if not _is_option(text):
             if host is not None:
                 break

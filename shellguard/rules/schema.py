@@ -37,7 +37,7 @@ RULE_KEYS = {
 }
 PROGRAM_KEYS = {
     "options_with_arg", "dry_run", "dry_run_unless", "ignore_case", "single_dash_long",
-    "options_end_at_operand", "global_options_first", "handler", "aliases",
+    "options_end_at_operand", "global_options_first", "handler", "aliases", "option_prefixes",
     # handler settings
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
     "file_options", "leading_operands", "skip_assignments", "split_string_options",
