@@ -435,6 +435,9 @@ class Classifier:
             if dry is not None and any(own_view.has_flag(o, program.single_dash_long)
                                        for o in program.settings.get("dry_run_unless", ())):
                 dry = None      # `certbot --dry-run --pre-hook ...`: the hooks still run
+            if dry is not None and own_view.positionals[:1] and (
+                    own_view.positionals[0] in program.settings.get("no_dry_run_in", ())):
+                dry = None      # `git config alias.dry --dry-run`: a value
             if dry is not None:
                 return [Finding(part, Crud.READ, f"{dry} makes {name} a dry run",
                                 rule_id=f"{name}.dry-run")]
@@ -701,6 +704,7 @@ _INJECTING_VARIABLES = LazyPattern(r"^(LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|DYLD_
                                    r"RUSTC_WORKSPACE_WRAPPER|PSQLRC|MYSQL_HOME|SQLITE_HISTORY|"
                                    r"MANOPT|GIT_TRACE\w*|PATH|PS4|RIPGREP_CONFIG_PATH|GIT_EXEC_PATH|"
                                    r"CARGO_BUILD_RUSTC_WRAPPER|CARGO_BUILD_RUSTC|LESSKEY|LESSKEYIN|"
+                                   r"HGRCPATH|JJ_CONFIG|"
                                    + _OPTION_NAMES + r")$")
 #: Of those, the programs' options and config files taken from the environment, which no
 #: guard.* rule looks for in `export NAME=...` (the others' rules there know their values).
@@ -739,7 +743,7 @@ _LOADS_CODE = {
                      "HTTPIE_CONFIG_DIR", "PIP_CONFIG_FILE", "PIP_LOG", "PIP_LOG_FILE",
                      "FFREPORT", "GCONV_PATH", "PYTHONHOME", "GIT_CONFIG_GLOBAL",
                      "GIT_CONFIG_SYSTEM", "PSQLRC", "RIPGREP_CONFIG_PATH", "SQLITE_HISTORY",
-                     "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME",
+                     "PYTHONSTARTUP", "BASH_ENV", "ENV", "MYSQL_HOME", "HGRCPATH", "JJ_CONFIG",
                      # TLS session keys appended to the file (curl, Firefox, Chrome, Python),
                      # and log files
                      "SSLKEYLOGFILE", "TF_LOG_PATH", "RCLONE_LOG_FILE", "ANSIBLE_LOG_PATH"),
@@ -751,14 +755,14 @@ _LOADS_CODE = {
     # a trace written to a file (0, 1, true: to the terminal)
     **dict.fromkeys(("GIT_TRACE", "GIT_TRACE2", "GIT_TRACE2_EVENT", "GIT_TRACE2_PERF",
                      "GIT_TRACE_PACKET", "GIT_TRACE_PERFORMANCE", "GIT_TRACE_SETUP",
-                     "GIT_TRACE_CURL"), LazyPattern(r"=['\"]?[/~.]")),
+                     "GIT_TRACE_CURL"), LazyPattern(r"=['\"]?[/~.$]")),
     # `PS4='$(rm -rf build)' bash -xc ls`: a traced shell expands it before every command
     "PS4": LazyPattern(r"\$\(|`"),
     # a directory of the project's searched for programs first (`PATH=.:$PATH ls`)
     "PATH": LazyPattern(r"=['\"]?(\.|[^/$~:'\"][^:]*)(:|['\"]?$)"),
 }
 #: Prefix assignments whose value is a command line the program may run.
-_COMMAND_VARIABLES = LazyPattern(r"^(LESSOPEN|LESSCLOSE|GIT_SSH|RSYNC_RSH|FCEDIT|DIFFTOOL|"
+_COMMAND_VARIABLES = LazyPattern(r"^(LESSOPEN|LESSCLOSE|GIT_SSH|RSYNC_RSH|SVN_SSH|FCEDIT|DIFFTOOL|"
                                  # every tool's own: AWS_PAGER, GH_BROWSER, KUBE_EDITOR,
                                  # KUBECTL_EXTERNAL_DIFF, FZF_DEFAULT_COMMAND, WGET_ASKPASS
                                  r"\w*(PAGER|EDITOR|VISUAL|BROWSER|ASKPASS|EXTERNAL_DIFF|"

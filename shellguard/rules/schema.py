@@ -36,7 +36,7 @@ RULE_KEYS = {
     "known_miss", "applies_patch", "sql_option",
 }
 PROGRAM_KEYS = {
-    "options_with_arg", "dry_run", "dry_run_unless", "ignore_case", "single_dash_long",
+    "options_with_arg", "dry_run", "dry_run_unless", "no_dry_run_in", "ignore_case", "single_dash_long",
     "options_end_at_operand", "global_options_first", "handler", "aliases", "option_prefixes",
     # handler settings
     "session_flags", "script_options", "code_options", "module_option", "sql_options",
