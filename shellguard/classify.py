@@ -469,7 +469,7 @@ class Classifier:
                 targets.extend(view.option_values.get(opt, []))
             # (rsync: a source ending in / is synced into the destination; a file is copied in)
             syncs = rule.writes == "sync" and any(p.endswith("/") for p in rest[:-1])
-            crud, why = self._write_targets(targets, crud, why, ctx, syncs)
+            crud, why = self._write_targets(targets, crud, why, ctx, syncs, rule.dash_is_file)
         if rule.applies_patch:
             crud, why = self._patch_effect(view, match.consumed, cmd, ctx, crud, why)
         label = " ".join((program_name(view.program),) + view.positionals[:match.consumed])
@@ -573,11 +573,13 @@ class Classifier:
         return new_crud, new_why
 
     def _write_targets(self, targets: list[str], crud: Crud, why: str, ctx: Context,
-                       into_directory: bool = False) -> tuple[Crud, str]:
+                       into_directory: bool = False, dash_is_file: bool = False) -> tuple[Crud, str]:
         """The class of writing ``targets``; ``into_directory``: a directory that is
-        there already is updated too (rsync makes it match its source)."""
+        there already is updated too (rsync makes it match its source); ``dash_is_file``:
+        `-` is a file of that name, not the terminal."""
         # process substitutions (`tee >(wc -l)`) are pipes, not files
-        real = [t for t in targets if t not in _NULL_SINKS and not t.startswith((">(", "<("))]
+        real = [t for t in targets if (t not in _NULL_SINKS or (t == "-" and dash_is_file))
+                and not t.startswith((">(", "<("))]
         if targets and not real:
             return Crud.READ, "output goes to /dev/null or the terminal"
         for target in real:

@@ -33,7 +33,7 @@ RULE_KEYS = {
     "id", "program", "subcommand", "class", "why", "flags", "all_flags", "no_flags", "args",
     "option_values", "min_args", "max_args", "double_dash", "argv_regex", "writes",
     "writes_option", "confirm", "priority", "confidence", "runs", "runs_option", "examples", "not",
-    "known_miss", "applies_patch", "sql_option",
+    "known_miss", "applies_patch", "sql_option", "dash_is_file",
 }
 PROGRAM_KEYS = {
     "options_with_arg", "dry_run", "dry_run_unless", "no_dry_run_in", "ignore_case", "single_dash_long",
@@ -98,6 +98,8 @@ class Rule:
     argv_regex: str | None = None  # checked on load, compiled on first use (start-up cost)
     writes: str = ""
     writes_option: tuple[str, ...] = ()
+    # `-` as an output names a file called `-`, not the terminal (`aws s3api get-object ... -`)
+    dash_is_file: bool = False
     confirm: bool = False
     priority: int = 0
     confidence: float = 0.95
@@ -253,6 +255,7 @@ def build_rule(table: object, where: str) -> Rule:
         argv_regex=regex,
         writes=writes,
         writes_option=writes_option,
+        dash_is_file=bool(table.get("dash_is_file", False)),
         confirm=bool(table.get("confirm", False)),
         priority=ints["priority"] or 0,
         confidence=float(confidence),
