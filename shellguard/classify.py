@@ -630,7 +630,9 @@ class Classifier:
                                                f"({target.raw})", rule_id="redirect.dynamic",
                             confidence=0.5, confirm=True)]
         path = target.text
-        if path in _NULL_SINKS or path.startswith(("/dev/fd/", "/dev/pts/", "/proc/self/fd/")):
+        # (`> -` writes a file named -: only programs read `-` as the terminal)
+        if (path in _NULL_SINKS and path != "-") or path.startswith(("/dev/fd/", "/dev/pts/",
+                                                                     "/proc/self/fd/")):
             return []
         if _BLOCK_DEVICE.match(path):
             return [Finding(part, Crud.DELETE, f"writes over the block device {path}",

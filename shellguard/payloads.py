@@ -200,8 +200,12 @@ _SQL_SIDE_EFFECT = _Lazy(r"\b(writefile|edit|load_extension|pg_terminate_backend
                          # SELECT ... INTO t makes table t (INTO @v sets a session variable)
                          r"\binto\s+(temp\w*\s+|unlogged\s+)?(table\s+)?(?![@:])\S", re.I)
 _SQL_CTE_VERBS = _Lazy(r"\b(delete|truncate|drop|update|merge|insert)\b")
-#: PRAGMAs that set something: `name = value`, and the ones that act when read.
-_SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b", re.I)
+#: PRAGMAs that set something: `name = value` or `name(value)` (but for the ones whose
+#: argument names what to show), and the ones that act when read.
+_SQL_PRAGMA_SETS = _Lazy(r"=|\b(wal_checkpoint|optimize|incremental_vacuum|shrink_memory)\b|"
+                         r"pragma\s+(\w+\.)?(?!(table_x?info|index_x?info|index_list|"
+                         r"foreign_key_list|foreign_key_check|integrity_check|quick_check|"
+                         r"table_list)\s*\()\w+\s*\(", re.I)
 _SQL_QUOTED_CALL = _Lazy(r'"(\w+)"\s*\(')
 #: Comments and literals. (`--` is a comment when a blank follows, as MySQL has it:
 #: `SELECT 1 --1; DROP TABLE t` runs the DROP there; PostgreSQL would take `--1;...` as

@@ -531,8 +531,9 @@ class RuleSet:
         # An option given only as switched off (`--dry-run=false`) is no reason to read,
         # nor one not to do more; elsewhere its value counts (`--replicas=0`).
         # An abbreviated long option counts where it makes the line ask: for the options
-        # of a rule that does more than read, and against a reading rule.
-        reads = rule.crud == Crud.READ
+        # of a rule that does more than read or asks (`sed --fi=x.sed`), and against a
+        # reading rule.
+        reads = rule.crud == Crud.READ and not rule.confirm
         more, fewer = (None, known) if reads else (known, None)
         if rule.flags and not any(view.has_flag(f, sdl, more)
                                   and not (reads and view.turns_off(f)) for f in rule.flags):
@@ -560,6 +561,12 @@ class RuleSet:
         given = all if rule.crud == Crud.READ else any
         for flag, pattern in rule.option_values:
             values = view.option_values.get(flag, [])
+            if not reads and known is not None and flag.startswith("--"):
+                # `wget --meth=DELETE`: an abbreviation's value, as has_flag takes it
+                values = values + [value for key, given_values in view.option_values.items()
+                                   if key != flag and len(key) > 3 and key.startswith("--")
+                                   and flag.startswith(key) and flag[len(key)] != "-"
+                                   and key not in known for value in given_values]
             if not values or not given(glob_any((pattern,), v, ignore_case=True) for v in values):
                 return None
         if rule.argv_regex is not None and not _regex(rule.argv_regex).search(" ".join(view.tokens)):
