@@ -607,3 +607,43 @@ def test_what_a_reading_form_hides(command: str, crud: str) -> None:
                  "gpg-connect-agent 'getinfo version' /bye", "echo 'show info' | socat stdio "
                  "/run/haproxy/admin.sock", "echo stats | nc localhost 11211", "curl -#L https://x"):
         assert klass(line) == ("READ", False), line
+
+
+@pytest.mark.parametrize(("command", "crud"), [
+    # a dry run that still runs what it is given, or a dry-run word that is a value
+    ("git fetch --upload-pack=./x.sh --dry-run origin", "UPDATE"),
+    ("git -c core.hooksPath=.githooks push --dry-run", "UPDATE"),
+    ("git config --global alias.dry --dry-run", "UPDATE"), ("git config alias.n -n", "UPDATE"),
+    ("helm install x ./chart --dry-run=client --dry-run=false", "CREATE"),
+    ("zpool reopen -n tank", "UPDATE"),
+    # options that name a program, a config or a trace file
+    ("hg incoming --ssh ./x.sh ssh://host/repo", "UPDATE"), ("svn diff --diff-cmd ./x.sh", "UPDATE"),
+    ("jj diff --tool ./x.sh", "UPDATE"), ("fossil diff --command ./x.sh", "UPDATE"),
+    ("git -c trace2.eventTarget=/tmp/ev.json status", "CREATE"),
+    ("ssh -vE ssh.log host uptime", "CREATE"), ("curl --expand-output out.txt https://x", "CREATE"),
+    # `-` as a file name
+    ("ls > -", "CREATE"), ("ls | tee -", "CREATE"), ("cp a -", "CREATE"), ("dd if=a of=-", "CREATE"),
+    ("scp host:/var/log/syslog -", "CREATE"), ("aws s3api get-object --bucket b --key k -", "CREATE"),
+    # a reading form that writes beside its output
+    ("tar -cf - src -g snap.snar", "CREATE"), ("tar -cOf out.tar src", "CREATE"),
+    ("xz --files=list.txt", "UPDATE"), ("unzip -lT a.zip", "UPDATE"),
+    ("ffmpeg -i in.mp4 -vf vidstabdetect -f null -", "CREATE"), ("sox in.wav -n spectrogram", "CREATE"),
+    ("exiftool -textOut txt a.jpg", "CREATE"), ("identify ephemeral:upload.png", "DELETE"),
+    # a command or SQL inside an option
+    ("mlr --prepipe 'rm x' --csv cat f.csv", "DELETE"),
+    ("sql2csv --db sqlite:///app.db --query 'DROP TABLE t'", "DELETE"),
+    ("sqlite3 db.db 'pragma user_version(3)'", "UPDATE"),
+    ("az vm run-command invoke -g g -n v --command-id RunShellScript --scripts ls reboot", "UPDATE"),
+    # abbreviations and spellings a parser takes
+    ("wget -qO- --meth=DELETE https://x.com", "DELETE"), ("http Delete https://x.com", "DELETE"),
+    ("date --se=2024-01-01", "UPDATE"),
+])
+def test_what_a_reading_form_hides_session_20(command: str, crud: str) -> None:
+    """Red-team holes of session 20: each of these looked like a read."""
+    assert klass(command)[0] == crud, command
+    for line in ("git push --dry-run origin main", "git clean -n", "zpool create -n tank mirror sdb sdc",
+                 "hg incoming --ssh 'ssh -i ~/.ssh/id_ed25519'", "jj diff --tool difft",
+                 "aws s3 cp s3://b/k -", "tar -xOf app.tar config.yaml", "sox in.wav -n stat",
+                 "sqlite3 db.db 'pragma table_info(users)'", "mlr --prepipe gunzip --csv cat f.csv.gz",
+                 "ffmpeg -i in.mp4 -af volumedetect -f null /dev/null", "http GET example.org"):
+        assert klass(line) == ("READ", False), line
