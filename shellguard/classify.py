@@ -33,7 +33,10 @@ MAX_NESTING = 8
 MAX_COMMAND_BYTES = 1 << 20
 
 _NULL_SINKS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/full",
-               "/dev/random", "/dev/urandom", "-"}
+               "/dev/random", "/dev/urandom"}
+#: What most programs read as standard output when it names their output file (`> -` is
+#: a file of that name, and so is `-` to the rules with `dash_is_file`).
+_TERMINAL = "-"
 _BLOCK_DEVICE = LazyPattern(r"^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|mapper/|dm-|md|loop|nbd|"
                             r"rbd|zd|sr|fd\d|ram|mtdblock|bcache)")
 #: `prettier@3.3.3`, `@biomejs/biome@1.9.4`: a package runner's (npx, bunx, uvx) pinned
@@ -578,7 +581,7 @@ class Classifier:
         there already is updated too (rsync makes it match its source); ``dash_is_file``:
         `-` is a file of that name, not the terminal."""
         # process substitutions (`tee >(wc -l)`) are pipes, not files
-        real = [t for t in targets if (t not in _NULL_SINKS or (t == "-" and dash_is_file))
+        real = [t for t in targets if t not in _NULL_SINKS and (t != _TERMINAL or dash_is_file)
                 and not t.startswith((">(", "<("))]
         if targets and not real:
             return Crud.READ, "output goes to /dev/null or the terminal"
@@ -631,8 +634,7 @@ class Classifier:
                             confidence=0.5, confirm=True)]
         path = target.text
         # (`> -` writes a file named -: only programs read `-` as the terminal)
-        if (path in _NULL_SINKS and path != "-") or path.startswith(("/dev/fd/", "/dev/pts/",
-                                                                     "/proc/self/fd/")):
+        if path in _NULL_SINKS or path.startswith(("/dev/fd/", "/dev/pts/", "/proc/self/fd/")):
             return []
         if _BLOCK_DEVICE.match(path):
             return [Finding(part, Crud.DELETE, f"writes over the block device {path}",

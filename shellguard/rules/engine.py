@@ -150,6 +150,16 @@ class ArgvView:
             return True
         return bool(values) and values[-1].lower() in _FALSE_VALUES
 
+    def values_of(self, flag: str, known: frozenset[str] | None = None) -> list[str]:
+        """The values given to ``flag``; with ``known`` (as for :meth:`has_flag`, where a
+        value makes the line ask) also those given to an abbreviation of it
+        (`wget --meth=DELETE`)."""
+        values = self.option_values.get(flag, [])
+        if known is None or not flag.startswith("--"):
+            return values
+        return values + [value for key, given in self.option_values.items()
+                         if _abbreviates(key, flag, known) for value in given]
+
     def has_flag(self, flag: str, single_dash_long: bool = False,
                  known: frozenset[str] | None = None) -> bool:
         """Is ``flag`` given (``-r`` also inside ``-rf``)? ``known`` (the program's
@@ -161,8 +171,7 @@ class ArgvView:
         letter before a value attached to a cluster (`sed -ni.bak`)."""
         if flag.startswith("--"):
             return flag in self.flags or (known is not None and any(
-                len(tok) > 2 and tok.startswith("--") and flag.startswith(tok)
-                and flag[len(tok)] != "-" and tok not in known for tok in self.flags))
+                _abbreviates(tok, flag, known) for tok in self.flags))
         for tok in self.flags:
             if tok == flag:
                 return True
@@ -181,6 +190,14 @@ class ArgvView:
             if (body.isalpha() or (body[:1] == "#" and body[1:].isalpha())) and flag[1] in body:
                 return True
         return False
+
+
+def _abbreviates(tok: str, flag: str, known: frozenset[str]) -> bool:
+    """Is ``tok`` an abbreviation of the long option ``flag`` as getopt_long, git and
+    argparse take one: a start of its name that is no known option itself, nor ends where
+    a word of the name does (see :meth:`ArgvView.has_flag`)?"""
+    return (2 < len(tok) < len(flag) and tok.startswith("--") and flag.startswith(tok)
+            and flag[len(tok)] != "-" and tok not in known)
 
 
 #: The letters of a short-option cluster, up to a value attached to it.
@@ -560,13 +577,7 @@ class RuleSet:
         # only reads on both (`wget -O- -O page.html` saves the page: the last one wins)
         given = all if rule.crud == Crud.READ else any
         for flag, pattern in rule.option_values:
-            values = view.option_values.get(flag, [])
-            if not reads and known is not None and flag.startswith("--"):
-                # `wget --meth=DELETE`: an abbreviation's value, as has_flag takes it
-                values = values + [value for key, given_values in view.option_values.items()
-                                   if key != flag and len(key) > 3 and key.startswith("--")
-                                   and flag.startswith(key) and flag[len(key)] != "-"
-                                   and key not in known for value in given_values]
+            values = view.values_of(flag, more)
             if not values or not given(glob_any((pattern,), v, ignore_case=True) for v in values):
                 return None
         if rule.argv_regex is not None and not _regex(rule.argv_regex).search(" ".join(view.tokens)):
